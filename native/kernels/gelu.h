@@ -1,0 +1,17 @@
+// Activations, element-wise over n values.
+//   gelu(x)       = x · Φ(x) = 0.5 · x · (1 + erf(x / √2))        (exact GELU, BERT/ViT)
+//   quick_gelu(x) = x · σ(1.702 · x)                                (CLIP)
+// Backward accumulates: dinp += dout · f'(inp).
+#pragma once
+#include <cstdint>
+
+#include "../core/status.h"
+
+namespace shapca {
+
+Status gelu_forward(float* out, const float* inp, int64_t n);
+Status gelu_backward(float* dinp, const float* inp, const float* dout, int64_t n);
+Status quick_gelu_forward(float* out, const float* inp, int64_t n);
+Status quick_gelu_backward(float* dinp, const float* inp, const float* dout, int64_t n);
+
+}  // namespace shapca

@@ -1,0 +1,282 @@
+#include "gemm.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+
+#include "../core/cpu.h"
+#include "../core/thread_pool.h"
+#include "avx2/avx2.h"
+
+namespace shapca {
+
+namespace {
+
+constexpr int64_t MR = 6, NR = 16;               // micro-tile
+constexpr int64_t MC = 144, KC = 256, NC = 4080;  // cache blocks (L2, L1, L3)
+constexpr double kSerialFlops = 4.0e6;           // below this, one thread beats waking the pool
+
+struct FreeDeleter {
+  void operator()(float* p) const { std::free(p); }
+};
+
+// Per-thread packing buffers, grown on demand and kept between calls.
+struct PackBuffers {
+  std::unique_ptr<float, FreeDeleter> a, b;
+  size_t a_cap = 0, b_cap = 0;
+
+  static float* ensure(std::unique_ptr<float, FreeDeleter>& buf, size_t& cap, size_t floats) {
+    if (cap < floats) {
+      size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
+      buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+      cap = buf ? floats : 0;
+    }
+    return buf.get();
+  }
+};
+
+PackBuffers& pack_buffers() {
+  thread_local PackBuffers buffers;
+  return buffers;
+}
+
+void micro_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
+  float acc[MR][NR] = {};
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* ap = a + p * MR;
+    const float* bp = b + p * NR;
+    for (int64_t r = 0; r < MR; ++r) {
+      for (int64_t j = 0; j < NR; ++j) acc[r][j] += ap[r] * bp[j];
+    }
+  }
+  for (int64_t r = 0; r < MR; ++r) {
+    for (int64_t j = 0; j < NR; ++j) c[r * ldc + j] += acc[r][j];
+  }
+}
+
+// Packs rows [i0, i0+mc) × cols [p0, p0+kc) of op(A)·alpha into MR-row panels (zero padded).
+void pack_a(float* dst, const float* a, bool trans, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
+            float alpha) {
+  for (int64_t ir = 0; ir < mc; ir += MR) {
+    int64_t rows = std::min(MR, mc - ir);
+    float* panel = dst + ir * kc;
+    if (trans) {  // op(A)(i,p) = A[p*lda + i]: a panel row is contiguous
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = a + (p0 + p) * lda + i0 + ir;
+        float* out = panel + p * MR;
+        int64_t r = 0;
+        for (; r < rows; ++r) out[r] = alpha * src[r];
+        for (; r < MR; ++r) out[r] = 0.0f;
+      }
+    } else {  // op(A)(i,p) = A[i*lda + p]
+      for (int64_t r = 0; r < MR; ++r) {
+        if (r < rows) {
+          const float* src = a + (i0 + ir + r) * lda + p0;
+          for (int64_t p = 0; p < kc; ++p) panel[p * MR + r] = alpha * src[p];
+        } else {
+          for (int64_t p = 0; p < kc; ++p) panel[p * MR + r] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+// Packs rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels (zero padded).
+void pack_b(float* dst, const float* b, bool trans, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc) {
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    int64_t cols = std::min(NR, nc - jr);
+    float* panel = dst + jr * kc;
+    if (!trans) {  // op(B)(p,j) = B[p*ldb + j]: a panel row is contiguous
+      for (int64_t p = 0; p < kc; ++p) {
+        const float* src = b + (p0 + p) * ldb + j0 + jr;
+        float* out = panel + p * NR;
+        if (cols == NR) {
+          std::memcpy(out, src, NR * sizeof(float));
+        } else {
+          int64_t j = 0;
+          for (; j < cols; ++j) out[j] = src[j];
+          for (; j < NR; ++j) out[j] = 0.0f;
+        }
+      }
+    } else {  // op(B)(p,j) = B[j*ldb + p]
+      for (int64_t j = 0; j < NR; ++j) {
+        if (j < cols) {
+          const float* src = b + (j0 + jr + j) * ldb + p0;
+          for (int64_t p = 0; p < kc; ++p) panel[p * NR + j] = src[p];
+        } else {
+          for (int64_t p = 0; p < kc; ++p) panel[p * NR + j] = 0.0f;
+        }
+      }
+    }
+  }
+}
+
+struct GemmArgs {
+  bool trans_a, trans_b;
+  int64_t m, n, k;
+  float alpha;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+  const float* bias;
+};
+
+using MicroKernel = void (*)(int64_t, const float*, const float*, float*, int64_t);
+
+// C[m0:m1, n0:n1] = beta*C + bias, then += alpha·op(A)·op(B), on the calling thread.
+bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, MicroKernel micro) {
+  for (int64_t i = m0; i < m1; ++i) {
+    float* row = g.c + i * g.ldc;
+    for (int64_t j = n0; j < n1; ++j) {
+      float base = g.beta == 0.0f ? 0.0f : (g.beta == 1.0f ? row[j] : g.beta * row[j]);
+      row[j] = g.bias ? base + g.bias[j] : base;
+    }
+  }
+  if (g.k == 0 || g.alpha == 0.0f) return true;
+
+  PackBuffers& buf = pack_buffers();
+  const int64_t rect_n = n1 - n0;
+  const int64_t nc_max = std::min(NC, (rect_n + NR - 1) / NR * NR);
+  const int64_t kc_max = std::min(KC, g.k);
+  float* bp = PackBuffers::ensure(buf.b, buf.b_cap, static_cast<size_t>(kc_max * nc_max));
+  float* ap = PackBuffers::ensure(buf.a, buf.a_cap, static_cast<size_t>(kc_max * (MC + MR)));
+  if (bp == nullptr || ap == nullptr) return false;
+
+  alignas(64) float tile[MR * NR];
+  for (int64_t jc = n0; jc < n1; jc += NC) {
+    const int64_t nc = std::min(NC, n1 - jc);
+    for (int64_t pc = 0; pc < g.k; pc += KC) {
+      const int64_t kc = std::min(KC, g.k - pc);
+      pack_b(bp, g.b, g.trans_b, g.ldb, pc, kc, jc, nc);
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        const int64_t mc = std::min(MC, m1 - ic);
+        pack_a(ap, g.a, g.trans_a, g.lda, ic, mc, pc, kc, g.alpha);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t cols = std::min(NR, nc - jr);
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int64_t rows = std::min(MR, mc - ir);
+            float* c = g.c + (ic + ir) * g.ldc + jc + jr;
+            if (rows == MR && cols == NR) {
+              micro(kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
+            } else {
+              std::memset(tile, 0, sizeof tile);
+              micro(kc, ap + ir * kc, bp + jr * kc, tile, NR);
+              for (int64_t r = 0; r < rows; ++r) {
+                for (int64_t j = 0; j < cols; ++j) c[r * g.ldc + j] += tile[r * NR + j];
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+// Splits C into tm × tn rectangles, one per thread, choosing the split that packs least:
+// each of the tn column groups packs all of A, each of the tm row groups packs all of B.
+void choose_grid(int64_t threads, int64_t m, int64_t n, int64_t k, int64_t* tm, int64_t* tn) {
+  const int64_t row_tiles = (m + MR - 1) / MR, col_tiles = (n + NR - 1) / NR;
+  double best = -1.0;
+  *tm = *tn = 1;
+  for (int64_t t = threads; t >= 1; --t) {
+    for (int64_t a = 1; a <= t; ++a) {
+      if (t % a != 0) continue;
+      int64_t b = t / a;
+      if (a > row_tiles || b > col_tiles) continue;
+      double cost = static_cast<double>(b) * m * k + static_cast<double>(a) * k * n;
+      if (best < 0.0 || cost < best) {
+        best = cost;
+        *tm = a;
+        *tn = b;
+      }
+    }
+    if (best >= 0.0) return;
+  }
+}
+
+int64_t split_point(int64_t total, int64_t parts, int64_t index, int64_t unit) {
+  int64_t units = (total + unit - 1) / unit;
+  return std::min(total, units * index / parts * unit);
+}
+
+}  // namespace
+
+Status sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+             const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias) {
+  if (m < 0 || n < 0 || k < 0) {
+    return fail(Status::invalid_argument, "sgemm: expected non-negative sizes but received m=%lld n=%lld k=%lld",
+                static_cast<long long>(m), static_cast<long long>(n), static_cast<long long>(k));
+  }
+  if (m == 0 || n == 0) return Status::ok;
+  const int64_t min_lda = trans_a ? m : k, min_ldb = trans_b ? k : n;
+  if ((k > 0 && (lda < std::max<int64_t>(min_lda, 1) || ldb < std::max<int64_t>(min_ldb, 1))) || ldc < n) {
+    return fail(Status::invalid_argument,
+                "sgemm: expected lda >= %lld, ldb >= %lld, ldc >= %lld but received lda=%lld ldb=%lld ldc=%lld",
+                static_cast<long long>(std::max<int64_t>(min_lda, 1)), static_cast<long long>(std::max<int64_t>(min_ldb, 1)),
+                static_cast<long long>(n), static_cast<long long>(lda), static_cast<long long>(ldb),
+                static_cast<long long>(ldc));
+  }
+  if (c == nullptr || (k > 0 && (a == nullptr || b == nullptr))) {
+    return fail(Status::invalid_argument, "sgemm: a null matrix pointer was passed");
+  }
+
+  const GemmArgs g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias};
+  const MicroKernel micro = use_avx2() ? avx2::sgemm_micro_6x16 : micro_scalar;
+  ThreadPool& pool = ThreadPool::global();
+  const double flops = 2.0 * static_cast<double>(m) * n * k;
+  int64_t tm = 1, tn = 1;
+  if (flops >= kSerialFlops) choose_grid(pool.threads(), m, n, k, &tm, &tn);
+
+  bool ok = true;
+  if (tm * tn == 1) {
+    ok = gemm_rect(g, 0, m, 0, n, micro);
+  } else {
+    std::atomic<bool> all_ok{true};
+    Status s = pool.run(tm * tn, [&](int64_t task, int) {
+      int64_t ti = task / tn, tj = task % tn;
+      int64_t m0 = split_point(m, tm, ti, MR), m1 = split_point(m, tm, ti + 1, MR);
+      int64_t n0 = split_point(n, tn, tj, NR), n1 = split_point(n, tn, tj + 1, NR);
+      if (m0 < m1 && n0 < n1 && !gemm_rect(g, m0, m1, n0, n1, micro)) all_ok.store(false);
+    });
+    if (s != Status::ok) return s;
+    ok = all_ok.load();
+  }
+  return ok ? Status::ok : fail(Status::out_of_memory, "sgemm: could not allocate packing buffers");
+}
+
+Status matmul_forward(float* out, const float* inp, const float* weight, const float* bias, int64_t bt, int64_t c,
+                      int64_t oc) {
+  return sgemm(false, true, bt, oc, c, 1.0f, inp, c, weight, c, 0.0f, out, oc, bias);
+}
+
+Status matmul_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                       const float* weight, int64_t bt, int64_t c, int64_t oc) {
+  if (bt < 0 || c < 0 || oc < 0) {
+    return fail(Status::invalid_argument, "matmul_backward: expected non-negative sizes");
+  }
+  if (dinp != nullptr) {
+    Status s = sgemm(false, false, bt, c, oc, 1.0f, dout, oc, weight, c, 1.0f, dinp, c, nullptr);
+    if (s != Status::ok) return s;
+  }
+  if (dweight != nullptr) {
+    Status s = sgemm(true, false, oc, c, bt, 1.0f, dout, oc, inp, c, 1.0f, dweight, c, nullptr);
+    if (s != Status::ok) return s;
+  }
+  if (dbias != nullptr) {
+    return ThreadPool::global().parallel_for(oc, 64, [&](int64_t j0, int64_t j1) {
+      for (int64_t i = 0; i < bt; ++i) {
+        const float* row = dout + i * oc;
+        for (int64_t j = j0; j < j1; ++j) dbias[j] += row[j];
+      }
+    });
+  }
+  return Status::ok;
+}
+
+}  // namespace shapca

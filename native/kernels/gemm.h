@@ -1,0 +1,29 @@
+// SGEMM and the linear layer built on it.
+//
+//   C[M,N] = alpha * op(A)[M,K] · op(B)[K,N] + beta * C[M,N] + bias[N]
+//
+// Row-major storage. op(A) = A (stored M×K, lda ≥ K) or Aᵀ (transA: stored K×M, lda ≥ M);
+// op(B) = B (stored K×N, ldb ≥ N) or Bᵀ (transB: stored N×K, ldb ≥ K); ldc ≥ N.
+// beta = 0 overwrites C (NaNs in C do not propagate); bias may be null.
+// Packed (6×16 micro-tiles), cache-blocked (KC×NC panels of B, MC×KC blocks of A) and
+// multithreaded over a grid of C rectangles chosen to minimise repeated packing.
+#pragma once
+#include <cstdint>
+
+#include "../core/status.h"
+
+namespace shapca {
+
+Status sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+             const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias);
+
+// Linear layer with PyTorch's weight layout (llm.c's matmul):
+// out is (BT,OC), inp is (BT,C), weight is (OC,C), bias is (OC) or null.
+Status matmul_forward(float* out, const float* inp, const float* weight, const float* bias, int64_t bt, int64_t c,
+                      int64_t oc);
+// Accumulates: dinp += dout·weight, dweight += doutᵀ·inp, dbias += Σ_rows dout.
+// Any of dinp, dweight, dbias may be null to skip it.
+Status matmul_backward(float* dinp, float* dweight, float* dbias, const float* dout, const float* inp,
+                       const float* weight, int64_t bt, int64_t c, int64_t oc);
+
+}  // namespace shapca

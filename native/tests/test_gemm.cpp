@@ -1,0 +1,123 @@
+#include <string>
+
+#include "core/thread_pool.h"
+#include "harness.h"
+#include "kernels/gemm.h"
+
+using namespace shapca;
+using namespace shapca::test;
+
+namespace {
+
+// Plain triple loop in double: the reference every sgemm variant is checked against.
+void naive_gemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+                const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias) {
+  for (int64_t i = 0; i < m; ++i) {
+    for (int64_t j = 0; j < n; ++j) {
+      double acc = 0.0;
+      for (int64_t p = 0; p < k; ++p) {
+        double av = ta ? a[p * lda + i] : a[i * lda + p];
+        double bv = tb ? b[j * ldb + p] : b[p * ldb + j];
+        acc += av * bv;
+      }
+      double base = beta == 0.0f ? 0.0 : static_cast<double>(beta) * c[i * ldc + j];
+      c[i * ldc + j] = static_cast<float>(alpha * acc + base + (bias ? bias[j] : 0.0f));
+    }
+  }
+}
+
+void check_case(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t pad, float alpha, float beta, bool bias,
+                const std::string& label) {
+  const int64_t lda = (ta ? m : k) + pad, ldb = (tb ? k : n) + pad, ldc = n + pad;
+  auto a = random_vector(static_cast<size_t>((ta ? k : m) * lda), 1);
+  auto b = random_vector(static_cast<size_t>((tb ? n : k) * ldb), 2);
+  auto c0 = random_vector(static_cast<size_t>(m * ldc), 3);
+  auto bv = random_vector(static_cast<size_t>(n), 4);
+  auto expect = c0, got = c0;
+  naive_gemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, expect.data(), ldc, bias ? bv.data() : nullptr);
+  Status s = sgemm(ta, tb, m, n, k, alpha, a.data(), lda, b.data(), ldb, beta, got.data(), ldc, bias ? bv.data() : nullptr);
+  CHECK_MSG(s == Status::ok, label + ": " + last_error());
+  // Each product is a sum of k terms of size ≤ 1: error grows like sqrt(k)·eps.
+  CHECK_CLOSE(got.data(), expect.data(), got.size(), 2e-6 * (1.0 + static_cast<double>(k)), 1e-5, label);
+}
+
+}  // namespace
+
+TEST("sgemm: every transposition on odd sizes, both paths, 1-3 threads") {
+  const int64_t sizes[][3] = {{1, 1, 1}, {7, 7, 7}, {33, 17, 9}, {5, 40, 300}, {257, 33, 65}, {64, 257, 7}, {150, 160, 520}};
+  for_each_path([&](KernelPath path) {
+    for (int threads : {1, 2, 3}) {
+      ThreadPool::global().set_threads(threads);
+      for (auto& sz : sizes) {
+        for (int t = 0; t < 4; ++t) {
+          bool ta = t & 1, tb = t & 2;
+          std::string label = std::string(kernel_path_name(path)) + " threads=" + std::to_string(threads) +
+                              " ta=" + std::to_string(ta) + " tb=" + std::to_string(tb) + " " + std::to_string(sz[0]) +
+                              "x" + std::to_string(sz[1]) + "x" + std::to_string(sz[2]);
+          check_case(ta, tb, sz[0], sz[1], sz[2], 0, 1.0f, 0.0f, false, label);
+        }
+      }
+    }
+  });
+  ThreadPool::global().set_threads(0);
+}
+
+TEST("sgemm: strides, alpha, beta, bias and accumulate") {
+  for_each_path([&](KernelPath path) {
+    std::string p = kernel_path_name(path);
+    check_case(false, false, 37, 29, 41, 5, 0.5f, 1.0f, true, p + " strided accumulate + bias");
+    check_case(true, true, 37, 29, 41, 3, -2.0f, 0.25f, false, p + " strided beta=0.25");
+    check_case(true, false, 300, 200, 100, 1, 1.0f, 1.0f, true, p + " large strided");
+    check_case(false, true, 6, 16, 0, 0, 1.0f, 0.5f, true, p + " k=0 keeps beta*C + bias");
+  });
+}
+
+TEST("sgemm: beta = 0 ignores NaN already in C") {
+  std::vector<float> a(4, 1.0f), b(4, 1.0f), c(4, NAN);
+  CHECK(sgemm(false, false, 2, 2, 2, 1.0f, a.data(), 2, b.data(), 2, 0.0f, c.data(), 2, nullptr) == Status::ok);
+  for (float v : c) CHECK(v == 2.0f);
+}
+
+TEST("sgemm: bad sizes and strides are errors, not crashes") {
+  std::vector<float> a(16), b(16), c(16);
+  CHECK(sgemm(false, false, -1, 2, 2, 1.0f, a.data(), 2, b.data(), 2, 0.0f, c.data(), 2, nullptr) ==
+        Status::invalid_argument);
+  CHECK(sgemm(false, false, 2, 2, 4, 1.0f, a.data(), 2, b.data(), 2, 0.0f, c.data(), 2, nullptr) ==
+        Status::invalid_argument);
+  CHECK(std::string(last_error()).find("lda") != std::string::npos);
+  CHECK(sgemm(false, false, 2, 2, 2, 1.0f, nullptr, 2, b.data(), 2, 0.0f, c.data(), 2, nullptr) ==
+        Status::invalid_argument);
+  CHECK(sgemm(false, false, 0, 2, 2, 1.0f, nullptr, 2, nullptr, 2, 0.0f, nullptr, 2, nullptr) == Status::ok);
+}
+
+TEST("matmul backward matches finite differences") {
+  const int64_t bt = 5, c = 7, oc = 6;
+  auto inp = random_vector(bt * c, 11), w = random_vector(oc * c, 12), bias = random_vector(oc, 13);
+  auto probe = random_vector(bt * oc, 14);  // L = Σ probe ⊙ out
+  auto loss = [&](const std::vector<float>& x, const std::vector<float>& wt, const std::vector<float>& bs) {
+    std::vector<float> out(bt * oc);
+    matmul_forward(out.data(), x.data(), wt.data(), bs.data(), bt, c, oc);
+    double l = 0.0;
+    for (size_t i = 0; i < out.size(); ++i) l += static_cast<double>(probe[i]) * out[i];
+    return l;
+  };
+  std::vector<float> dinp(bt * c, 0.0f), dw(oc * c, 0.0f), db(oc, 0.0f);
+  CHECK(matmul_backward(dinp.data(), dw.data(), db.data(), probe.data(), inp.data(), w.data(), bt, c, oc) == Status::ok);
+  const float h = 1e-2f;
+  auto fd = [&](std::vector<float>& x, size_t i) {
+    float keep = x[i];
+    x[i] = keep + h;
+    double up = loss(inp, w, bias);
+    x[i] = keep - h;
+    double down = loss(inp, w, bias);
+    x[i] = keep;
+    return static_cast<float>((up - down) / (2 * h));
+  };
+  std::vector<float> n_inp(dinp.size()), n_w(dw.size()), n_b(db.size());
+  for (size_t i = 0; i < inp.size(); ++i) n_inp[i] = fd(inp, i);
+  for (size_t i = 0; i < w.size(); ++i) n_w[i] = fd(w, i);
+  for (size_t i = 0; i < bias.size(); ++i) n_b[i] = fd(bias, i);
+  CHECK_CLOSE(dinp.data(), n_inp.data(), dinp.size(), 1e-3, 1e-3, "dinp");
+  CHECK_CLOSE(dw.data(), n_w.data(), dw.size(), 1e-3, 1e-3, "dweight");
+  CHECK_CLOSE(db.data(), n_b.data(), db.size(), 1e-3, 1e-3, "dbias");
+}
