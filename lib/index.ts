@@ -1,0 +1,9 @@
+/**
+ * shapca — multimodal information extraction with Shapley value-based contrastive alignment.
+ * See README.md for what exists today and DESIGN.md §3 for the full API.
+ */
+export * as kernels from './kernels/index.js';
+export * as runtime from './runtime.js';
+export { ShapcaError } from './errors.js';
+export type { ShapcaErrorCode } from './errors.js';
+export type { KernelPath } from './runtime.js';

@@ -1,0 +1,9 @@
+/** Native kernels, each a Promise-returning forward/backward pair over Float32Arrays (zero-copy). */
+export { sgemm, matmulForward, matmulBackward } from './gemm.js';
+export type { SgemmOptions, MatmulForwardOptions, MatmulBackwardOptions } from './gemm.js';
+export { softmaxForward, softmaxBackward, layernormForward, layernormBackward } from './rows.js';
+export type { SoftmaxForwardOptions, LayerNormForwardOptions, LayerNormState } from './rows.js';
+export { geluForward, geluBackward, embeddingForward, embeddingBackward } from './elementwise.js';
+export type { GeluKind } from './elementwise.js';
+export { adamwStep, gradNorm, clipScale } from './optim.js';
+export type { AdamWOptions } from './optim.js';

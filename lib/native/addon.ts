@@ -1,0 +1,86 @@
+// The raw addon: its exports typed in one place, and the loader. Everything else in lib/
+// goes through the typed wrappers in lib/kernels and lib/runtime.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { ShapcaError } from '../errors.js';
+
+export interface NativeInfo {
+  kernelPath: 'scalar' | 'avx2';
+  avx2: boolean;
+  fma: boolean;
+  threads: number;
+  cuda: boolean;
+}
+
+type F32 = Float32Array;
+
+/** Shapes of the raw exports; each kernel takes one options object and returns a Promise. */
+export interface NativeAddon {
+  info(): NativeInfo;
+  setThreads(o: { threads: number }): number;
+  setKernelPath(o: { path: 'auto' | 'scalar' | 'avx2' }): 'scalar' | 'avx2';
+  setErrorClass(cls: typeof ShapcaError): void;
+  randomUniform(o: { out: F32; n: number; seed?: number; stream?: number }): void;
+
+  sgemm(o: {
+    transA?: boolean; transB?: boolean; m: number; n: number; k: number; alpha?: number; beta?: number;
+    a: F32; lda?: number; b: F32; ldb?: number; c: F32; ldc?: number; bias?: F32 | null;
+  }): Promise<void>;
+  matmulForward(o: { out: F32; inp: F32; weight: F32; bias?: F32 | null; bt: number; c: number; oc: number }): Promise<void>;
+  matmulBackward(o: {
+    dinp?: F32 | null; dweight?: F32 | null; dbias?: F32 | null; dout: F32; inp: F32; weight: F32;
+    bt: number; c: number; oc: number;
+  }): Promise<void>;
+  softmaxForward(o: { out: F32; inp: F32; mask?: Uint8Array | null; rows: number; cols: number; scale?: number }): Promise<void>;
+  softmaxBackward(o: { dinp: F32; dout: F32; out: F32; rows: number; cols: number; scale?: number }): Promise<void>;
+  layernormForward(o: {
+    out: F32; mean: F32; rstd: F32; inp: F32; weight: F32; bias: F32; n: number; c: number; eps?: number;
+  }): Promise<void>;
+  layernormBackward(o: {
+    dinp: F32; dweight?: F32 | null; dbias?: F32 | null; dout: F32; inp: F32; weight: F32; mean: F32; rstd: F32;
+    n: number; c: number;
+  }): Promise<void>;
+  geluForward(o: { out: F32; inp: F32; n: number; kind?: 'exact' | 'quick' }): Promise<void>;
+  geluBackward(o: { dinp: F32; inp: F32; dout: F32; n: number; kind?: 'exact' | 'quick' }): Promise<void>;
+  embeddingForward(o: { out: F32; ids: Int32Array; table: F32; nIds: number; vocab: number; c: number }): Promise<void>;
+  embeddingBackward(o: { dtable: F32; dout: F32; ids: Int32Array; nIds: number; vocab: number; c: number }): Promise<void>;
+  adamwStep(o: {
+    params: F32; grads: F32; m: F32; v: F32; n: number; lr?: number; beta1?: number; beta2?: number; eps?: number;
+    weightDecay?: number; step?: number; gradScale?: number;
+  }): Promise<void>;
+  gradNorm(o: { grads: F32; n: number }): Promise<number>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+
+/** Where the addon may be: node-gyp's build, then cmake-js's. SHAPCA_ADDON overrides both. */
+export function addonCandidates(): string[] {
+  const fromEnv = process.env.SHAPCA_ADDON;
+  return [
+    ...(fromEnv ? [fromEnv] : []),
+    join(root, 'build', 'Release', 'shapca.node'),
+    join(root, 'build-cmake', 'Release', 'shapca.node'),
+  ];
+}
+
+let cached: NativeAddon | undefined;
+
+/** Loads the addon once; a missing build is a ShapcaError that says how to build it. */
+export function addon(): NativeAddon {
+  if (cached) return cached;
+  const path = addonCandidates().find((p) => existsSync(p));
+  if (!path) {
+    throw new ShapcaError(
+      `The shapca native addon is not built (looked in ${addonCandidates().join(', ')}). Run \`npm install\` or \`npm run build\`.`,
+      'SHAPCA_ADDON_NOT_FOUND',
+    );
+  }
+  const loaded = createRequire(import.meta.url)(path) as NativeAddon;
+  loaded.setErrorClass(ShapcaError);
+  cached = loaded;
+  return loaded;
+}

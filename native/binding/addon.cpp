@@ -1,0 +1,78 @@
+// Module entry: runtime controls (threads, kernel path, error class, RNG) and the kernels.
+#include <napi.h>
+
+#include "args.h"
+#include "core/cpu.h"
+#include "core/rng.h"
+#include "core/thread_pool.h"
+#include "job.h"
+#include "kernels.h"
+
+namespace shapca::binding {
+
+namespace {
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("kernelPath", kernel_path_name(kernel_path()));
+  o.Set("avx2", cpu_features().avx2);
+  o.Set("fma", cpu_features().fma);
+  o.Set("threads", ThreadPool::global().threads());
+  o.Set("cuda", false);
+  return o;
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  Args a(info, "setThreads");
+  const int64_t n = a.integer("threads", 0, ThreadPool::kMaxThreads, 0);
+  throw_if_failed(info.Env(), ThreadPool::global().set_threads(static_cast<int>(n)));
+  return Napi::Number::New(info.Env(), ThreadPool::global().threads());
+}
+
+Napi::Value SetKernelPath(const Napi::CallbackInfo& info) {
+  Args a(info, "setKernelPath");
+  const std::string path = a.choice("path", {"auto", "scalar", "avx2"}, "auto");
+  KernelPath p = KernelPath::scalar;
+  if (path == "avx2" || (path == "auto" && cpu_features().avx2 && cpu_features().fma)) p = KernelPath::avx2;
+  throw_if_failed(info.Env(), set_kernel_path(p));
+  return Napi::String::New(info.Env(), kernel_path_name(kernel_path()));
+}
+
+Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsFunction()) {
+    throw Napi::TypeError::New(info.Env(), "setErrorClass: expected a class");
+  }
+  set_error_class(info.Env(), info[0].As<Napi::Function>());
+  return info.Env().Undefined();
+}
+
+// Fills out[0..n) with uniform [0,1) floats from Philox stream (seed, stream).
+Napi::Value RandomUniform(const Napi::CallbackInfo& info) {
+  Args a(info, "randomUniform");
+  const int64_t n = a.size("n");
+  float* out = a.f32("out", n, false);
+  const int64_t seed = a.integer("seed", 0, 9007199254740991LL, 0);
+  const int64_t stream = a.integer("stream", 0, 9007199254740991LL, 0);
+  CounterRng rng(static_cast<uint64_t>(seed), static_cast<uint64_t>(stream));
+  for (int64_t i = 0; i < n; ++i) out[i] = rng.next_uniform();
+  return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("setKernelPath", Napi::Function::New(env, SetKernelPath, "setKernelPath"));
+  exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
+  exports.Set("randomUniform", Napi::Function::New(env, RandomUniform, "randomUniform"));
+  register_kernels(env, exports);
+  return exports;
+}
+
+}  // namespace shapca::binding
+
+static Napi::Object InitShapca(Napi::Env env, Napi::Object exports) { return shapca::binding::Init(env, exports); }
+
+NODE_API_MODULE(shapca, InitShapca)

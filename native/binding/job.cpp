@@ -1,0 +1,98 @@
+#include "job.h"
+
+#include <string>
+
+namespace shapca::binding {
+
+namespace {
+
+struct AddonData {
+  Napi::FunctionReference error_class;
+};
+
+AddonData* addon_data(Napi::Env env) {
+  AddonData* data = env.GetInstanceData<AddonData>();
+  if (data == nullptr) {
+    data = new AddonData();
+    env.SetInstanceData(data);
+  }
+  return data;
+}
+
+class KernelWorker : public Napi::AsyncWorker {
+ public:
+  KernelWorker(Napi::Env env, std::vector<Napi::ObjectReference> keep, NativeFn fn, ResultFn result)
+      : Napi::AsyncWorker(env, "shapca:kernel"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        keep_(std::move(keep)),
+        fn_(std::move(fn)),
+        result_(std::move(result)) {}
+
+  Napi::Promise promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    clear_error();
+    status_ = fn_();
+    if (status_ != Status::ok) message_ = last_error();
+  }
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (status_ != Status::ok) {
+      deferred_.Reject(make_error(env, status_, message_).Value());
+      return;
+    }
+    deferred_.Resolve(result_ ? result_(env) : env.Undefined());
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  std::vector<Napi::ObjectReference> keep_;
+  NativeFn fn_;
+  ResultFn result_;
+  Status status_ = Status::ok;
+  std::string message_;
+};
+
+}  // namespace
+
+void set_error_class(Napi::Env env, Napi::Function cls) { addon_data(env)->error_class = Napi::Persistent(cls); }
+
+Napi::Error make_error(Napi::Env env, Status status, const std::string& message) {
+  AddonData* data = addon_data(env);
+  const char* code = status_code(status);
+  if (!data->error_class.IsEmpty()) {
+    Napi::Object err = data->error_class.New({Napi::String::New(env, message), Napi::String::New(env, code)});
+    return Napi::Error(env, err);
+  }
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", Napi::String::New(env, code));
+  return err;
+}
+
+void throw_if_failed(Napi::Env env, Status status) {
+  if (status != Status::ok) throw make_error(env, status, last_error());
+}
+
+Napi::Value run_job(Napi::Env env, double work, std::vector<Napi::ObjectReference> keep_alive, NativeFn fn,
+                    ResultFn result) {
+  if (work < kAsyncWork) {
+    Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+    clear_error();
+    Status s = fn();
+    if (s != Status::ok) {
+      deferred.Reject(make_error(env, s, last_error()).Value());
+    } else {
+      deferred.Resolve(result ? result(env) : env.Undefined());
+    }
+    return deferred.Promise();
+  }
+  auto* worker = new KernelWorker(env, std::move(keep_alive), std::move(fn), std::move(result));
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+}  // namespace shapca::binding

@@ -1,0 +1,30 @@
+// Runs one native call: inline when it is small (a resolved Promise, no thread hop), else on
+// the libuv pool in an AsyncWorker. Either way the caller gets a Promise; a failing Status
+// rejects it with a ShapcaError carrying the status code and the native message.
+#pragma once
+#include <napi.h>
+
+#include <functional>
+#include <vector>
+
+#include "core/status.h"
+
+namespace shapca::binding {
+
+// Work (in multiply-adds or element visits) below which the call runs inline.
+constexpr double kAsyncWork = 1 << 18;
+
+using NativeFn = std::function<Status()>;
+using ResultFn = std::function<Napi::Value(Napi::Env)>;
+
+Napi::Value run_job(Napi::Env env, double work, std::vector<Napi::ObjectReference> keep_alive, NativeFn fn,
+                    ResultFn result = nullptr);
+
+// Stores the JS ShapcaError class used for native failures (see lib/errors.ts).
+void set_error_class(Napi::Env env, Napi::Function cls);
+// new ShapcaError(message, code) (or an Error with .code when no class was registered).
+Napi::Error make_error(Napi::Env env, Status status, const std::string& message);
+// Throws the ShapcaError for a failing status.
+void throw_if_failed(Napi::Env env, Status status);
+
+}  // namespace shapca::binding
