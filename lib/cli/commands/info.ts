@@ -1,0 +1,21 @@
+import type { Command } from 'commander';
+
+import * as runtime from '../../runtime.js';
+import { printJson } from '../output.js';
+
+export function register(program: Command): void {
+  program
+    .command('info')
+    .description('Show the native core in use: kernel path (avx2/scalar), CPU features, threads, CUDA')
+    .option('--json', 'print one JSON object')
+    .action((opts: { json?: boolean }) => {
+      const info = runtime.info();
+      if (opts.json) {
+        printJson(info);
+        return;
+      }
+      process.stdout.write(
+        `kernel path: ${info.kernelPath}\nCPU: avx2=${info.avx2} fma=${info.fma}\nthreads: ${info.threads}\nCUDA: ${info.cuda ? 'built' : 'not built'}\n`,
+      );
+    });
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The `shapca` command line. Each command lives in commands/<name>.ts and exports
+// `register(program)`; this file only wires them up and turns failures into one-line errors.
+import { Command, CommanderError } from 'commander';
+
+import { register as registerInfo } from './commands/info.js';
+import { fail } from './output.js';
+
+export function buildProgram(): Command {
+  const program = new Command('shapca')
+    .description(
+      'Multimodal information extraction (entities, relations, joint) from social-media posts ' +
+        'with Shapley value-based contrastive alignment (Shap-CA).',
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerInfo(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    return fail(err);
+  }
+}
+
+const invokedDirectly = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (invokedDirectly || process.argv[1]?.endsWith('/shapca')) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,16 @@
+// Shared CLI output helpers: one-line failures, JSON lines.
+import { ShapcaError } from '../errors.js';
+
+/** Prints "shapca: <reason>" (plus the code for native errors) to stderr and returns exit code 1. */
+export function fail(err: unknown): number {
+  const message = err instanceof Error ? err.message : String(err);
+  const code = err instanceof ShapcaError ? ` [${err.code}]` : '';
+  process.stderr.write(`shapca: ${message.split('\n')[0]}${code}\n`);
+  if (process.env.SHAPCA_DEBUG && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return 1;
+}
+
+/** Writes one JSON object per line to stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
