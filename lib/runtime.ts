@@ -1,6 +1,7 @@
 import { addon, type NativeInfo } from './native/addon.js';
 
 export type KernelPath = 'scalar' | 'avx2';
+export type RuntimeInfo = NativeInfo;
 
 /** What the native core runs on: the active kernel path, CPU features, thread count. */
 export function info(): NativeInfo {

@@ -12,7 +12,18 @@ export interface NativeInfo {
   avx2: boolean;
   fma: boolean;
   threads: number;
-  cuda: boolean;
+  cuda: CudaInfo;
+}
+
+/** Whether the addon was built with CUDA (cmake-js + nvcc) and what the probe found at load. */
+export interface CudaInfo {
+  built: boolean;
+  devices: number;
+  /** Name and compute capability of device 0, when there is one. */
+  device?: string;
+  runtimeVersion?: number;
+  /** Why no device is usable (no driver, no GPU, not built). */
+  message: string;
 }
 
 type F32 = Float32Array;
@@ -57,13 +68,16 @@ export interface NativeAddon {
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 
-/** Where the addon may be: node-gyp's build, then cmake-js's. SHAPCA_ADDON overrides both. */
+/**
+ * Where the addon may be: SHAPCA_ADDON, then cmake-js's build (made only on request, by
+ * `npm run build:cmake` / `build:cuda`, so it wins when present), then node-gyp's (`npm install`).
+ */
 export function addonCandidates(): string[] {
   const fromEnv = process.env.SHAPCA_ADDON;
   return [
     ...(fromEnv ? [fromEnv] : []),
-    join(root, 'build', 'Release', 'shapca.node'),
     join(root, 'build-cmake', 'Release', 'shapca.node'),
+    join(root, 'build', 'Release', 'shapca.node'),
   ];
 }
 

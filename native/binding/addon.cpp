@@ -8,6 +8,10 @@
 #include "job.h"
 #include "kernels.h"
 
+#ifdef SHAPCA_HAVE_CUDA
+#include "cuda/probe.h"
+#endif
+
 namespace shapca::binding {
 
 namespace {
@@ -19,7 +23,20 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("avx2", cpu_features().avx2);
   o.Set("fma", cpu_features().fma);
   o.Set("threads", ThreadPool::global().threads());
-  o.Set("cuda", false);
+  Napi::Object cuda = Napi::Object::New(env);
+#ifdef SHAPCA_HAVE_CUDA
+  const shapca::cuda::Probe p = shapca::cuda::probe();
+  cuda.Set("built", true);
+  cuda.Set("devices", p.device_count);
+  cuda.Set("runtimeVersion", p.runtime_version);
+  cuda.Set("device", p.device_name);
+  cuda.Set("message", p.message);
+#else
+  cuda.Set("built", false);
+  cuda.Set("devices", 0);
+  cuda.Set("message", "this addon was built without CUDA (npm run build:cuda with nvcc present)");
+#endif
+  o.Set("cuda", cuda);
   return o;
 }
 

@@ -3,6 +3,11 @@ import type { Command } from 'commander';
 import * as runtime from '../../runtime.js';
 import { printJson } from '../output.js';
 
+function cudaLine(cuda: runtime.RuntimeInfo['cuda']): string {
+  if (!cuda.built) return 'not built';
+  return cuda.devices > 0 ? `${cuda.devices} device(s), ${cuda.device ?? ''}` : `built, no device (${cuda.message})`;
+}
+
 export function register(program: Command): void {
   program
     .command('info')
@@ -15,7 +20,7 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        `kernel path: ${info.kernelPath}\nCPU: avx2=${info.avx2} fma=${info.fma}\nthreads: ${info.threads}\nCUDA: ${info.cuda ? 'built' : 'not built'}\n`,
+        `kernel path: ${info.kernelPath}\nCPU: avx2=${info.avx2} fma=${info.fma}\nthreads: ${info.threads}\nCUDA: ${cudaLine(info.cuda)}\n`,
       );
     });
 }
