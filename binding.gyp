@@ -18,8 +18,14 @@
       "cflags_cc": ["-mavx2", "-mfma", "-fPIC"]
     },
     {
+      "target_name": "shapca_avx512",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('fs').readdirSync('native/kernels/avx512').filter(f => f.endsWith('.cpp')).map(f => 'native/kernels/avx512/' + f).join(' ')\")"],
+      "cflags_cc": ["-mavx512f", "-mavx2", "-mfma", "-fPIC"]
+    },
+    {
       "target_name": "shapca",
-      "dependencies": ["shapca_avx2"],
+      "dependencies": ["shapca_avx2", "shapca_avx512"],
       "sources": ["<!@(node -p \"['core', 'kernels', 'binding'].flatMap(d => require('fs').readdirSync('native/' + d).filter(f => f.endsWith('.cpp')).map(f => 'native/' + d + '/' + f)).join(' ')\")"]
     }
   ]

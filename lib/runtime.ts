@@ -1,7 +1,16 @@
 import { addon, type NativeInfo } from './native/addon.js';
 
-export type KernelPath = 'scalar' | 'avx2';
+export type KernelPath = 'scalar' | 'avx2' | 'avx512';
 export type RuntimeInfo = NativeInfo;
+
+/** The kernel paths this CPU supports, reference first. */
+export function availableKernelPaths(): KernelPath[] {
+  const i = addon().info();
+  const paths: KernelPath[] = ['scalar'];
+  if (i.avx2 && i.fma) paths.push('avx2');
+  if (i.avx2 && i.fma && i.avx512f) paths.push('avx512');
+  return paths;
+}
 
 /** What the native core runs on: the active kernel path, CPU features, thread count. */
 export function info(): NativeInfo {
@@ -18,9 +27,10 @@ export function setThreads(threads: number): number {
 }
 
 /**
- * Chooses the kernel path: `'auto'` (AVX2/FMA when the CPU has it), `'scalar'` (the reference),
- * or `'avx2'` (a ShapcaError with code SHAPCA_UNSUPPORTED on CPUs without it).
- * The environment variable SHAPCA_KERNELS=scalar selects the scalar path at start-up.
+ * Chooses the kernel path: `'auto'` (the best the CPU has), `'scalar'` (the reference), `'avx2'`
+ * (AVX2/FMA kernels) or `'avx512'` (AVX2 kernels plus the AVX-512 SGEMM micro-kernel). A path the
+ * CPU lacks is a ShapcaError with code SHAPCA_UNSUPPORTED. SHAPCA_KERNELS=scalar|avx2|avx512 in
+ * the environment picks the path at start-up.
  */
 export function setKernelPath(path: 'auto' | KernelPath): KernelPath {
   return addon().setKernelPath({ path });

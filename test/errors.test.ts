@@ -67,9 +67,10 @@ test('native failures are ShapcaErrors with a stable code', async () => {
 test('runtime settings reject bad values', () => {
   assert.throws(() => runtime.setThreads(-1), /expected threads to be an integer in \[0, 256\]/);
   assert.throws(() => runtime.setThreads(1000), RangeError);
-  assert.throws(() => runtime.setKernelPath('sse' as never), /expected one of 'auto', 'scalar', 'avx2' for path but received 'sse'/);
+  assert.throws(() => runtime.setKernelPath('sse' as never), /expected one of 'auto', 'scalar', 'avx2', 'avx512' for path but received 'sse'/);
   const info = runtime.info();
-  assert.ok(info.kernelPath === 'avx2' || info.kernelPath === 'scalar');
+  assert.ok(runtime.availableKernelPaths().includes(info.kernelPath), info.kernelPath);
+  assert.is(info.kernelPath, runtime.availableKernelPaths().at(-1), 'the best path is active by default');
   assert.is(typeof info.threads, 'number');
 });
 

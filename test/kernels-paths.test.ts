@@ -1,19 +1,23 @@
-// The AVX2 path against the scalar reference through the public API, on odd and large sizes,
-// strided and transposed operands, and across thread counts.
+// The SIMD paths (AVX2, AVX-512) against the scalar reference through the public API, on odd and
+// large sizes, strided and transposed operands, and across thread counts.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { kernels, runtime } from '../lib/index.js';
 import { assertClose, randomArray } from './helpers.js';
 
-const test = suite('avx2 vs scalar, threads');
-const hasAvx2 = runtime.info().avx2 && runtime.info().fma;
+const test = suite('simd vs scalar, threads');
+const simdPaths = runtime.availableKernelPaths().filter((p) => p !== 'scalar');
 
-async function onBothPaths<T>(fn: () => Promise<T>): Promise<[T, T]> {
+/** Runs fn on the scalar path and on each SIMD path: [scalar result, [path, result][]]. */
+async function onAllPaths<T>(fn: () => Promise<T>): Promise<[T, [runtime.KernelPath, T][]]> {
   runtime.setKernelPath('scalar');
   const scalar = await fn();
-  runtime.setKernelPath('avx2');
-  const fast = await fn();
+  const fast: [runtime.KernelPath, T][] = [];
+  for (const p of simdPaths) {
+    runtime.setKernelPath(p);
+    fast.push([p, await fn()]);
+  }
   runtime.setKernelPath('auto');
   return [scalar, fast];
 }
@@ -23,8 +27,8 @@ test.after(() => {
   runtime.setThreads(0);
 });
 
-if (!hasAvx2) {
-  console.log('  (AVX2/FMA not available on this CPU: the avx2-vs-scalar cases are skipped)');
+if (simdPaths.length === 0) {
+  console.log('  (AVX2/FMA not available on this CPU: the simd-vs-scalar cases are skipped)');
 } else {
   for (const [m, n, k] of [[1, 1, 1], [7, 33, 257], [257, 7, 33], [300, 257, 130]] as const) {
     test(`sgemm ${m}x${n}x${k}, strided, all transpositions`, async () => {
@@ -32,10 +36,10 @@ if (!hasAvx2) {
         const lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 1, ldc = n + 2;
         const a = randomArray((ta ? k : m) * lda, 1), b = randomArray((tb ? n : k) * ldb, 2);
         const c0 = randomArray(m * ldc, 3);
-        const [s, f] = await onBothPaths(() =>
+        const [s, fast] = await onAllPaths(() =>
           kernels.sgemm({ transA: ta, transB: tb, m, n, k, a, b, lda, ldb, ldc, c: c0.slice(), beta: 0.5 }),
         );
-        assertClose(f, s, 1e-5 * Math.sqrt(k), 1e-5, `ta=${ta} tb=${tb}`);
+        for (const [p, f] of fast) assertClose(f, s, 1e-5 * Math.sqrt(k), 1e-5, `${p} ta=${ta} tb=${tb}`);
       }
     });
   }
@@ -44,13 +48,13 @@ if (!hasAvx2) {
     for (const cols of [1, 7, 33, 257, 4099]) {
       const rows = 3;
       const x = randomArray(rows * cols, cols, 5);
-      const [s, f] = await onBothPaths(() => kernels.softmaxForward({ inp: x, rows, cols, scale: 0.3 }));
-      assertClose(f, s, 1e-7, 1e-5, `softmax ${cols}`);
+      const [s, fast] = await onAllPaths(() => kernels.softmaxForward({ inp: x, rows, cols, scale: 0.3 }));
+      for (const [p, f] of fast) assertClose(f, s, 1e-7, 1e-5, `${p} softmax ${cols}`);
       const w = randomArray(cols, 1), b = randomArray(cols, 2);
-      const [ls, lf] = await onBothPaths(() => kernels.layernormForward({ inp: x, weight: w, bias: b, n: rows, c: cols }));
-      assertClose(lf.out, ls.out, 1e-5, 1e-5, `layernorm ${cols}`);
-      const [gs, gf] = await onBothPaths(() => kernels.geluForward(x));
-      assertClose(gf, gs, 1e-6, 1e-5, `gelu ${cols}`);
+      const [ls, lfast] = await onAllPaths(() => kernels.layernormForward({ inp: x, weight: w, bias: b, n: rows, c: cols }));
+      for (const [p, lf] of lfast) assertClose(lf.out, ls.out, 1e-5, 1e-5, `${p} layernorm ${cols}`);
+      const [gs, gfast] = await onAllPaths(() => kernels.geluForward(x));
+      for (const [p, gf] of gfast) assertClose(gf, gs, 1e-6, 1e-5, `${p} gelu ${cols}`);
     }
   });
 }

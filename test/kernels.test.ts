@@ -7,7 +7,7 @@ import { f32, readFixture, tensor } from './fixtures.js';
 import { assertClose } from './helpers.js';
 
 const fx = readFixture('kernels.shfx');
-const paths: runtime.KernelPath[] = runtime.info().avx2 && runtime.info().fma ? ['scalar', 'avx2'] : ['scalar'];
+const paths = runtime.availableKernelPaths();
 if (paths.length === 1) console.log('  (AVX2/FMA not available on this CPU: checking the scalar path only)');
 
 for (const path of paths) {

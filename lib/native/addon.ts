@@ -8,9 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { ShapcaError } from '../errors.js';
 
 export interface NativeInfo {
-  kernelPath: 'scalar' | 'avx2';
+  kernelPath: 'scalar' | 'avx2' | 'avx512';
   avx2: boolean;
   fma: boolean;
+  avx512f: boolean;
   threads: number;
   cuda: CudaInfo;
 }
@@ -32,7 +33,7 @@ type F32 = Float32Array;
 export interface NativeAddon {
   info(): NativeInfo;
   setThreads(o: { threads: number }): number;
-  setKernelPath(o: { path: 'auto' | 'scalar' | 'avx2' }): 'scalar' | 'avx2';
+  setKernelPath(o: { path: 'auto' | 'scalar' | 'avx2' | 'avx512' }): 'scalar' | 'avx2' | 'avx512';
   setErrorClass(cls: typeof ShapcaError): void;
   randomUniform(o: { out: F32; n: number; seed?: number; stream?: number }): void;
 

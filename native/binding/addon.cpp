@@ -22,6 +22,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("kernelPath", kernel_path_name(kernel_path()));
   o.Set("avx2", cpu_features().avx2);
   o.Set("fma", cpu_features().fma);
+  o.Set("avx512f", cpu_features().avx512f);
   o.Set("threads", ThreadPool::global().threads());
   Napi::Object cuda = Napi::Object::New(env);
 #ifdef SHAPCA_HAVE_CUDA
@@ -49,9 +50,11 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
 
 Napi::Value SetKernelPath(const Napi::CallbackInfo& info) {
   Args a(info, "setKernelPath");
-  const std::string path = a.choice("path", {"auto", "scalar", "avx2"}, "auto");
-  KernelPath p = KernelPath::scalar;
-  if (path == "avx2" || (path == "auto" && cpu_features().avx2 && cpu_features().fma)) p = KernelPath::avx2;
+  const std::string path = a.choice("path", {"auto", "scalar", "avx2", "avx512"}, "auto");
+  KernelPath p = best_kernel_path();
+  if (path == "scalar") p = KernelPath::scalar;
+  if (path == "avx2") p = KernelPath::avx2;
+  if (path == "avx512") p = KernelPath::avx512;
   throw_if_failed(info.Env(), set_kernel_path(p));
   return Napi::String::New(info.Env(), kernel_path_name(kernel_path()));
 }

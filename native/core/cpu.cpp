@@ -15,15 +15,29 @@ CpuFeatures detect() {
   __builtin_cpu_init();
   f.avx2 = __builtin_cpu_supports("avx2");
   f.fma = __builtin_cpu_supports("fma");
+  f.avx512f = __builtin_cpu_supports("avx512f");
 #endif
   return f;
 }
 
-KernelPath initial_path() {
+bool supported(KernelPath p) {
   const CpuFeatures& f = cpu_features();
+  switch (p) {
+    case KernelPath::scalar: return true;
+    case KernelPath::avx2: return f.avx2 && f.fma;
+    case KernelPath::avx512: return f.avx2 && f.fma && f.avx512f;
+  }
+  return false;
+}
+
+KernelPath initial_path() {
   const char* env = std::getenv("SHAPCA_KERNELS");
-  if (env != nullptr && std::strcmp(env, "scalar") == 0) return KernelPath::scalar;
-  return (f.avx2 && f.fma) ? KernelPath::avx2 : KernelPath::scalar;
+  if (env != nullptr) {
+    for (KernelPath p : {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512}) {
+      if (std::strcmp(env, kernel_path_name(p)) == 0 && supported(p)) return p;
+    }
+  }
+  return best_kernel_path();
 }
 
 std::atomic<int>& path_slot() {
@@ -38,13 +52,26 @@ const CpuFeatures& cpu_features() {
   return features;
 }
 
-const char* kernel_path_name(KernelPath p) { return p == KernelPath::avx2 ? "avx2" : "scalar"; }
+const char* kernel_path_name(KernelPath p) {
+  switch (p) {
+    case KernelPath::scalar: return "scalar";
+    case KernelPath::avx2: return "avx2";
+    case KernelPath::avx512: return "avx512";
+  }
+  return "scalar";
+}
+
+KernelPath best_kernel_path() {
+  if (supported(KernelPath::avx512)) return KernelPath::avx512;
+  return supported(KernelPath::avx2) ? KernelPath::avx2 : KernelPath::scalar;
+}
 
 KernelPath kernel_path() { return static_cast<KernelPath>(path_slot().load(std::memory_order_relaxed)); }
 
 Status set_kernel_path(KernelPath p) {
-  if (p == KernelPath::avx2 && !(cpu_features().avx2 && cpu_features().fma)) {
-    return fail(Status::unsupported, "The AVX2/FMA kernel path was requested but this CPU lacks AVX2 or FMA");
+  if (!supported(p)) {
+    return fail(Status::unsupported, "The %s kernel path was requested but this CPU lacks %s", kernel_path_name(p),
+                p == KernelPath::avx512 ? "AVX-512F, AVX2 or FMA" : "AVX2 or FMA");
   }
   path_slot().store(static_cast<int>(p), std::memory_order_relaxed);
   return Status::ok;

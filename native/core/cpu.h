@@ -1,26 +1,33 @@
 // CPU feature check and the choice of kernel path.
-// AVX2/FMA kernels live in separate translation units compiled with -mavx2 -mfma; they are
-// only ever called after this check says the CPU (and the OS) supports them.
+// AVX2/FMA kernels live in separate translation units compiled with -mavx2 -mfma (and the
+// AVX-512 GEMM micro-kernel in one compiled with -mavx512f); they are only ever called after
+// this check says the CPU (and the OS) supports them. The avx512 path uses AVX-512 where it
+// pays (the SGEMM micro-kernel) and the AVX2 kernels everywhere else.
 #pragma once
 #include "status.h"
 
 namespace shapca {
 
-enum class KernelPath : int { scalar = 0, avx2 = 1 };
+enum class KernelPath : int { scalar = 0, avx2 = 1, avx512 = 2 };
 
 struct CpuFeatures {
   bool avx2 = false;
   bool fma = false;
+  bool avx512f = false;
 };
 
 const CpuFeatures& cpu_features();
 const char* kernel_path_name(KernelPath p);
 
-// The active path: AVX2 when the CPU has AVX2+FMA, else scalar. The environment variable
-// SHAPCA_KERNELS=scalar forces the scalar path at start-up.
+// The best path the CPU supports: avx512 (AVX-512F + AVX2 + FMA), avx2 (AVX2 + FMA), scalar.
+KernelPath best_kernel_path();
+// The active path: best_kernel_path() unless SHAPCA_KERNELS=scalar|avx2|avx512 chose another
+// at start-up (a path the CPU lacks falls back to the best one).
 KernelPath kernel_path();
-// Selects a path; asking for AVX2 on a CPU without it fails with Status::unsupported.
+// Selects a path; asking for one the CPU lacks fails with Status::unsupported.
 Status set_kernel_path(KernelPath p);
-inline bool use_avx2() { return kernel_path() == KernelPath::avx2; }
+// True on the avx2 and avx512 paths: the AVX2/FMA kernels may run.
+inline bool use_avx2() { return kernel_path() != KernelPath::scalar; }
+inline bool use_avx512() { return kernel_path() == KernelPath::avx512; }
 
 }  // namespace shapca

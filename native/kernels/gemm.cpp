@@ -8,14 +8,23 @@
 #include "../core/cpu.h"
 #include "../core/thread_pool.h"
 #include "avx2/avx2.h"
+#include "avx512/avx512.h"
 
 namespace shapca {
 
 namespace {
 
-constexpr int64_t MR = 6, NR = 16;               // micro-tile
-constexpr int64_t MC = 144, KC = 256, NC = 4080;  // cache blocks (L2, L1, L3)
-constexpr double kSerialFlops = 4.0e6;           // below this, one thread beats waking the pool
+constexpr double kSerialFlops = 4.0e6;  // below this, one thread beats waking the pool
+constexpr int64_t kMaxTile = 12 * 32;
+
+using MicroKernel = void (*)(int64_t, const float*, const float*, float*, int64_t);
+
+// A micro-kernel with its register tile (MR×NR) and cache blocks: MC×KC of A stays in L2,
+// KC×NR of B in L1, KC×NC of B in L3.
+struct GemmKernel {
+  MicroKernel micro;
+  int64_t mr, nr, mc, kc, nc;
+};
 
 struct FreeDeleter {
   void operator()(float* p) const { std::free(p); }
@@ -41,6 +50,8 @@ PackBuffers& pack_buffers() {
   return buffers;
 }
 
+constexpr int64_t MR = 6, NR = 16;  // the scalar kernel's tile, also the AVX2 kernel's
+
 void micro_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
   float acc[MR][NR] = {};
   for (int64_t p = 0; p < kc; ++p) {
@@ -55,7 +66,12 @@ void micro_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t 
   }
 }
 
+const GemmKernel kScalarKernel{micro_scalar, MR, NR, 144, 256, 4080};
+const GemmKernel kAvx2Kernel{avx2::sgemm_micro_6x16, MR, NR, 144, 256, 4080};
+const GemmKernel kAvx512Kernel{avx512::sgemm_micro_12x32, 12, 32, 96, 256, 4064};
+
 // Packs rows [i0, i0+mc) × cols [p0, p0+kc) of op(A)·alpha into MR-row panels (zero padded).
+template <int64_t MR>
 void pack_a(float* dst, const float* a, bool trans, int64_t lda, int64_t i0, int64_t mc, int64_t p0, int64_t kc,
             float alpha) {
   for (int64_t ir = 0; ir < mc; ir += MR) {
@@ -83,6 +99,7 @@ void pack_a(float* dst, const float* a, bool trans, int64_t lda, int64_t i0, int
 }
 
 // Packs rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels (zero padded).
+template <int64_t NR>
 void pack_b(float* dst, const float* b, bool trans, int64_t ldb, int64_t p0, int64_t kc, int64_t j0, int64_t nc) {
   for (int64_t jr = 0; jr < nc; jr += NR) {
     int64_t cols = std::min(NR, nc - jr);
@@ -126,10 +143,10 @@ struct GemmArgs {
   const float* bias;
 };
 
-using MicroKernel = void (*)(int64_t, const float*, const float*, float*, int64_t);
-
 // C[m0:m1, n0:n1] = beta*C + bias, then += alpha·op(A)·op(B), on the calling thread.
-bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, MicroKernel micro) {
+template <int64_t MR, int64_t NR>
+bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmKernel& kern) {
+  const int64_t MC = kern.mc, KC = kern.kc, NC = kern.nc;
   for (int64_t i = m0; i < m1; ++i) {
     float* row = g.c + i * g.ldc;
     for (int64_t j = n0; j < n1; ++j) {
@@ -147,25 +164,25 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   float* ap = PackBuffers::ensure(buf.a, buf.a_cap, static_cast<size_t>(kc_max * (MC + MR)));
   if (bp == nullptr || ap == nullptr) return false;
 
-  alignas(64) float tile[MR * NR];
+  alignas(64) float tile[kMaxTile];
   for (int64_t jc = n0; jc < n1; jc += NC) {
     const int64_t nc = std::min(NC, n1 - jc);
     for (int64_t pc = 0; pc < g.k; pc += KC) {
       const int64_t kc = std::min(KC, g.k - pc);
-      pack_b(bp, g.b, g.trans_b, g.ldb, pc, kc, jc, nc);
+      pack_b<NR>(bp, g.b, g.trans_b, g.ldb, pc, kc, jc, nc);
       for (int64_t ic = m0; ic < m1; ic += MC) {
         const int64_t mc = std::min(MC, m1 - ic);
-        pack_a(ap, g.a, g.trans_a, g.lda, ic, mc, pc, kc, g.alpha);
+        pack_a<MR>(ap, g.a, g.trans_a, g.lda, ic, mc, pc, kc, g.alpha);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t cols = std::min(NR, nc - jr);
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t rows = std::min(MR, mc - ir);
             float* c = g.c + (ic + ir) * g.ldc + jc + jr;
             if (rows == MR && cols == NR) {
-              micro(kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
+              kern.micro(kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
             } else {
               std::memset(tile, 0, sizeof tile);
-              micro(kc, ap + ir * kc, bp + jr * kc, tile, NR);
+              kern.micro(kc, ap + ir * kc, bp + jr * kc, tile, NR);
               for (int64_t r = 0; r < rows; ++r) {
                 for (int64_t j = 0; j < cols; ++j) c[r * g.ldc + j] += tile[r * NR + j];
               }
@@ -180,8 +197,9 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
 
 // Splits C into tm × tn rectangles, one per thread, choosing the split that packs least:
 // each of the tn column groups packs all of A, each of the tm row groups packs all of B.
-void choose_grid(int64_t threads, int64_t m, int64_t n, int64_t k, int64_t* tm, int64_t* tn) {
-  const int64_t row_tiles = (m + MR - 1) / MR, col_tiles = (n + NR - 1) / NR;
+void choose_grid(const GemmKernel& kern, int64_t threads, int64_t m, int64_t n, int64_t k, int64_t* tm,
+                 int64_t* tn) {
+  const int64_t row_tiles = (m + kern.mr - 1) / kern.mr, col_tiles = (n + kern.nr - 1) / kern.nr;
   double best = -1.0;
   *tm = *tn = 1;
   for (int64_t t = threads; t >= 1; --t) {
@@ -227,22 +245,25 @@ Status sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float 
   }
 
   const GemmArgs g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias};
-  const MicroKernel micro = use_avx2() ? avx2::sgemm_micro_6x16 : micro_scalar;
+  const GemmKernel& kern = use_avx512() ? kAvx512Kernel : (use_avx2() ? kAvx2Kernel : kScalarKernel);
+  auto rect = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+    return kern.mr == 12 ? gemm_rect<12, 32>(g, m0, m1, n0, n1, kern) : gemm_rect<MR, NR>(g, m0, m1, n0, n1, kern);
+  };
   ThreadPool& pool = ThreadPool::global();
   const double flops = 2.0 * static_cast<double>(m) * n * k;
   int64_t tm = 1, tn = 1;
-  if (flops >= kSerialFlops) choose_grid(pool.threads(), m, n, k, &tm, &tn);
+  if (flops >= kSerialFlops) choose_grid(kern, pool.threads(), m, n, k, &tm, &tn);
 
   bool ok = true;
   if (tm * tn == 1) {
-    ok = gemm_rect(g, 0, m, 0, n, micro);
+    ok = rect(0, m, 0, n);
   } else {
     std::atomic<bool> all_ok{true};
     Status s = pool.run(tm * tn, [&](int64_t task, int) {
       int64_t ti = task / tn, tj = task % tn;
-      int64_t m0 = split_point(m, tm, ti, MR), m1 = split_point(m, tm, ti + 1, MR);
-      int64_t n0 = split_point(n, tn, tj, NR), n1 = split_point(n, tn, tj + 1, NR);
-      if (m0 < m1 && n0 < n1 && !gemm_rect(g, m0, m1, n0, n1, micro)) all_ok.store(false);
+      int64_t m0 = split_point(m, tm, ti, kern.mr), m1 = split_point(m, tm, ti + 1, kern.mr);
+      int64_t n0 = split_point(n, tn, tj, kern.nr), n1 = split_point(n, tn, tj + 1, kern.nr);
+      if (m0 < m1 && n0 < n1 && !rect(m0, m1, n0, n1)) all_ok.store(false);
     });
     if (s != Status::ok) return s;
     ok = all_ok.load();

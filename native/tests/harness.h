@@ -62,14 +62,14 @@ double tolerance_ratio(const float* a, const float* b, size_t n, double atol, do
 #include "core/cpu.h"
 
 namespace shapca::test {
-// Runs fn once per kernel path this CPU has (scalar always, AVX2 when supported), then
-// restores the path that was active.
+// Runs fn once per kernel path this CPU has (scalar always, AVX2 and AVX-512 when supported),
+// then restores the path that was active.
 template <typename Fn>
 void for_each_path(const Fn& fn) {
   const KernelPath saved = kernel_path();
-  set_kernel_path(KernelPath::scalar);
-  fn(KernelPath::scalar);
-  if (set_kernel_path(KernelPath::avx2) == Status::ok) fn(KernelPath::avx2);
+  for (KernelPath p : {KernelPath::scalar, KernelPath::avx2, KernelPath::avx512}) {
+    if (set_kernel_path(p) == Status::ok) fn(p);
+  }
   set_kernel_path(saved);
 }
 }  // namespace shapca::test

@@ -82,10 +82,13 @@ TEST("thread count and kernel path errors are statuses with messages") {
   CHECK(ThreadPool::global().set_threads(-1) == Status::out_of_range);
   CHECK(std::strstr(last_error(), "thread count") != nullptr);
   CHECK(ThreadPool::global().set_threads(100000) == Status::out_of_range);
-  if (!(cpu_features().avx2 && cpu_features().fma)) {
-    CHECK(set_kernel_path(KernelPath::avx2) == Status::unsupported);
-  } else {
-    CHECK(set_kernel_path(KernelPath::avx2) == Status::ok);
-  }
+  const KernelPath saved = kernel_path();
+  const bool has_avx2 = cpu_features().avx2 && cpu_features().fma;
+  CHECK((set_kernel_path(KernelPath::avx2) == Status::ok) == has_avx2);
+  CHECK((set_kernel_path(KernelPath::avx512) == Status::ok) == (has_avx2 && cpu_features().avx512f));
+  CHECK(set_kernel_path(KernelPath::scalar) == Status::ok);
+  CHECK(!use_avx2() && !use_avx512());
+  CHECK(set_kernel_path(saved) == Status::ok);
+  CHECK(best_kernel_path() != KernelPath::scalar || !has_avx2);
   CHECK(std::strcmp(status_code(Status::non_finite), "SHAPCA_NON_FINITE") == 0);
 }

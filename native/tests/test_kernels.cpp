@@ -43,7 +43,7 @@ void check_finite_differences(std::vector<float> x, size_t n_out, const Forward&
   CHECK_CLOSE(dx.data(), numeric.data(), dx.size(), tol, tol, label + " finite differences");
 }
 
-// Runs fn on both paths and checks the AVX2 result against the scalar one.
+// Runs fn on every path and checks the SIMD results against the scalar one.
 template <typename Fn>
 void check_paths_agree(const Fn& fn, double atol, double rtol, const std::string& label) {
   std::vector<float> scalar;
@@ -52,7 +52,7 @@ void check_paths_agree(const Fn& fn, double atol, double rtol, const std::string
     if (path == KernelPath::scalar) {
       scalar = got;
     } else {
-      CHECK_CLOSE(got.data(), scalar.data(), got.size(), atol, rtol, label + " avx2 vs scalar");
+      CHECK_CLOSE(got.data(), scalar.data(), got.size(), atol, rtol, label + " " + kernel_path_name(path) + " vs scalar");
     }
   });
 }

@@ -20,7 +20,7 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        `kernel path: ${info.kernelPath}\nCPU: avx2=${info.avx2} fma=${info.fma}\nthreads: ${info.threads}\nCUDA: ${cudaLine(info.cuda)}\n`,
+        `kernel path: ${info.kernelPath}\nCPU: avx2=${info.avx2} fma=${info.fma} avx512f=${info.avx512f}\nthreads: ${info.threads}\nCUDA: ${cudaLine(info.cuda)}\n`,
       );
     });
 }

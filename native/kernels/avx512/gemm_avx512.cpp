@@ -1,0 +1,40 @@
+// AVX-512 12×32 SGEMM micro-kernel: 24 zmm accumulators, two B loads and twelve A broadcasts
+// per k step (the register tile of BLIS's SkylakeX sgemm, transposed for row-major C).
+#include <immintrin.h>
+
+#include "avx512.h"
+
+namespace shapca::avx512 {
+
+void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
+  __m512 acc0[12], acc1[12];
+  // C is read once at the end; fetch it now so that an L3-resident tile costs no stall.
+#pragma GCC unroll 12
+  for (int r = 0; r < 12; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+    acc0[r] = _mm512_setzero_ps();
+    acc1[r] = _mm512_setzero_ps();
+  }
+  for (int64_t p = 0; p < kc; ++p) {
+    const __m512 b0 = _mm512_load_ps(b);
+    const __m512 b1 = _mm512_load_ps(b + 16);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * 32), _MM_HINT_T0);
+#pragma GCC unroll 12
+    for (int r = 0; r < 12; ++r) {
+      const __m512 av = _mm512_set1_ps(a[r]);
+      acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+    }
+    a += 12;
+    b += 32;
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < 12; ++r) {
+    float* row = c + r * ldc;
+    _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[r]));
+    _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[r]));
+  }
+}
+
+}  // namespace shapca::avx512
