@@ -1,0 +1,75 @@
+// Parameter tables: every parameter of a model lives in one flat float buffer (and its gradient
+// at the same offset of a second one, llm.c style). A table lists each tensor's HF name (without
+// the model prefix), shape, offset and how a fresh model initialises it.
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <vector>
+
+#include "../core/status.h"
+
+// Returns the status of expr when it fails (the models chain many kernel calls).
+#define SHAPCA_TRY(expr)                                   \
+  do {                                                     \
+    if (::shapca::Status s_ = (expr); s_ != ::shapca::Status::ok) return s_; \
+  } while (0)
+
+namespace shapca {
+
+enum class ParamInit : int { normal = 0, zeros = 1, ones = 2 };
+
+struct ParamInfo {
+  std::string name;
+  int ndim = 0;
+  int64_t shape[4] = {0, 0, 0, 0};
+  int64_t offset = 0;
+  int64_t numel = 0;
+  ParamInit init = ParamInit::normal;
+};
+
+class ParamTable {
+ public:
+  // Appends a tensor right after the previous one and returns its offset.
+  int64_t add(const std::string& name, std::initializer_list<int64_t> shape, ParamInit init);
+  const std::vector<ParamInfo>& entries() const { return entries_; }
+  int64_t total() const { return total_; }
+
+ private:
+  std::vector<ParamInfo> entries_;
+  int64_t total_ = 0;
+};
+
+// Initialises params (table.total()) as a fresh HF model does: weights ~ N(0, std²) drawn from
+// the Philox stream (seed, entry index), biases 0, LayerNorm weights 1.
+Status param_init(float* params, const ParamTable& table, uint64_t seed, float std);
+
+// One allocation carved into typed buffers: plan() the sizes, then commit(). The block is kept
+// and reused while later plans fit in it, so a model sizes its activations to the largest batch
+// seen so far.
+class Arena {
+ public:
+  Arena() = default;
+  ~Arena();
+  Arena(const Arena&) = delete;
+  Arena& operator=(const Arena&) = delete;
+
+  void begin() { requests_.clear(); }
+  template <typename T>
+  void plan(T** slot, int64_t count) {
+    requests_.push_back({reinterpret_cast<void**>(slot), count * static_cast<int64_t>(sizeof(T))});
+  }
+  Status commit(const char* what);
+  int64_t bytes() const { return capacity_; }
+
+ private:
+  struct Request {
+    void** slot;
+    int64_t bytes;
+  };
+  std::vector<Request> requests_;
+  char* block_ = nullptr;
+  int64_t capacity_ = 0;
+};
+
+}  // namespace shapca
