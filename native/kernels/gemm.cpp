@@ -85,14 +85,12 @@ void pack_a(float* dst, const float* a, bool trans, int64_t lda, int64_t i0, int
         for (; r < rows; ++r) out[r] = alpha * src[r];
         for (; r < MR; ++r) out[r] = 0.0f;
       }
-    } else {  // op(A)(i,p) = A[i*lda + p]
-      for (int64_t r = 0; r < MR; ++r) {
-        if (r < rows) {
-          const float* src = a + (i0 + ir + r) * lda + p0;
-          for (int64_t p = 0; p < kc; ++p) panel[p * MR + r] = alpha * src[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) panel[p * MR + r] = 0.0f;
-        }
+    } else {  // op(A)(i,p) = A[i*lda + p]: read MR rows side by side, write the panel in order
+      const float* src[MR];
+      for (int64_t r = 0; r < MR; ++r) src[r] = a + (i0 + ir + std::min(r, rows - 1)) * lda + p0;
+      for (int64_t p = 0; p < kc; ++p) {
+        float* out = panel + p * MR;
+        for (int64_t r = 0; r < MR; ++r) out[r] = r < rows ? alpha * src[r][p] : 0.0f;
       }
     }
   }
@@ -116,14 +114,12 @@ void pack_b(float* dst, const float* b, bool trans, int64_t ldb, int64_t p0, int
           for (; j < NR; ++j) out[j] = 0.0f;
         }
       }
-    } else {  // op(B)(p,j) = B[j*ldb + p]
-      for (int64_t j = 0; j < NR; ++j) {
-        if (j < cols) {
-          const float* src = b + (j0 + jr + j) * ldb + p0;
-          for (int64_t p = 0; p < kc; ++p) panel[p * NR + j] = src[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) panel[p * NR + j] = 0.0f;
-        }
+    } else {  // op(B)(p,j) = B[j*ldb + p]: read NR rows side by side, write the panel in order
+      const float* src[NR];
+      for (int64_t j = 0; j < NR; ++j) src[j] = b + (j0 + jr + std::min(j, cols - 1)) * ldb + p0;
+      for (int64_t p = 0; p < kc; ++p) {
+        float* out = panel + p * NR;
+        for (int64_t j = 0; j < NR; ++j) out[j] = j < cols ? src[j][p] : 0.0f;
       }
     }
   }
