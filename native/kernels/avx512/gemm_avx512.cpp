@@ -16,16 +16,29 @@ void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int
     acc0[r] = _mm512_setzero_ps();
     acc1[r] = _mm512_setzero_ps();
   }
-  for (int64_t p = 0; p < kc; ++p) {
-    const __m512 b0 = _mm512_load_ps(b);
-    const __m512 b1 = _mm512_load_ps(b + 16);
-    _mm_prefetch(reinterpret_cast<const char*>(b + 8 * 32), _MM_HINT_T0);
+  auto step = [&](int64_t q) {
+    const __m512 b0 = _mm512_load_ps(b + q * 32);
+    const __m512 b1 = _mm512_load_ps(b + q * 32 + 16);
 #pragma GCC unroll 12
     for (int r = 0; r < 12; ++r) {
-      const __m512 av = _mm512_set1_ps(a[r]);
+      const __m512 av = _mm512_set1_ps(a[q * 12 + r]);
       acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
       acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
     }
+  };
+  int64_t p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    _mm_prefetch(reinterpret_cast<const char*>(b + 16 * 32), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(b + 16 * 32 + 64), _MM_HINT_T0);
+    step(0);
+    step(1);
+    step(2);
+    step(3);
+    a += 48;
+    b += 128;
+  }
+  for (; p < kc; ++p) {
+    step(0);
     a += 12;
     b += 32;
   }

@@ -1,0 +1,78 @@
+// Benchmark plumbing shared by bench/*.ts (DESIGN §5): median timing after warm-up, result lines
+// as JSON ({"bench","shape","ours_ms","peer","peer_ms","ratio","unit","value"}) or a table.
+import { performance } from 'node:perf_hooks';
+
+export interface BenchOptions {
+  json: boolean;
+  /** Repetitions timed per case (after warm-up). */
+  reps: number;
+}
+
+export interface BenchResult {
+  bench: string;
+  shape: string;
+  ours_ms: number;
+  peer: string;
+  peer_ms: number | null;
+  /** peer_ms / ours_ms: above 1 means we are faster. */
+  ratio: number | null;
+  unit: string;
+  /** Our throughput in `unit`. */
+  value: number;
+  /** The peer's throughput in `unit`, same run. */
+  peer_value?: number | null;
+  threads?: number;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+/** Runs fn `warmup` times untimed, then `reps` times; returns the median in milliseconds. */
+export async function timeMedian(fn: () => Promise<unknown> | unknown, reps: number, warmup = 2): Promise<number> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+
+const rows: BenchResult[] = [];
+
+/** Prints a result now in --json mode, or collects it for the table printed by flushTable(). */
+export function report(r: BenchResult, opts: BenchOptions): void {
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+  } else {
+    rows.push(r);
+    process.stderr.write(`  ${r.shape}: ${r.value.toFixed(1)} ${r.unit}${r.ratio ? ` (×${r.ratio.toFixed(2)} vs ${r.peer})` : ''}\n`);
+  }
+}
+
+export function flushTable(opts: BenchOptions): void {
+  if (opts.json || rows.length === 0) return;
+  const out = ['| bench | shape | ours ms | peer | peer ms | ratio (peer/ours) | ours | peer |', '|---|---|---:|---|---:|---:|---:|---:|'];
+  for (const r of rows) {
+    const fmt = (x: number | null | undefined, d = 2) => (x == null ? '–' : x.toFixed(d));
+    out.push(
+      `| ${r.bench} | ${r.shape} | ${fmt(r.ours_ms)} | ${r.peer} | ${fmt(r.peer_ms)} | ${fmt(r.ratio)} | ${fmt(r.value, 1)} ${r.unit} | ${fmt(r.peer_value, 1)} ${r.unit} |`,
+    );
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  rows.length = 0;
+}
+
+/** Throws when two results differ beyond tolerance: a benchmark never times a wrong answer. */
+export function validate(label: string, ours: ArrayLike<number>, peer: ArrayLike<number>, rtol: number, atol: number): void {
+  for (let i = 0; i < peer.length; i++) {
+    const a = ours[i]!, b = peer[i]!;
+    if (!(Math.abs(a - b) <= atol + rtol * Math.abs(b))) {
+      throw new Error(`${label}: result mismatch at sample ${i}: ours ${a}, peer ${b}`);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// `npm run bench -- NAME [--json] [--reps N] [--threads 1,2]`: runs one benchmark (or `all`)
+// against its peer in the same process run; see bench/README.md.
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+import { flushTable, type BenchOptions } from './harness.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const available = readdirSync(here)
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'harness.ts'].includes(f))
+  .map((f) => f.slice(0, -3))
+  .sort();
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    json: { type: 'boolean', default: false },
+    reps: { type: 'string' },
+    threads: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+if (values.help || positionals.length === 0) {
+  process.stdout.write(
+    `usage: npm run bench -- NAME|all [--json] [--reps N] [--threads 1,2]\n` +
+      `benchmarks: ${available.join(', ')}\n` +
+      `Each times ours and its peer in the same run; --json prints one object per line:\n` +
+      `{"bench","shape","ours_ms","peer","peer_ms","ratio","unit","value"} (ratio = peer_ms / ours_ms).\n`,
+  );
+  process.exit(positionals.length === 0 && !values.help ? 1 : 0);
+}
+
+const names = positionals[0] === 'all' ? available : positionals;
+for (const name of names) {
+  if (!available.includes(name) || !existsSync(join(here, `${name}.ts`))) {
+    process.stderr.write(`bench: unknown benchmark '${name}' (available: ${available.join(', ')})\n`);
+    process.exit(1);
+  }
+}
+
+const threads = values.threads?.split(',').map(Number);
+if (threads?.some((t) => !Number.isInteger(t) || t < 1)) {
+  process.stderr.write(`bench: expected --threads as a comma-separated list of positive integers\n`);
+  process.exit(1);
+}
+const reps = values.reps === undefined ? undefined : Number(values.reps);
+if (reps !== undefined && (!Number.isInteger(reps) || reps < 1)) {
+  process.stderr.write(`bench: expected --reps to be a positive integer\n`);
+  process.exit(1);
+}
+
+for (const name of names) {
+  const mod = (await import(`./${name}.ts`)) as {
+    run(opts: BenchOptions & { threads?: number[] }): Promise<void>;
+  };
+  if (!values.json) process.stderr.write(`# ${name}\n`);
+  await mod.run({ json: values.json, reps: reps ?? 7, threads });
+  flushTable({ json: values.json, reps: reps ?? 7 });
+}
