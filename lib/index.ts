@@ -4,6 +4,7 @@
  */
 export * as kernels from './kernels/index.js';
 export * as runtime from './runtime.js';
+export * as data from './data/index.js';
 export { ShapcaError } from './errors.js';
 export type { ShapcaErrorCode } from './errors.js';
 export type { KernelPath } from './runtime.js';

@@ -34,7 +34,7 @@ export function splitJsonArray(text: string, file: string): JsonArrayElement[] {
   if (text[i] === ']') return checkEnd(text, i + 1, fail, out);
   for (;;) {
     const start = i;
-    let depth = 0;
+    const open: string[] = []; // closers expected, innermost last
     let inString = false;
     for (; i < text.length; i++) {
       const c = text[i];
@@ -42,16 +42,18 @@ export function splitJsonArray(text: string, file: string): JsonArrayElement[] {
         if (c === '\\') i++;
         else if (c === '"') inString = false;
       } else if (c === '"') inString = true;
-      else if (c === '{' || c === '[') depth++;
+      else if (c === '{') open.push('}');
+      else if (c === '[') open.push(']');
       else if (c === '}' || c === ']') {
-        if (depth === 0) break;
-        depth--;
-      } else if (c === ',' && depth === 0) break;
+        if (open.length === 0) break;
+        if (open.pop() !== c) fail(i, `'${c === '}' ? ']' : '}'}' (brackets do not match)`);
+      } else if (c === ',' && open.length === 0) break;
     }
     if (i >= text.length) fail(start, "the array's closing ']' (the file looks truncated)");
+    if (text[i] === '}') fail(i, "',' or ']' after an array element");
     const elementText = text.slice(start, i).trimEnd();
     if (elementText === '') fail(start, 'an array element');
-    out.push({ index: out.length, text: elementText, line: lines.lineAt(start), column: columnAt(text, start) });
+    out.push({ index: out.length, text: elementText, line: lines.lineAt(start), column: lines.columnAt(start) });
     if (text[i] === ']') return checkEnd(text, i + 1, fail, out);
     i = skipSpace(text, i + 1); // past ','
   }

@@ -24,17 +24,26 @@ export function lineAt(text: string, offset: number): number {
   return new LineCounter(text).lineAt(offset);
 }
 
-/** Line numbers of increasing offsets in one text, in linear total time. */
+/** Line (and column) numbers of increasing offsets in one text, in linear total time. */
 export class LineCounter {
   private offset = 0;
   private line = 1;
+  private lineStart = 0;
 
   constructor(private readonly text: string) {}
 
   /** 1-based line of `offset`; offsets must not decrease between calls. */
   lineAt(offset: number): number {
-    for (let i = this.text.indexOf('\n', this.offset); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) this.line++;
+    for (let i = this.text.indexOf('\n', this.offset); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) {
+      this.line++;
+      this.lineStart = i + 1;
+    }
     this.offset = Math.max(this.offset, offset);
     return this.line;
+  }
+
+  /** 1-based column of `offset` (call after lineAt with the same offset). */
+  columnAt(offset: number): number {
+    return offset - this.lineStart + 1;
   }
 }
