@@ -26,7 +26,7 @@
     {
       "target_name": "shapca",
       "dependencies": ["shapca_avx2", "shapca_avx512"],
-      "sources": ["<!@(node -p \"['core', 'kernels', 'binding'].flatMap(d => require('fs').readdirSync('native/' + d).filter(f => f.endsWith('.cpp')).map(f => 'native/' + d + '/' + f)).join(' ')\")"]
+      "sources": ["<!@(node -p \"['core', 'kernels', 'models', 'binding'].flatMap(d => require('fs').readdirSync('native/' + d).filter(f => f.endsWith('.cpp')).map(f => 'native/' + d + '/' + f)).join(' ')\")"]
     }
   ]
 }

@@ -5,6 +5,10 @@
 export * as kernels from './kernels/index.js';
 export * as runtime from './runtime.js';
 export * as data from './data/index.js';
+export { BertEncoder, VitEncoder } from './encoders/index.js';
+export type { BertConfig, VitConfig, BertOutput, VitOutput, BertForwardOptions } from './encoders/index.js';
+export * as encoders from './encoders/index.js';
+export * as checkpoint from './checkpoint/index.js';
 export { ShapcaError } from './errors.js';
 export type { ShapcaErrorCode } from './errors.js';
 export type { KernelPath } from './runtime.js';

@@ -64,6 +64,52 @@ export interface NativeAddon {
     weightDecay?: number; step?: number; gradScale?: number;
   }): Promise<void>;
   gradNorm(o: { grads: F32; n: number }): Promise<number>;
+
+  BertModel: new (config: NativeBertConfig) => NativeBertModel;
+  VitModel: new (config: NativeVitConfig) => NativeVitModel;
+}
+
+/** One tensor of a native model's flat parameter buffer (HF name without the model prefix). */
+export interface NativeParamEntry {
+  name: string;
+  shape: number[];
+  offset: number;
+  numel: number;
+  init: 'normal' | 'zeros' | 'ones';
+}
+
+/** Methods every native model handle has (native/binding/model_handle.h). */
+export interface NativeModelHandle {
+  table(): { total: number; entries: NativeParamEntry[] };
+  /** Binds the flat buffers (length ≥ table().total); grads may be omitted for inference. */
+  setBuffers(o: { params: F32; grads?: F32 | null }): void;
+  initRandom(o: { seed?: number; std?: number }): Promise<void>;
+  dispose(): void;
+}
+
+export interface NativeBertConfig {
+  vocabSize: number; hiddenSize: number; numLayers: number; numHeads: number; intermediateSize: number;
+  maxPositions: number; typeVocabSize: number; layerNormEps?: number; hiddenAct?: 'gelu' | 'quick_gelu';
+  pooler?: boolean;
+}
+
+export interface NativeBertModel extends NativeModelHandle {
+  forward(o: {
+    inputIds: Int32Array; attentionMask?: Int32Array | null; tokenTypeIds?: Int32Array | null; batch: number;
+    seqLen: number; out: F32; pooled?: F32 | null; forBackward?: boolean;
+  }): Promise<void>;
+  backward(o: { dLastHiddenState?: F32 | null; dPooled?: F32 | null; dInputsEmbeds?: F32 | null }): Promise<void>;
+}
+
+export interface NativeVitConfig {
+  kind?: 'vit' | 'clip'; imageSize: number; patchSize: number; numChannels?: number; hiddenSize: number;
+  numLayers: number; numHeads: number; intermediateSize: number; layerNormEps?: number;
+  hiddenAct?: 'gelu' | 'quick_gelu'; pooler?: boolean;
+}
+
+export interface NativeVitModel extends NativeModelHandle {
+  forward(o: { pixels: F32; batch: number; out: F32; pooled?: F32 | null; forBackward?: boolean }): Promise<void>;
+  backward(o: { dLastHiddenState?: F32 | null; dPooled?: F32 | null; dPixels?: F32 | null }): Promise<void>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));

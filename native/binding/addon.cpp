@@ -7,6 +7,7 @@
 #include "core/thread_pool.h"
 #include "job.h"
 #include "kernels.h"
+#include "models.h"
 
 #ifdef SHAPCA_HAVE_CUDA
 #include "cuda/probe.h"
@@ -88,6 +89,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("randomUniform", Napi::Function::New(env, RandomUniform, "randomUniform"));
   register_kernels(env, exports);
+  register_models(env, exports);
   return exports;
 }
 

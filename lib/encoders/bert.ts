@@ -1,0 +1,118 @@
+// BertEncoder: HF BertModel on the native core (DESIGN §1.4, §3).
+import type { Checkpoint } from '../checkpoint/checkpoint.js';
+import { addon, type NativeBertModel } from '../native/addon.js';
+import { BERT_BASE, type BertConfig, parseBertConfig, readConfigJson } from './config.js';
+import { NativeEncoder, openWithProbe } from './native-encoder.js';
+
+const PREFIXES = ['bert.'];
+const OWN_MODULES = ['embeddings', 'encoder', 'pooler'];
+const BUFFERS = ['embeddings.position_ids'];
+
+export interface BertEncoderOptions {
+  /** Build the tanh pooler. fromPretrained: default whether the checkpoint has it; random: default true. */
+  pooler?: boolean;
+}
+
+export interface BertForwardOptions {
+  /** (batch, seqLen) token ids. */
+  inputIds: Int32Array;
+  /** (batch, seqLen), 1 for tokens and 0 for padding. Default: no padding. */
+  attentionMask?: Int32Array;
+  /** (batch, seqLen) segment ids (0 text, 1 context). Default 0. */
+  tokenTypeIds?: Int32Array;
+  batch: number;
+  seqLen: number;
+  /** Keep every activation so that backward() can follow. Default false. */
+  train?: boolean;
+}
+
+export interface BertOutput {
+  /** (batch, seqLen, hidden) */
+  lastHiddenState: Float32Array;
+  /** (batch, hidden) tanh pooler output, when the model has a pooler. */
+  pooledOutput?: Float32Array;
+}
+
+export class BertEncoder extends NativeEncoder<NativeBertModel> {
+  readonly config: BertConfig;
+  readonly hasPooler: boolean;
+  private trainTokens = 0;
+
+  private constructor(config: BertConfig, pooler: boolean) {
+    const native = addon();
+    super(new native.BertModel({
+      vocabSize: config.vocab_size, hiddenSize: config.hidden_size, numLayers: config.num_hidden_layers,
+      numHeads: config.num_attention_heads, intermediateSize: config.intermediate_size,
+      maxPositions: config.max_position_embeddings, typeVocabSize: config.type_vocab_size,
+      layerNormEps: config.layer_norm_eps, hiddenAct: config.hidden_act, pooler,
+    }));
+    this.config = config;
+    this.hasPooler = pooler;
+  }
+
+  /**
+   * Loads dir/config.json and dir/model.safetensors (or a sharded index) with HF names, with or
+   * without the "bert." prefix; F16 and BF16 weights are converted to float32.
+   */
+  static async fromPretrained(dir: string, o: BertEncoderOptions = {}): Promise<BertEncoder> {
+    const config = parseBertConfig(await readConfigJson(dir), `${dir}/config.json`);
+    const { ckpt, has } = await openWithProbe(dir, 'pooler.dense.weight', PREFIXES);
+    try {
+      const enc = new BertEncoder(config, o.pooler ?? has);
+      await enc.load(ckpt);
+      return enc;
+    } finally {
+      await ckpt.close();
+    }
+  }
+
+  /** A freshly initialised model (weights ~ N(0, initializer_range²), LayerNorm 1/0, biases 0). */
+  static async random(config: Partial<BertConfig> = {}, seed = 0, o: BertEncoderOptions = {}): Promise<BertEncoder> {
+    const full = parseBertConfig({ ...BERT_BASE, ...config, model_type: 'bert' });
+    const enc = new BertEncoder(full, o.pooler ?? true);
+    await enc.initRandom(seed, full.initializer_range);
+    return enc;
+  }
+
+  private async load(ckpt: Checkpoint): Promise<void> {
+    await this.loadFrom(ckpt, { prefixes: PREFIXES, ownModules: OWN_MODULES, buffers: BUFFERS });
+  }
+
+  get hiddenSize(): number {
+    return this.config.hidden_size;
+  }
+
+  /** Runs the encoder; with `train: true` it keeps the activations for backward(). */
+  forward(o: BertForwardOptions): Promise<BertOutput> {
+    return this.serial(async (h) => {
+      const c = this.config.hidden_size;
+      const lastHiddenState = new Float32Array(Math.max(0, o.batch * o.seqLen * c) || 0);
+      const pooledOutput = this.hasPooler ? new Float32Array(Math.max(0, o.batch * c) || 0) : undefined;
+      if (o.train) this.enableGrad();
+      await h.forward({
+        inputIds: o.inputIds, attentionMask: o.attentionMask ?? null, tokenTypeIds: o.tokenTypeIds ?? null,
+        batch: o.batch, seqLen: o.seqLen, out: lastHiddenState, pooled: pooledOutput ?? null, forBackward: o.train ?? false,
+      });
+      this.trainTokens = o.train ? o.batch * o.seqLen : 0;
+      return pooledOutput ? { lastHiddenState, pooledOutput } : { lastHiddenState };
+    });
+  }
+
+  /**
+   * Back-propagates the gradients of the last `train` forward's outputs: accumulates (+=) into
+   * `grads` and, when `inputsEmbeds` is set, returns the gradient of the word-embedding vectors
+   * (HF's inputs_embeds), (batch, seqLen, hidden).
+   */
+  backward(o: { dLastHiddenState?: Float32Array; dPooled?: Float32Array; inputsEmbeds?: boolean }): Promise<{ dInputsEmbeds?: Float32Array }> {
+    return this.serial(async (h) => {
+      const dInputsEmbeds = o.inputsEmbeds ? new Float32Array(this.trainTokens * this.config.hidden_size) : undefined;
+      await h.backward({ dLastHiddenState: o.dLastHiddenState ?? null, dPooled: o.dPooled ?? null, dInputsEmbeds: dInputsEmbeds ?? null });
+      return dInputsEmbeds ? { dInputsEmbeds } : {};
+    });
+  }
+
+  /** Writes config.json (HF keys) and model.safetensors (BertModel names, float32). */
+  save(dir: string): Promise<void> {
+    return this.saveTo(dir, { ...this.config, model_type: 'bert', architectures: ['BertModel'] }, '');
+  }
+}
