@@ -7,3 +7,5 @@ export { geluForward, geluBackward, embeddingForward, embeddingBackward } from '
 export type { GeluKind } from './elementwise.js';
 export { adamwStep, gradNorm, clipScale } from './optim.js';
 export type { AdamWOptions } from './optim.js';
+export { crfForward, crfBackward, crfViterbi } from './crf.js';
+export type { CrfParameters, CrfBatch, CrfGradients, CrfConstraints } from './crf.js';

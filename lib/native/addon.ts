@@ -29,6 +29,17 @@ export interface CudaInfo {
 
 type F32 = Float32Array;
 
+interface CrfRawArgs {
+  batch: number;
+  maxLen: number;
+  numTags: number;
+  emissions: Float32Array;
+  lengths: Int32Array;
+  transitions: Float32Array;
+  start: Float32Array;
+  end: Float32Array;
+}
+
 /** Shapes of the raw exports; each kernel takes one options object and returns a Promise. */
 export interface NativeAddon {
   info(): NativeInfo;
@@ -64,6 +75,15 @@ export interface NativeAddon {
     weightDecay?: number; step?: number; gradScale?: number;
   }): Promise<void>;
   gradNorm(o: { grads: F32; n: number }): Promise<number>;
+
+  crfForward(o: CrfRawArgs & { tags: Int32Array; nll: F32 }): Promise<void>;
+  crfBackward(o: CrfRawArgs & {
+    tags: Int32Array; dnll: F32; demissions?: F32 | null; dtransitions?: F32 | null; dstart?: F32 | null; dend?: F32 | null;
+  }): Promise<void>;
+  crfViterbi(o: CrfRawArgs & {
+    bestTags: Int32Array; bestScore?: F32 | null; allowed?: Uint8Array | null; allowedStart?: Uint8Array | null;
+    allowedEnd?: Uint8Array | null;
+  }): Promise<void>;
 
   BertModel: new (config: NativeBertConfig) => NativeBertModel;
   VitModel: new (config: NativeVitConfig) => NativeVitModel;

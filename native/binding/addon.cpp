@@ -5,6 +5,7 @@
 #include "core/cpu.h"
 #include "core/rng.h"
 #include "core/thread_pool.h"
+#include "crf.h"
 #include "job.h"
 #include "kernels.h"
 #include "models.h"
@@ -89,6 +90,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("randomUniform", Napi::Function::New(env, RandomUniform, "randomUniform"));
   register_kernels(env, exports);
+  register_crf(env, exports);
   register_models(env, exports);
   return exports;
 }

@@ -108,6 +108,44 @@ def grad_norm_case(t):
     t["gradnorm.norm"] = torch.linalg.vector_norm(g.double()).reshape(1)
 
 
+def crf_case(t):
+    """Linear-chain CRF: log Z by enumerating every path (independent of the forward algorithm)."""
+    import itertools
+
+    B, T, L = 3, 4, 5
+    em = torch.randn(B, T, L, requires_grad=True)
+    trans = torch.randn(L, L, requires_grad=True)
+    start = torch.randn(L, requires_grad=True)
+    end = torch.randn(L, requires_grad=True)
+    lengths = torch.tensor([4, 3, 1], dtype=torch.int32)
+    tags = torch.randint(0, L, (B, T), dtype=torch.int32)
+
+    def score(b, path):
+        s = start[path[0]] + end[path[-1]]
+        for i, y in enumerate(path):
+            s = s + em[b, i, y]
+        for i in range(1, len(path)):
+            s = s + trans[path[i - 1], path[i]]
+        return s
+
+    nll = []
+    best = torch.full((B, T), -1, dtype=torch.int32)
+    for b in range(B):
+        n = int(lengths[b])
+        scores = [score(b, p) for p in itertools.product(range(L), repeat=n)]
+        paths = list(itertools.product(range(L), repeat=n))
+        stacked = torch.stack(scores)
+        nll.append(torch.logsumexp(stacked, 0) - score(b, [int(y) for y in tags[b, :n]]))
+        best[b, :n] = torch.tensor(paths[int(stacked.argmax())], dtype=torch.int32)
+    nll = torch.stack(nll)
+    dnll = torch.tensor([1.0, 0.5, 2.0])
+    (nll * dnll).sum().backward()
+    t.update({"crf.emissions": em, "crf.transitions": trans, "crf.start": start, "crf.end": end,
+              "crf.lengths": lengths, "crf.tags": tags, "crf.nll": nll, "crf.dnll": dnll, "crf.best": best,
+              "crf.demissions": em.grad, "crf.dtransitions": trans.grad, "crf.dstart": start.grad,
+              "crf.dend": end.grad})
+
+
 def main():
     torch.manual_seed(0)
     t = {}
@@ -119,6 +157,7 @@ def main():
     embedding_case(t)
     adamw_case(t)
     grad_norm_case(t)
+    crf_case(t)
     write_fixture(OUT, t)
     print(f"wrote {len(t)} tensors to {os.path.relpath(OUT)} (torch {torch.__version__})")
 

@@ -1,0 +1,6 @@
+#pragma once
+#include <napi.h>
+
+namespace shapca::binding {
+void register_crf(Napi::Env env, Napi::Object exports);
+}
