@@ -9,6 +9,7 @@ export { BertEncoder, VitEncoder } from './encoders/index.js';
 export type { BertConfig, VitConfig, BertOutput, VitOutput, BertForwardOptions } from './encoders/index.js';
 export * as encoders from './encoders/index.js';
 export * as checkpoint from './checkpoint/index.js';
+export * as tokenizer from './tokenizer/index.js';
 export { ShapcaError } from './errors.js';
 export type { ShapcaErrorCode } from './errors.js';
 export type { KernelPath } from './runtime.js';

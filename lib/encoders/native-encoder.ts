@@ -1,10 +1,11 @@
 // The part BertEncoder and VitEncoder share: a native model handle bound to a flat parameter
 // buffer (and, once training starts, a flat gradient buffer of the same layout), one call at a
 // time, loading from and saving to safetensors.
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { Checkpoint, loadParams, type LoadOptions, type LoadReport } from '../checkpoint/checkpoint.js';
+import { writeFileAtomic } from '../checkpoint/atomic.js';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { NativeModelHandle, NativeParamEntry } from '../native/addon.js';
 
@@ -103,14 +104,7 @@ export abstract class NativeEncoder<H extends NativeModelHandle> {
       join(dir, 'model.safetensors'),
       this.slots.map((s) => ({ name: prefix + s.name, shape: s.shape, data: this.params.subarray(s.offset, s.offset + s.numel) })),
     );
-    const tmp = join(dir, `config.json.tmp-${process.pid}`);
-    try {
-      await writeFile(tmp, `${JSON.stringify(config, null, 2)}\n`);
-      await rename(tmp, join(dir, 'config.json'));
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(join(dir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   }
 }
 
