@@ -4,6 +4,8 @@
  */
 export * as kernels from './kernels/index.js';
 export * as runtime from './runtime.js';
+export * as shapley from './shapley/index.js';
+export * as align from './align/index.js';
 export * as data from './data/index.js';
 export { BertEncoder, VitEncoder } from './encoders/index.js';
 export type { BertConfig, VitConfig, BertOutput, VitOutput, BertForwardOptions } from './encoders/index.js';

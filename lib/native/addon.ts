@@ -40,6 +40,15 @@ interface CrfRawArgs {
   end: Float32Array;
 }
 
+/** Estimator settings shared by the Shapley calls (defaults in lib/shapley). */
+export interface NativeShapleySettings {
+  utility?: 'softmax-expectation' | 'cosine-sum' | 'mean';
+  tauU?: number;
+  permutations?: number;
+  antithetic?: boolean;
+  seed?: number;
+}
+
 /** Shapes of the raw exports; each kernel takes one options object and returns a Promise. */
 export interface NativeAddon {
   info(): NativeInfo;
@@ -47,6 +56,27 @@ export interface NativeAddon {
   setKernelPath(o: { path: 'auto' | 'scalar' | 'avx2' | 'avx512' }): 'scalar' | 'avx2' | 'avx512';
   setErrorClass(cls: typeof ShapcaError): void;
   randomUniform(o: { out: F32; n: number; seed?: number; stream?: number }): void;
+
+  // Shapley values and alignment losses (native/binding/shapley.cpp); gradients accumulate (+=).
+  shapleyExactGame(o: { values: Float64Array; k: number; phi: Float64Array }): Promise<void>;
+  shapleyPermutations(o: { out: Int32Array; k: number; permutations?: number; antithetic?: boolean; seed?: number }): void;
+  shapleyValues(o: NativeShapleySettings & {
+    players: F32; targets: F32; k: number; n: number; d: number; method?: 'exact' | 'permutation';
+    maxExactPlayers?: number; normalize?: boolean; phi: F32; stderr?: F32 | null;
+  }): Promise<void>;
+  shapcaLoss(o: NativeShapleySettings & {
+    players: F32; targets: F32; k: number; d: number; temperature?: number; phi?: F32 | null;
+    dPlayers?: F32 | null; dTargets?: F32 | null;
+  }): Promise<number>;
+  infoNceLoss(o: {
+    players: F32; targets: F32; k: number; d: number; temperature?: number; logits?: F32 | null;
+    dPlayers?: F32 | null; dTargets?: F32 | null;
+  }): Promise<number>;
+  alignLoss(o: NativeShapleySettings & {
+    text: F32; context: F32; image?: F32 | null; imageMask?: Uint8Array | null; k: number; d: number;
+    objective?: 'shapley' | 'infonce'; temperature?: number; lambdaCt?: number; lambdaCi?: number;
+    dText?: F32 | null; dContext?: F32 | null; dImage?: F32 | null;
+  }): Promise<{ loss: number; c2t: number; t2c: number; c2i: number; i2c: number }>;
 
   sgemm(o: {
     transA?: boolean; transB?: boolean; m: number; n: number; k: number; alpha?: number; beta?: number;

@@ -8,6 +8,7 @@
 #include "crf.h"
 #include "job.h"
 #include "kernels.h"
+#include "shapley.h"
 #include "models.h"
 
 #ifdef SHAPCA_HAVE_CUDA
@@ -90,6 +91,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("randomUniform", Napi::Function::New(env, RandomUniform, "randomUniform"));
   register_kernels(env, exports);
+  register_shapley(env, exports);
   register_crf(env, exports);
   register_models(env, exports);
   return exports;
