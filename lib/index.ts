@@ -7,6 +7,7 @@ export * as runtime from './runtime.js';
 export * as shapley from './shapley/index.js';
 export * as align from './align/index.js';
 export * as data from './data/index.js';
+export * as lmm from './lmm/index.js';
 export { BertEncoder, VitEncoder } from './encoders/index.js';
 export type { BertConfig, VitConfig, BertOutput, VitOutput, BertForwardOptions } from './encoders/index.js';
 export * as encoders from './encoders/index.js';

@@ -3,6 +3,7 @@
 // `register(program)`; this file only wires them up and turns failures into one-line errors.
 import { Command, CommanderError } from 'commander';
 
+import { register as registerContext } from './commands/context.js';
 import { register as registerInfo } from './commands/info.js';
 import { fail } from './output.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInfo(program);
+  registerContext(program);
   return program;
 }
 

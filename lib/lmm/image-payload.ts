@@ -1,0 +1,46 @@
+// Images as the models receive them: the original file's hash (the cache key, so a changed image
+// is described again), then a JPEG resized to fit a maximum side and encoded as base64. Large
+// photos would otherwise cost upload time and tokens without helping the description.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+import sharp from 'sharp';
+
+import { LmmError } from './errors.js';
+
+export interface ImagePayload {
+  /** base64 of the (resized) image. */
+  base64: string;
+  mime: 'image/jpeg';
+  width: number;
+  height: number;
+}
+
+/** Reads an image file and its sha256; an unreadable file is an 'image' LmmError. */
+export async function readImageFile(path: string): Promise<{ bytes: Buffer; hash: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new LmmError('image', `cannot read image ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+  }
+  return { bytes, hash: createHash('sha256').update(bytes).digest('hex') };
+}
+
+/**
+ * Decodes, orients (EXIF), flattens transparency onto white, shrinks to fit `maxSide` (never
+ * enlarges) and encodes as JPEG. A file sharp cannot decode is an 'image' LmmError.
+ */
+export async function encodeImage(bytes: Buffer, path: string, maxSide = 768, quality = 90): Promise<ImagePayload> {
+  try {
+    const { data, info } = await sharp(bytes)
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .resize({ width: maxSide, height: maxSide, fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality })
+      .toBuffer({ resolveWithObject: true });
+    return { base64: data.toString('base64'), mime: 'image/jpeg', width: info.width, height: info.height };
+  } catch (err) {
+    throw new LmmError('image', `cannot decode image ${path}: ${(err as Error).message}`, { cause: err });
+  }
+}
