@@ -13,6 +13,7 @@ export type { BertConfig, VitConfig, BertOutput, VitOutput, BertForwardOptions }
 export * as encoders from './encoders/index.js';
 export * as checkpoint from './checkpoint/index.js';
 export * as tokenizer from './tokenizer/index.js';
+export * as image from './image/index.js';
 export { ShapcaError } from './errors.js';
 export type { ShapcaErrorCode } from './errors.js';
 export type { KernelPath } from './runtime.js';
