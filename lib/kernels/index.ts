@@ -9,3 +9,7 @@ export { adamwStep, gradNorm, clipScale } from './optim.js';
 export type { AdamWOptions } from './optim.js';
 export { crfForward, crfBackward, crfViterbi } from './crf.js';
 export type { CrfParameters, CrfBatch, CrfGradients, CrfConstraints } from './crf.js';
+export {
+  crossAttentionForward, crossAttentionBackward, fusionGateForward, fusionGateBackward, meanPoolForward, meanPoolBackward,
+} from './fusion.js';
+export type { CrossAttentionShape, FusionGateState } from './fusion.js';

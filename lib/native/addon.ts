@@ -106,6 +106,23 @@ export interface NativeAddon {
   }): Promise<void>;
   gradNorm(o: { grads: F32; n: number }): Promise<number>;
 
+  crossAttentionForward(o: {
+    out: F32; att: F32; q: F32; k: F32; v: F32; kvMask?: Uint8Array | null; b: number; tq: number; tk: number; c: number; nh: number;
+  }): Promise<void>;
+  crossAttentionBackward(o: {
+    dq: F32; dk: F32; dv: F32; dout: F32; q: F32; k: F32; v: F32; att: F32; b: number; tq: number; tk: number; c: number; nh: number;
+  }): Promise<void>;
+  fusionGateForward(o: {
+    out: F32; g: F32; mean: F32; rstd: F32; h: F32; a: F32; gatePre: F32; lnWeight: F32; lnBias: F32;
+    hasImage?: Uint8Array | null; b: number; t: number; c: number; eps?: number;
+  }): Promise<void>;
+  fusionGateBackward(o: {
+    dh: F32; da: F32; dgatePre: F32; dlnWeight?: F32 | null; dlnBias?: F32 | null; dout: F32; h: F32; a: F32; g: F32;
+    mean: F32; rstd: F32; lnWeight: F32; hasImage?: Uint8Array | null; b: number; t: number; c: number;
+  }): Promise<void>;
+  meanPoolForward(o: { out: F32; x: F32; weights: F32; b: number; t: number; c: number }): Promise<void>;
+  meanPoolBackward(o: { dx: F32; dout: F32; weights: F32; b: number; t: number; c: number }): Promise<void>;
+
   crfForward(o: CrfRawArgs & { tags: Int32Array; nll: F32 }): Promise<void>;
   crfBackward(o: CrfRawArgs & {
     tags: Int32Array; dnll: F32; demissions?: F32 | null; dtransitions?: F32 | null; dstart?: F32 | null; dend?: F32 | null;

@@ -1,0 +1,24 @@
+// Multi-head cross-attention core: text queries attend to image keys/values (adaptive fusion,
+// DESIGN §1.5). Projections are separate linear layers; this is the part between them.
+//
+//   q is (B, Tq, C), k and v are (B, Tk, C); head h owns columns h·hs .. (h+1)·hs, hs = C / NH.
+//   kv_mask is (B, Tk) uint8 (0: a key to ignore) or null.
+//   att[b,h] = softmax_keys(scale · Q_h K_hᵀ),  scale = 1/√hs                  att (B, NH, Tq, Tk)
+//   out[b,:,h] = att[b,h] · V_h                                                 out (B, Tq, C)
+// A query whose keys are all masked gets zeros. att is saved for backward, which accumulates:
+//   dV_h += attᵀ·dout_h,  dP = dout_h·V_hᵀ,  dS = scale·att ⊙ (dP − rowsum(dP ⊙ att)),
+//   dQ_h += dS·K_h,  dK_h += dSᵀ·Q_h
+#pragma once
+#include <cstdint>
+
+#include "../core/status.h"
+
+namespace shapca {
+
+Status cross_attention_forward(float* out, float* att, const float* q, const float* k, const float* v,
+                               const uint8_t* kv_mask, int64_t b, int64_t tq, int64_t tk, int64_t c, int64_t nh);
+Status cross_attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* q, const float* k,
+                                const float* v, const float* att, int64_t b, int64_t tq, int64_t tk, int64_t c,
+                                int64_t nh);
+
+}  // namespace shapca
