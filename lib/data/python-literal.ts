@@ -26,6 +26,10 @@ const SIMPLE_ESCAPES: Record<string, string> = {
 const NAMED_CONSTANTS: Record<string, PyValue> = { True: true, False: false, None: null };
 /** Nesting beyond this is certainly not a dataset record; refusing it keeps the stack safe. */
 const MAX_DEPTH = 200;
+// Sticky scanners (the `y` flag matches only at lastIndex).
+const SPACE = /\s+/y;
+const PLAIN_SINGLE = /[^'\\\n]+/y;
+const PLAIN_DOUBLE = /[^"\\\n]+/y;
 
 /** Parses one Python literal (the whole text must be a single literal, surrounding spaces allowed). */
 export function parsePythonLiteral(text: string): PyValue {
@@ -48,7 +52,8 @@ class LiteralParser {
   }
 
   skipSpace(): void {
-    while (this.pos < this.text.length && /\s/.test(this.text[this.pos] as string)) this.pos++;
+    SPACE.lastIndex = this.pos;
+    if (SPACE.test(this.text)) this.pos = SPACE.lastIndex;
   }
 
   private peek(): string {
@@ -86,8 +91,11 @@ class LiteralParser {
       this.skipSpace();
       if (this.peek() !== ':') this.fail("':' after a dict key (sets are not supported)");
       this.pos++;
-      // defineProperty, not assignment: a key named "__proto__" must stay a plain key.
-      Object.defineProperty(out, String(key), { value: this.value(depth + 1), enumerable: true, writable: true, configurable: true });
+      const name = String(key);
+      const value = this.value(depth + 1);
+      // A key named "__proto__" must stay a plain key, which plain assignment would not do.
+      if (name === '__proto__') Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+      else out[name] = value;
       if (!this.separator('}')) break;
     }
     this.expectChar('}', "',' or '}' in a dict");
@@ -166,8 +174,16 @@ class LiteralParser {
     const triple = this.text.startsWith(quote.repeat(3), this.pos);
     const closer = triple ? quote.repeat(3) : quote;
     this.pos += closer.length;
+    // Plain runs (no quote, backslash or line break) are copied in one slice: most of a dataset
+    // line is string content.
+    const plain = quote === "'" ? PLAIN_SINGLE : PLAIN_DOUBLE;
     let out = '';
     for (;;) {
+      plain.lastIndex = this.pos;
+      if (plain.test(this.text)) {
+        out += this.text.slice(this.pos, plain.lastIndex);
+        this.pos = plain.lastIndex;
+      }
       if (this.pos >= this.text.length) this.fail(`closing ${closer} of the string`);
       if (this.text.startsWith(closer, this.pos)) {
         this.pos += closer.length;

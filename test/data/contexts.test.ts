@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { data } from '../../lib/index.js';
-import { shared, withSharedData } from './shared-data.js';
+import { readOnce, shared, withSharedData } from './shared-data.js';
 
 const test = suite('contexts');
 const C = (...p: string[]) => shared('contexts', ...p);
@@ -84,7 +84,8 @@ test('importer errors name file and line', () => {
 
 const real = withSharedData(test);
 
-const twitterIds = async (year: string, split: string) => (await data.readTwitterNer(shared(`twitter${year}`, `${split}.txt`))).records.map((r) => r.imageId);
+const twitter = (year: string, split: string) => readOnce(`twitter${year}/${split}.txt`, () => data.readTwitterNer(shared(`twitter${year}`, `${split}.txt`)));
+const twitterIds = async (year: string, split: string) => (await twitter(year, split)).records.map((r) => r.imageId);
 
 real('PGIM knowledge covers every tweet but the last of each 2015 split; raw and aligned files agree', async () => {
   const got: number[] = [];
@@ -94,7 +95,7 @@ real('PGIM knowledge covers every tweet but the last of each 2015 split; raw and
       const aligned = await data.importContexts(C('pgim_chatgpt_aux', 'aligned_by_imgid', `twitter${year}_${split}.jsonl`), 'pgim-aligned');
       got.push(aligned.coverage(ids).covered);
       if (year === '2015' && split === 'valid') {
-        const sentences = (await data.readTwitterNer(shared('twitter2015', 'valid.txt'))).records;
+        const sentences = (await twitter('2015', 'valid')).records;
         const raw = await data.importPgimConll(C('pgim_chatgpt_aux', '2015', 'valid.txt'), sentences);
         assert.equal([...raw].map((r) => r.context), [...raw].map((r) => aligned.get(r.id)?.context));
         assert.equal(raw.coverage(ids).missing, [ids[ids.length - 1]]);
@@ -129,7 +130,7 @@ real('RiVEG descriptions cover the Twitter-GMNER subset the README gives per spl
 
 real("CAMIM: each of the 6 captioners covers 100% of MNRE's images, plus one extra id per split", async () => {
   for (const split of ['train', 'val', 'test']) {
-    const ids = (await data.readMnre(shared('mnre', `ours_${split}.txt`))).records.map((r) => r.imageId);
+    const ids = (await readOnce(`mnre/${split}`, () => data.readMnre(shared('mnre', `ours_${split}.txt`)))).records.map((r) => r.imageId);
     for (const model of ['caption', 'cogvlm', 'llavanext', 'minicpm', 'instruct', 'BLIP']) {
       const set = await data.importContexts(C('camim_mnre_captions', 'caption', `${model}_${split}.txt`), 'camim');
       const c = set.coverage(ids);

@@ -8,7 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { data } from '../../lib/index.js';
-import { num, readmeTable, shared, withSharedData } from './shared-data.js';
+import { num, readmeTable, readOnce, shared, withSharedData } from './shared-data.js';
 
 const test = suite('MNRE');
 const F = 'mnre_val .txt';
@@ -101,12 +101,13 @@ test('split files are found under every released name, including "mnre_val .txt"
 });
 
 const real = withSharedData(test);
+const readSplit = (split: string) => readOnce(`mnre/${split}`, () => data.readMnre(shared('mnre', `ours_${split}.txt`)));
 
 real('counts match the README: instances, unique sentences, unique images, non-None', async () => {
   const rows = readmeTable('## 2. MNRE', 'split');
   assert.equal(rows.map((r) => r[0]), ['train', 'val', 'test']);
   for (const row of rows) {
-    const { records, skipped } = await data.readMnre(shared('mnre', `ours_${row[0]}.txt`));
+    const { records, skipped } = await readSplit(row[0] as string);
     assert.is(skipped.length, 0);
     const got = [
       records.length,
@@ -124,7 +125,7 @@ real("per-label counts match the README's list, and ours_rel2id.json is MNRE_REL
   assert.is(listed.length, 23);
   const counts = new Map<string, number[]>();
   for (const [i, split] of ['train', 'val', 'test'].entries()) {
-    for (const r of (await data.readMnre(shared('mnre', `ours_${split}.txt`))).records) {
+    for (const r of (await readSplit(split)).records) {
       const c = counts.get(r.relation) ?? [0, 0, 0];
       c[i]! += 1;
       counts.set(r.relation, c);
@@ -137,7 +138,7 @@ real("per-label counts match the README's list, and ours_rel2id.json is MNRE_REL
 real('every MNRE file is byte-identical after a read and write', async () => {
   for (const split of ['train', 'val', 'test']) {
     const path = shared('mnre', `ours_${split}.txt`);
-    assert.ok(data.formatMnre((await data.readMnre(path)).records) === readFileSync(path, 'utf8'), split);
+    assert.ok(data.formatMnre((await readSplit(split)).records) === readFileSync(path, 'utf8'), split);
   }
 });
 

@@ -40,3 +40,10 @@ export function readmeTable(heading: string, firstColumn: string): string[][] {
 
 /** A README number cell as a number ("4000", "6,166"). */
 export const num = (cell: string | undefined): number => Number((cell ?? '').replace(/[,\s]/g, ''));
+
+const memo = new Map<string, Promise<unknown>>();
+/** Reads a big file once per test process, however many tests ask for it. */
+export function readOnce<T>(key: string, read: () => Promise<T>): Promise<T> {
+  if (!memo.has(key)) memo.set(key, read());
+  return memo.get(key) as Promise<T>;
+}

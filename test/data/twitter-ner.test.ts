@@ -6,7 +6,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { data } from '../../lib/index.js';
-import { num, readmeTable, shared, withSharedData } from './shared-data.js';
+import { num, readmeTable, readOnce, shared, withSharedData } from './shared-data.js';
 
 const test = suite('twitter NER');
 const F = 'tweets.txt';
@@ -67,6 +67,7 @@ test('lenient mode skips exactly the bad tweets and reports each', () => {
 });
 
 const real = withSharedData(test);
+const readFile = (dir: string, name: string) => readOnce(`${dir}/${name}`, () => data.readTwitterNer(shared(dir, name)));
 
 real('every split matches the README table: sentences, tokens, per-type and total entities', async () => {
   const rows = readmeTable('## 1. Twitter-2015 and Twitter-2017', 'split');
@@ -91,7 +92,7 @@ real('every split matches the README table: sentences, tokens, per-type and tota
 
 real('the orphan I- tags are kept: 186 / 53 / 135 in Twitter-2015, none in 2017', async () => {
   const orphans = async (dir: string, split: string) => {
-    const { records } = await data.readTwitterNer(shared(dir, `${split}.txt`));
+    const { records } = await readFile(dir, `${split}.txt`);
     let n = 0;
     for (const r of records) r.tags.forEach((t, i) => (n += t.startsWith('I-') && r.tags[i - 1]?.slice(2) !== t.slice(2) ? 1 : 0));
     return n;
@@ -115,12 +116,12 @@ real('the TMR variant of Twitter-2015 (val.txt) reads, with its documented test 
 real('Twitter-2017 files are byte-identical after a read and write', async () => {
   for (const split of ['train', 'valid', 'test']) {
     const path = shared('twitter2017', `${split}.txt`);
-    assert.ok(data.formatTwitterNer((await data.readTwitterNer(path)).records) === readFileSync(path, 'utf8'), split);
+    assert.ok(data.formatTwitterNer((await readFile('twitter2017', `${split}.txt`)).records) === readFileSync(path, 'utf8'), split);
   }
 });
 
 real('the sample image resolves for its tweet', async () => {
-  const { records } = await data.readTwitterNer(shared('twitter2017', 'train.txt'));
+  const { records } = await readFile('twitter2017', 'train.txt');
   const tweet = records.find((r) => r.imageId === '16_05_01_127');
   assert.is(tweet?.tokens.join(' '), 'The Philadelphia Phillies are a good baseball team .');
   const images = new data.ImageResolver(shared('images_sample', 'twitter2017'));
