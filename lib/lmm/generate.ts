@@ -102,7 +102,8 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
     }
   }
   await rm(failuresPath, { force: true }); // failures are per run; a rerun tries them again
-  let failures: JsonlAppender | undefined;
+  // Opened on the first failure; a promise, so workers failing together share one file handle.
+  let failures: Promise<JsonlAppender> | undefined;
 
   const summary: GenerateSummary = { total: jobs.length, done: 0, cached: 0, failed: 0, aborted: false, output, failuresPath, repairedBytes };
   const report = (id: string, outcome: JobOutcome) => {
@@ -129,10 +130,10 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
     } catch (err) {
       if (options.signal?.aborted) return; // stopping: not a failure of this image
       if (!(err instanceof LmmError)) throw err; // a bug or a disk error: stop the run
-      failures ??= (await JsonlAppender.open(failuresPath)).appender;
+      failures ??= JsonlAppender.open(failuresPath).then((r) => r.appender);
       const failure: FailureRecord = { id: job.id, image: job.image, kind: err.kind, error: err.message, attempts: err.attempts };
       if (err.status !== undefined) failure.status = err.status;
-      await failures.append(failure);
+      await (await failures).append(failure);
       report(job.id, 'failed');
     }
   };
@@ -153,7 +154,7 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, jobs.length)) }, worker));
   } finally {
     await appender.close();
-    await failures?.close();
+    await (await failures)?.close();
   }
   if (fatal !== undefined) throw fatal;
   summary.aborted = summary.done + summary.cached + summary.failed < summary.total;
