@@ -1,0 +1,70 @@
+// Configuration of a Shap-CA model: the task's labels, the encoders, and every ablation switch.
+import type { BertConfig, VitConfig } from '../encoders/config.js';
+import type { ShapleyUtility } from '../shapley/index.js';
+
+export interface ShapCAOptions {
+  /** Feed the image's generated context as the second segment. Default true. */
+  useContext: boolean;
+  /** Encode the image (needs an image encoder; samples without an image are masked). Default true. */
+  useImage: boolean;
+  /** Adaptive fusion of image patches into the text states. Default true. */
+  useFusion: boolean;
+  /** The alignment loss L_align (DESIGN §1.3). Default true. */
+  useAlignment: boolean;
+  /** 'shapley' (Shap-CA) or 'infonce' (the ablation). Default 'shapley'. */
+  objective: 'shapley' | 'infonce';
+  /** Shapley utility. Default 'softmax-expectation'. */
+  utility: ShapleyUtility;
+  /** Utility temperature τ_u. Default 0.1. */
+  tauU: number;
+  /** Contrastive temperature τ. Default 0.07. */
+  temperature: number;
+  /** Antithetic permutations M. Default 16. */
+  permutations: number;
+  /** λ_ct, λ_ci. Default 0.5 each. */
+  lambdaCt: number;
+  lambdaCi: number;
+  /** Alignment embedding size d_a. Default 256. */
+  alignDim: number;
+  /** Fusion attention heads. Default 4. */
+  fusionHeads: number;
+  /** Longest token sequence, [CLS] text [SEP] context [SEP]; the context is cut first. Default 128. */
+  maxLength: number;
+}
+
+export const DEFAULT_OPTIONS: ShapCAOptions = {
+  useContext: true, useImage: true, useFusion: true, useAlignment: true, objective: 'shapley',
+  utility: 'softmax-expectation', tauU: 0.1, temperature: 0.07, permutations: 16, lambdaCt: 0.5, lambdaCi: 0.5,
+  alignDim: 256, fusionHeads: 4, maxLength: 128,
+};
+
+export interface ShapCAConfig {
+  task: 'ner';
+  /** Entity types, e.g. PER, LOC, ORG, MISC. */
+  entityTypes: string[];
+  /** The BIO tag list the CRF scores (O, B-X, I-X, ...). */
+  tags: string[];
+  options: ShapCAOptions;
+  /** Image preprocessing (DESIGN §1.4): side, mean, std. */
+  imageSize: number;
+  imageMean: number[];
+  imageStd: number[];
+}
+
+/** The from-scratch preset (DESIGN §1.7): BERT 4×256, ViT 4×192 at 96×96. */
+export const TINY_TEXT: Partial<BertConfig> = {
+  hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 512,
+};
+export const TINY_IMAGE: Partial<VitConfig> = {
+  model_type: 'vit', image_size: 96, patch_size: 16, hidden_size: 192, num_hidden_layers: 4, num_attention_heads: 3,
+  intermediate_size: 768,
+};
+
+/** Checks the switches against each other; returns them with defaults filled in. */
+export function resolveOptions(o: Partial<ShapCAOptions> = {}): ShapCAOptions {
+  const r = { ...DEFAULT_OPTIONS, ...o };
+  if (!(r.temperature > 0) || !(r.tauU > 0)) throw new RangeError('temperature and tauU must be > 0');
+  if (!Number.isInteger(r.permutations) || r.permutations < 1) throw new RangeError(`permutations must be a positive integer but is ${r.permutations}`);
+  if (!Number.isInteger(r.maxLength) || r.maxLength < 8) throw new RangeError(`maxLength must be an integer >= 8 but is ${r.maxLength}`);
+  return r;
+}
