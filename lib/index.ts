@@ -13,6 +13,11 @@ export type { BertConfig, VitConfig, BertOutput, VitOutput, BertForwardOptions }
 export * as encoders from './encoders/index.js';
 export * as checkpoint from './checkpoint/index.js';
 export * as tokenizer from './tokenizer/index.js';
+export * as train from './train/index.js';
+export * as model from './model/index.js';
+export { ShapCAModel } from './model/index.js';
+export type { NerExample, NerPrediction, ShapCAConfig, ShapCAOptions } from './model/index.js';
+export * as metrics from './metrics/index.js';
 export * as image from './image/index.js';
 export { ShapcaError } from './errors.js';
 export type { ShapcaErrorCode } from './errors.js';
