@@ -4,7 +4,10 @@
 import { Command, CommanderError } from 'commander';
 
 import { register as registerContext } from './commands/context.js';
+import { register as registerDemo } from './commands/demo.js';
+import { register as registerEval } from './commands/eval.js';
 import { register as registerInfo } from './commands/info.js';
+import { register as registerTrain } from './commands/train.js';
 import { fail } from './output.js';
 
 export function buildProgram(): Command {
@@ -17,6 +20,9 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInfo(program);
   registerContext(program);
+  registerTrain(program);
+  registerEval(program);
+  registerDemo(program);
   return program;
 }
 

@@ -1,0 +1,177 @@
+// MNER end to end: load a dataset (text, contexts, images), build or load a model, train with dev
+// selection and one test evaluation, evaluate a saved model, write predictions.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { readContexts } from '../data/contexts.js';
+import { findSplitFile } from '../data/splits.js';
+import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { scoreNer, type NerScores } from '../metrics/ner.js';
+import type { NerExample, NerPrediction } from '../model/index.js';
+import { createFromPretrained, createFromScratch, loadModel } from '../model/io.js';
+import type { ShapCAModel } from '../model/ner-model.js';
+import type { ShapCAOptions } from '../model/config.js';
+import { loadNerExamples, type NerLoadReport } from '../model/ner-data.js';
+import { epochBatches, batchCount } from '../train/order.js';
+import { train, type TrainSummary } from '../train/trainer.js';
+import type { BertConfig, VitConfig } from '../encoders/config.js';
+
+export interface NerDataOptions {
+  /** Folder with train/valid(dev)/test files in Twitter CoNLL format. */
+  dataDir: string;
+  /** Contexts: our JSONL (or any file readContexts accepts); absent: no contexts. */
+  contexts?: string;
+  /** Images folder (`<id>.jpg`); absent: no images. */
+  imagesDir?: string;
+  entityTypes: string[];
+  lenient?: boolean;
+}
+
+export interface NerSplits {
+  train: NerExample[];
+  dev: NerExample[];
+  test: NerExample[];
+  reports: Record<'train' | 'dev' | 'test', NerLoadReport>;
+}
+
+export async function loadNerSplits(o: NerDataOptions, image: { size: number; mean: number[]; std: number[] } | null): Promise<NerSplits> {
+  const contexts = o.contexts ? await readContexts(o.contexts) : undefined;
+  const load = async (split: 'train' | 'dev' | 'test') =>
+    loadNerExamples(
+      {
+        file: await findSplitFile('twitter', o.dataDir, split), entityTypes: o.entityTypes, lenient: o.lenient ?? false,
+        ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}),
+      },
+      image,
+    );
+  const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
+  return {
+    train: train.examples, dev: dev.examples, test: test.examples,
+    reports: { train: train.report, dev: dev.report, test: test.report },
+  };
+}
+
+/** Predictions for examples, in order, batchSize at a time. */
+export async function predictNer(model: ShapCAModel, examples: NerExample[], batchSize = 32): Promise<NerPrediction[]> {
+  const out: NerPrediction[] = [];
+  for (let i = 0; i < examples.length; i += batchSize) out.push(...(await model.predict(model.encode(examples.slice(i, i + batchSize)))));
+  return out;
+}
+
+export interface NerEvaluation {
+  conlleval: NerScores;
+  strict: NerScores;
+  predictions: NerPrediction[];
+}
+
+export async function evaluateNer(model: ShapCAModel, examples: NerExample[], batchSize = 32): Promise<NerEvaluation> {
+  const predictions = await predictNer(model, examples, batchSize);
+  const gold = examples.map((e) => e.tags ?? []);
+  const pred = predictions.map((p) => p.tags);
+  return { conlleval: scoreNer(gold, pred, 'conlleval'), strict: scoreNer(gold, pred, 'strict'), predictions };
+}
+
+export interface TrainNerOptions {
+  data: NerDataOptions;
+  outDir: string;
+  /** 'tiny' from scratch (default), or HF checkpoints. */
+  start: { preset: 'tiny'; vocabSize?: number; text?: Partial<BertConfig>; image?: Partial<VitConfig> } | { textDir: string; imageDir?: string };
+  options?: Partial<ShapCAOptions>;
+  epochs: number;
+  batchSize: number;
+  /** Default 5e-5 (pretrained encoders). */
+  encoderLr?: number;
+  /** Default 1e-3 from scratch, 1e-4 with pretrained encoders. */
+  headLr?: number;
+  warmup?: number;
+  maxGradNorm?: number;
+  weightDecay?: number;
+  freezePretrained?: boolean;
+  seed: number;
+  resume?: boolean;
+  progress?: boolean;
+  meta?: Record<string, unknown>;
+}
+
+export interface TrainNerResult {
+  summary: TrainSummary;
+  reports: NerSplits['reports'];
+}
+
+/** Trains, selects on dev, evaluates the selected checkpoint once on test (DESIGN §1.7). */
+export async function trainNer(o: TrainNerOptions): Promise<TrainNerResult> {
+  const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
+  const options = { ...o.options, useImage };
+  const scratch = 'preset' in o.start;
+  // The image recipe depends on the model; from scratch it is the tiny ViT's.
+  const imageRecipe = useImage ? { size: scratch ? (o.start as { image?: Partial<VitConfig> }).image?.image_size ?? 96 : 224, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } : null;
+  let model: ShapCAModel;
+  if ('preset' in o.start) {
+    const splits0 = await loadNerSplits(o.data, imageRecipe);
+    model = await createFromScratch({
+      entityTypes: o.data.entityTypes, options, seed: o.seed, vocabSize: o.start.vocabSize ?? 8000,
+      corpus: splits0.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
+      ...(o.start.text ? { text: o.start.text } : {}), ...(o.start.image ? { image: o.start.image } : {}),
+    });
+    return runTraining(model, splits0, o);
+  }
+  model = await createFromPretrained({ entityTypes: o.data.entityTypes, textDir: o.start.textDir, ...(o.start.imageDir ? { imageDir: o.start.imageDir } : {}), options, seed: o.seed });
+  const recipe = model.config.imageSize ? { size: model.config.imageSize, mean: model.config.imageMean, std: model.config.imageStd } : null;
+  return runTraining(model, await loadNerSplits(o.data, useImage ? recipe : null), o);
+}
+
+async function runTraining(model: ShapCAModel, splits: NerSplits, o: TrainNerOptions): Promise<TrainNerResult> {
+  const scratch = 'preset' in o.start;
+  const batchesPerEpoch = batchCount(splits.train.length, o.batchSize, false);
+  const summary = await train(model, {
+    // encoded lazily, one batch at a time, so memory stays bounded by the batch size
+    trainBatches: function* ({ epoch, start, seed }) {
+      for (const idx of epochBatches(splits.train.length, o.batchSize, { seed, epoch }).slice(start)) {
+        yield model.encode(Array.from(idx, (i) => splits.train[i]!));
+      }
+    },
+    batchesPerEpoch,
+    epochs: o.epochs,
+    evaluate: async (split) => {
+      const r = await evaluateNer(model, split === 'dev' ? splits.dev : splits.test);
+      if (split === 'test') await writePredictions(join(o.outDir, 'test-predictions.jsonl'), splits.test, r.predictions);
+      return { score: r.conlleval.micro.f1, metrics: { conlleval: summarise(r.conlleval), strict: summarise(r.strict) } };
+    },
+    reload: async (dir) => copyWeights(await loadModel(dir), model),
+    encoderLr: o.encoderLr ?? 5e-5,
+    headLr: o.headLr ?? (scratch ? 1e-3 : 1e-4),
+    warmup: o.warmup ?? 0.1,
+    maxGradNorm: o.maxGradNorm ?? 1,
+    weightDecay: o.weightDecay ?? 0.01,
+    freezePretrained: o.freezePretrained ?? false,
+    seed: o.seed,
+    outDir: o.outDir,
+    resume: o.resume ?? false,
+    progress: o.progress ?? true,
+    meta: { ...o.meta, config: model.config, data: splits.reports },
+  });
+  return { summary, reports: splits.reports };
+}
+
+function summarise(s: NerScores) {
+  const round = (x: number) => Math.round(x * 1e4) / 1e4;
+  return {
+    precision: round(s.micro.precision), recall: round(s.micro.recall), f1: round(s.micro.f1),
+    perType: Object.fromEntries(Object.entries(s.perType).map(([t, v]) => [t, { precision: round(v.precision), recall: round(v.recall), f1: round(v.f1) }])),
+  };
+}
+
+/** Copies a loaded model's weights into `into` (same architecture), in place. */
+function copyWeights(from: ShapCAModel, into: ShapCAModel): void {
+  into.parts.text.params.set(from.parts.text.params);
+  if (into.parts.image && from.parts.image) into.parts.image.params.set(from.parts.image.params);
+  into.store.params.set(from.store.params);
+  from.parts.text.dispose();
+  from.parts.image?.dispose();
+}
+
+export async function writePredictions(path: string, examples: NerExample[], predictions: NerPrediction[]): Promise<void> {
+  await mkdir(join(path, '..'), { recursive: true });
+  const lines = predictions.map((p, i) => JSON.stringify({ id: p.id, tokens: examples[i]!.tokens, gold: examples[i]!.tags, pred: p.tags, gate: p.gate }));
+  await writeFileAtomic(path, lines.join('\n') + '\n');
+}
