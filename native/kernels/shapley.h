@@ -38,6 +38,7 @@
 // (phi[j*k+i], one row per game), perms is (M,k).
 #pragma once
 #include <cstdint>
+#include <functional>
 
 #include "../core/status.h"
 
@@ -74,6 +75,18 @@ Status shapley_permutation_forward(float* phi, float* stderr, const float* s, co
 Status shapley_permutation_backward(float* ds, float* dg, const float* dphi, const float* s, const float* g,
                                     const int32_t* perms, int64_t k, int64_t n, int64_t m, ShapleyUtility u,
                                     float tau_u);
+
+// The head of a fused pass: for games [j0, j0+nb) it reads their estimate phi_blk (k,16)
+// (phi_blk[i*16+q] = player i in game j0+q) and writes ∂objective/∂phi into dphi_blk (k,16)
+// (lanes q ≥ nb are ignored). Heads of different blocks run concurrently.
+using ShapleyHead = std::function<void(int64_t j0, int64_t nb, const double* phi_blk, double* dphi_blk)>;
+
+// Forward, head and backward of the permutation estimate in one pass over the game blocks, so
+// each block's tables are built once: phi (n,k) (or null) receives the estimate; ds (k,n) and,
+// for cosine-sum, dg (k,k) accumulate the gradient of the head's objective.
+Status shapley_permutation_fused(float* phi, float* ds, float* dg, const float* s, const float* g,
+                                 const int32_t* perms, int64_t k, int64_t n, int64_t m, bool antithetic,
+                                 ShapleyUtility u, float tau_u, const ShapleyHead& head);
 
 }  // namespace shapca
 

@@ -43,8 +43,9 @@ Status check_games(const char* what, const float* s, const float* g, int64_t k, 
     for (int64_t j = 0; j < n; ++j) {
       float lo = s[j], hi = s[j];
       for (int64_t i = 1; i < k; ++i) {
-        lo = std::fmin(lo, s[i * n + j]);
-        hi = std::fmax(hi, s[i * n + j]);
+        const float v = s[i * n + j];  // finite: checked above
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
       }
       if ((static_cast<double>(hi) - lo) / tau_u > kMaxExpSpread) {
         return fail(Status::out_of_range,

@@ -268,6 +268,32 @@ TEST("shapley permutation backward matches finite differences of the estimate (a
   }
 }
 
+TEST("shapley fused pass equals forward, head, backward (all utilities, 37 games)") {
+  const int64_t k = 9, n = 37, m = 6;
+  Games gm = make_games(k, n, 5, 13);
+  std::vector<int32_t> perms(m * k);
+  shapley_permutations(perms.data(), k, m, true, 8);
+  auto probe = random_vector(n * k, 5);
+  for (ShapleyUtility u : kUtilities) {
+    std::vector<float> phi(n * k), phi_f(n * k), ds(k * n, 0.0f), dg(k * k, 0.0f), ds_f(k * n, 0.0f), dg_f(k * k, 0.0f);
+    shapley_permutation_forward(phi.data(), nullptr, gm.s.data(), gm.g.data(), perms.data(), k, n, m, true, u, 0.2f);
+    shapley_permutation_backward(ds.data(), dg.data(), probe.data(), gm.s.data(), gm.g.data(), perms.data(), k, n, m, u, 0.2f);
+    // head: d(Σ probe ⊙ phi)/dphi = probe, read from the block's games
+    Status s = shapley_permutation_fused(phi_f.data(), ds_f.data(), dg_f.data(), gm.s.data(), gm.g.data(), perms.data(),
+                                         k, n, m, true, u, 0.2f,
+                                         [&](int64_t j0, int64_t nb, const double*, double* dphi) {
+                                           for (int64_t i = 0; i < k; ++i) {
+                                             for (int64_t q = 0; q < nb; ++q) dphi[i * 16 + q] = probe[(j0 + q) * k + i];
+                                           }
+                                         });
+    CHECK_MSG(s == Status::ok, last_error());
+    const std::string label = shapley_utility_name(u);
+    CHECK(std::memcmp(phi.data(), phi_f.data(), phi.size() * 4) == 0);
+    CHECK_CLOSE(ds_f.data(), ds.data(), ds.size(), 1e-7, 1e-6, label + " ds");
+    CHECK_CLOSE(dg_f.data(), dg.data(), dg.size(), 1e-7, 1e-6, label + " dg");
+  }
+}
+
 TEST("shapley scan: avx2 matches scalar on 70 players x 45 games") {
   const int64_t k = 70, n = 45, m = 8;
   Games gm = make_games(k, n, 16, 9);

@@ -65,10 +65,11 @@ def permutations(k, m, antithetic=True, seed=0):
     return torch.tensor(rows, dtype=torch.int64)
 
 
-def similarities(players, targets, normalize=True):
+def similarities(players, targets, normalize=True, gram=True):
+    """(S = P̂ T̂ᵀ, G = P̂ P̂ᵀ or None)."""
     p = F.normalize(players, dim=1) if normalize else players
     t = F.normalize(targets, dim=1) if normalize else targets
-    return p @ t.T, p @ p.T
+    return p @ t.T, (p @ p.T if gram else None)
 
 
 def prefix_values(s, g, perms, utility, tau_u):
@@ -134,14 +135,14 @@ def shapley_exact(s, g, utility="softmax-expectation", tau_u=0.1):
 
 def shapca_loss(players, targets, perms, utility="softmax-expectation", tau_u=0.1, temperature=0.07, antithetic=True):
     """(loss, phi (k, k)): L(P→T) = cross-entropy of phi[j, :]/τ with class j."""
-    s, g = similarities(players, targets)
+    s, g = similarities(players, targets, gram=utility == "cosine-sum")
     phi, _ = shapley_permutation(s, g, perms, utility, tau_u, antithetic)
     k = phi.shape[0]
     return F.cross_entropy(phi / temperature, torch.arange(k)), phi
 
 
 def infonce_loss(players, targets, temperature=0.07):
-    s, _ = similarities(players, targets)
+    s, _ = similarities(players, targets, gram=False)
     k = s.shape[0]
     return F.cross_entropy(s.T / temperature, torch.arange(k))
 

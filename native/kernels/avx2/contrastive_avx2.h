@@ -1,0 +1,16 @@
+// AVX2/FMA entry points for the contrastive kernels (native/kernels/avx2/contrastive_avx2.cpp):
+// row L2 normalisation and its backward, and the exp of the Shapley relevance weights. Same
+// contract as the scalar code in contrastive.cpp / shapley_scan.cpp; call only when use_avx2().
+#pragma once
+#include <cstdint>
+
+namespace shapca::avx2 {
+
+// out = x / ||x|| for one row of d floats; returns 1/||x|| (0 for a zero or non-finite norm).
+float l2_normalize_row(float* out, const float* x, int64_t d);
+// dx += (dy − y·<y, dy>)·inv_norm for one row.
+void l2_normalize_backward_row(float* dx, const float* y, const float* dy, float inv_norm, int64_t d);
+// out[i] = exp(x[i]) for x in [−708, 0] (relative error < 1e−14; 2^n·Taylor(11) of the rest).
+void exp_nonpositive(double* out, const double* x, int64_t n);
+
+}  // namespace shapca::avx2
