@@ -3,7 +3,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { readContexts } from '../data/contexts.js';
+import { importContexts, type ContextFormat } from '../data/context-importers.js';
+import { ContextSet } from '../data/contexts.js';
 import { findSplitFile } from '../data/splits.js';
 import { writeFileAtomic } from '../checkpoint/atomic.js';
 import { scoreNer, type NerScores } from '../metrics/ner.js';
@@ -19,8 +20,10 @@ import type { BertConfig, VitConfig } from '../encoders/config.js';
 export interface NerDataOptions {
   /** Folder with train/valid(dev)/test files in Twitter CoNLL format. */
   dataDir: string;
-  /** Contexts: our JSONL (or any file readContexts accepts); absent: no contexts. */
-  contexts?: string;
+  /** Context files, merged (our JSONL by default; see contextsFormat); absent: no contexts. */
+  contexts?: string[];
+  /** Format of the context files. Default 'jsonl'. */
+  contextsFormat?: ContextFormat;
   /** Images folder (`<id>.jpg`); absent: no images. */
   imagesDir?: string;
   entityTypes: string[];
@@ -35,7 +38,7 @@ export interface NerSplits {
 }
 
 export async function loadNerSplits(o: NerDataOptions, image: { size: number; mean: number[]; std: number[] } | null): Promise<NerSplits> {
-  const contexts = o.contexts ? await readContexts(o.contexts) : undefined;
+  const contexts = o.contexts?.length ? await readContextFiles(o.contexts, o.contextsFormat ?? 'jsonl') : undefined;
   const load = async (split: 'train' | 'dev' | 'test') =>
     loadNerExamples(
       {
@@ -49,6 +52,13 @@ export async function loadNerSplits(o: NerDataOptions, image: { size: number; me
     train: train.examples, dev: dev.examples, test: test.examples,
     reports: { train: train.report, dev: dev.report, test: test.report },
   };
+}
+
+/** Reads and merges context files (the first context of an image wins). */
+export async function readContextFiles(paths: string[], format: ContextFormat): Promise<ContextSet> {
+  const merged = new ContextSet();
+  for (const path of paths) for (const r of await importContexts(path, format)) merged.add(r);
+  return merged;
 }
 
 /** Predictions for examples, in order, batchSize at a time. */

@@ -67,7 +67,7 @@ is at --out/run/best, usable with \`shapca eval --model\`.
       await generateSyntheticDataset({ outDir: dataDir, seed: f.seed, sizes: { train: f.trainSize, dev: side, test: side }, imageSize: 96 });
       if (f.fresh) await rm(runDir, { recursive: true, force: true });
       const data = {
-        dataDir: join(dataDir, SYNTHETIC_LAYOUT.ner.dir), contexts: join(dataDir, SYNTHETIC_LAYOUT.contexts),
+        dataDir: join(dataDir, SYNTHETIC_LAYOUT.ner.dir), contexts: [join(dataDir, SYNTHETIC_LAYOUT.contexts)],
         imagesDir: join(dataDir, SYNTHETIC_LAYOUT.images), entityTypes: [...SYNTHETIC_ENTITY_TYPES],
       };
       log(`training the tiny model (BERT 4×256 + ViT 4×192 at 96×96) from scratch for ${f.epochs} epochs`);

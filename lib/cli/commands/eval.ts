@@ -1,11 +1,11 @@
 // `shapca eval --task ner`: score a saved model on a dataset file (conlleval and strict P/R/F1).
 import { type Command, Option } from 'commander';
 
-import { readContexts } from '../../data/contexts.js';
+import type { ContextFormat } from '../../data/context-importers.js';
 import { loadModel } from '../../model/io.js';
 import { loadNerExamples } from '../../model/ner-data.js';
 import { setThreads } from '../../runtime.js';
-import { evaluateNer, writePredictions } from '../../tasks/ner.js';
+import { evaluateNer, readContextFiles, writePredictions } from '../../tasks/ner.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
 
@@ -13,7 +13,8 @@ interface EvalFlags {
   task: 'ner';
   model: string;
   data: string;
-  contexts?: string;
+  contexts?: string[];
+  contextsFormat: ContextFormat;
   images?: string;
   predictions?: string;
   batchSize: number;
@@ -33,7 +34,8 @@ export function register(program: Command): void {
     .addOption(new Option('--task <task>', 'task').choices(['ner']).default('ner'))
     .requiredOption('--model <dir>', 'a model folder written by `shapca train` (e.g. runs/x/best)')
     .requiredOption('--data <file>', 'a Twitter-style CoNLL file with gold tags')
-    .option('--contexts <file>', 'image contexts (JSONL)')
+    .option('--contexts <files...>', 'image contexts (one or more files, merged)')
+    .addOption(new Option('--contexts-format <fmt>', 'format of the context files').choices(['jsonl', 'pgim-aligned', 'blip2', 'riveg', 'camim', 'kecpm']).default('jsonl'))
     .option('--images <dir>', 'images folder (<id>.jpg)')
     .option('--predictions <file>', 'also write one JSON line per sentence: tokens, gold, pred, gate')
     .option('--batch-size <n>', 'sentences per batch', positiveInt('--batch-size'), 32)
@@ -52,7 +54,7 @@ script does (an orphan I-X starts an entity), "strict" only counts entities that
       const { examples, report } = await loadNerExamples(
         {
           file: f.data, entityTypes: cfg.entityTypes, lenient: f.lenient ?? false,
-          ...(f.contexts ? { contexts: await readContexts(f.contexts) } : {}), ...(f.images ? { imagesDir: f.images } : {}),
+          ...(f.contexts ? { contexts: await readContextFiles(f.contexts, f.contextsFormat) } : {}), ...(f.images ? { imagesDir: f.images } : {}),
         },
         recipe,
       );

@@ -1,6 +1,7 @@
 // `shapca train --task ner`: train a Shap-CA model with dev selection and one test evaluation.
 import { type Command, Option } from 'commander';
 
+import type { ContextFormat } from '../../data/context-importers.js';
 import { setThreads } from '../../runtime.js';
 import { inferEntityTypes } from '../../tasks/entity-types.js';
 import { trainNer } from '../../tasks/ner.js';
@@ -11,7 +12,8 @@ import { nonNegativeInt, positiveInt, positiveNumber, ratio, typeList } from '..
 interface TrainFlags extends ModelFlags {
   task: 'ner';
   data: string;
-  contexts?: string;
+  contexts?: string[];
+  contextsFormat: ContextFormat;
   images?: string;
   types?: string[];
   out: string;
@@ -35,11 +37,15 @@ interface TrainFlags extends ModelFlags {
   json?: boolean;
 }
 
+const CONTEXT_FORMATS: ContextFormat[] = ['jsonl', 'pgim-aligned', 'blip2', 'riveg', 'camim', 'kecpm'];
+
 const HELP = `
 Data:
   --data DIR holds train.txt, valid.txt (or dev.txt) and test.txt in the Twitter-2015/2017 CoNLL
-  format (IMGID lines). Contexts come from --contexts (our JSONL, see \`shapca context\`); images
-  from --images (\`<id>.jpg\`). Samples without a context or image are kept: their terms are masked.
+  format (IMGID lines). Contexts come from --contexts: our JSONL (see \`shapca context\`) or, with
+  --contexts-format, a published set: pgim-aligned (PGIM's ChatGPT knowledge, the
+  aligned_by_imgid/*.jsonl files), blip2 (BLIP2_15/17.txt), riveg, camim, kecpm. Images come from
+  --images (\`<id>.jpg\`). Samples without a context or image are kept: their terms are masked.
 
 Starting point:
   --preset tiny          BERT 4×256 (+ ViT 4×192 at 96×96 with --images), from scratch, with a
@@ -61,7 +67,8 @@ export function register(program: Command): void {
     .description('Train a Shap-CA model (MNER) with dev-based selection and one test evaluation')
     .addOption(new Option('--task <task>', 'task').choices(['ner']).default('ner'))
     .requiredOption('--data <dir>', 'dataset folder with train/valid/test files')
-    .option('--contexts <file>', 'image contexts (JSONL)')
+    .option('--contexts <files...>', 'image contexts (one or more files, merged)')
+    .addOption(new Option('--contexts-format <fmt>', 'format of the context files').choices(CONTEXT_FORMATS).default('jsonl'))
     .option('--images <dir>', 'images folder (<id>.jpg)')
     .option('--types <list>', 'entity types, comma-separated (default: those in the training tags)', typeList)
     .requiredOption('--out <dir>', 'run folder')
@@ -92,7 +99,7 @@ export function register(program: Command): void {
       const { summary, reports } = await trainNer({
         data: {
           dataDir: f.data, entityTypes, lenient: f.lenient ?? false,
-          ...(f.contexts ? { contexts: f.contexts } : {}), ...(f.images && f.image ? { imagesDir: f.images } : {}),
+          ...(f.contexts ? { contexts: f.contexts, contextsFormat: f.contextsFormat } : {}), ...(f.images && f.image ? { imagesDir: f.images } : {}),
         },
         outDir: f.out,
         start: f.model ? { textDir: f.model, ...(f.imageModel ? { imageDir: f.imageModel } : {}) } : { preset: 'tiny', vocabSize: f.vocabSize },
