@@ -5,7 +5,9 @@
 // takes milliseconds, real enough that its loss falls and checkpoints round-trip.
 import { join } from 'node:path';
 
-import { kernels, train } from '../../lib/index.js';
+// Direct imports (not lib/index.js): the SIGKILL test's child process starts faster.
+import * as kernels from '../../lib/kernels/index.js';
+import * as train from '../../lib/train/index.js';
 import { SafetensorsFile, writeSafetensors } from '../../lib/checkpoint/safetensors.js';
 import { randomArray } from '../helpers.js';
 

@@ -1,9 +1,11 @@
 // The training loop on a toy model: it learns, it is deterministic, a killed run resumes onto the
 // same trajectory, dev selection picks the best dev epoch and the test sees only that one,
 // checkpoints are all-or-nothing, and misuse fails with a reason.
+import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -159,6 +161,8 @@ test('checkpoints are all or nothing: leftovers of a crash are removed, never lo
   await train.train(model, toyOptions(model, dir, { epochs: EPOCHS, checkpointEvery: 4, resume: true }));
   assert.equal(trajectory(await steps(dir)), trajectory(await steps(ref.dir)));
   assert.equal((await readdir(dir)).filter((e) => e.startsWith('.')), []);
+  const starts = (await train.readLog(join(dir, 'log.jsonl'))).filter((r) => r.type === 'start') as train.StartRecord[];
+  assert.equal(starts.map((s) => [s.resumed, s.step]), [[false, 0], [true, 8]], 'resumed from the restored checkpoint');
 
   // A failure while writing a checkpoint (here model.save) leaves the previous one untouched.
   const dir2 = fresh();
@@ -176,6 +180,28 @@ test('checkpoints are all or nothing: leftovers of a crash are removed, never lo
   const state = JSON.parse(await readFile(join(dir2, 'last', train.STATE_FILE), 'utf8')) as train.TrainerState;
   assert.is(state.step, 4, 'the checkpoint before the failed one');
   assert.equal((await readdir(dir2)).filter((e) => e.startsWith('.')), []);
+});
+
+test('a process killed with SIGKILL (even while writing a checkpoint) resumes onto the same trajectory', async () => {
+  const ref = await referenceRun();
+  const dir = fresh();
+  const here = dirname(fileURLToPath(import.meta.url));
+  // A real kill: the child checkpoints after every step, so the signal often lands inside a write.
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'kill-child.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (/step 10\n/.test(out)) child.kill('SIGKILL');
+  });
+  const signal = await exited;
+  assert.is(signal, 'SIGKILL', `the child should have been killed (stdout ${JSON.stringify(out.slice(-200))}, stderr ${err.slice(-500)})`);
+  const model = new ToyModel(77);
+  const summary = await train.train(model, toyOptions(model, dir, { epochs: EPOCHS, checkpointEvery: 1, resume: true }));
+  assert.equal(trajectory(await steps(dir)), trajectory(await steps(ref.dir)));
+  assert.is(summary.testScore, ref.summary.testScore);
+  assert.equal((await readdir(dir)).filter((e) => e.startsWith('.')), []);
 });
 
 test('a finished run resumed returns its summary without evaluating again', async () => {
