@@ -48,6 +48,7 @@ test('k above the exact limit, and a table of the wrong size or type', async () 
   await rejects(() => shapley.exactGame(new Float64Array(2 ** 10), 26), RangeError, /exact Shapley values enumerate 2\^k coalitions: expected k in \[1, 25\] but received 26/);
   await rejects(() => shapley.exactGame(new Float64Array(7), 3), RangeError, /expected values to have 8 elements but received 7/);
   await rejects(() => shapley.exactGame(new Float32Array(8) as unknown as Float64Array, 3), TypeError, /expected Float64Array for values but received Float32Array/);
+  await rejects(() => shapley.exactGame([0, 1, 1, 2] as unknown as Float64Array, 2), TypeError, /expected Float64Array for values but received Array/);
 });
 
 test('zero vectors: cosine-sum needs non-zero players; normalising needs non-zero rows', async () => {

@@ -42,8 +42,13 @@ double* f64(const Napi::CallbackInfo& info, const Args& a, const char* name, int
             std::vector<Napi::ObjectReference>& keep) {
   Napi::Value v = option(info, name);
   if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-    std::string got = v.IsUndefined() ? "undefined" : v.IsTypedArray() ? "another typed array" : "a non-array value";
-    if (v.IsTypedArray() && v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array) got = "Float32Array";
+    std::string got = v.IsUndefined() ? "undefined"
+                      : v.IsNull()    ? "null"
+                      : v.IsArray()   ? "Array"
+                      : v.IsTypedArray()
+                          ? (v.As<Napi::TypedArray>().TypedArrayType() == napi_float32_array ? "Float32Array"
+                                                                                              : "a typed array of another type")
+                          : "a " + std::string(v.IsNumber() ? "number" : v.IsString() ? "string" : "non-array value");
     a.type_error(std::string("expected Float64Array for ") + name + " but received " + got);
   }
   Napi::Float64Array arr = v.As<Napi::Float64Array>();
