@@ -22,7 +22,7 @@ Napi::Value CrossAttentionForward(const Napi::CallbackInfo& info) {
   const float* v = a.f32("v", product(a, {b, tk, c}), true);
   const uint8_t* mask = a.u8("kvMask", product(a, {b, tk}), true);
   return run_job(a.env(), 2.0 * static_cast<double>(product(a, {b, tq, tk, c})), a.take_keep_alive(),
-                 [=] { return cross_attention_forward(out, att, q, k, v, mask, b, tq, tk, c, nh); });
+                 [=] { return cross_attention_forward(out, att, q, k, v, mask, dense_attention(b, tq, tk, c, nh)); });
 }
 
 Napi::Value CrossAttentionBackward(const Napi::CallbackInfo& info) {
@@ -38,7 +38,7 @@ Napi::Value CrossAttentionBackward(const Napi::CallbackInfo& info) {
   const float* v = a.f32("v", product(a, {b, tk, c}), true);
   const float* att = a.f32("att", product(a, {b, nh, tq, tk}), true);
   return run_job(a.env(), 4.0 * static_cast<double>(product(a, {b, tq, tk, c})), a.take_keep_alive(),
-                 [=] { return cross_attention_backward(dq, dk, dv, dout, q, k, v, att, b, tq, tk, c, nh); });
+                 [=] { return cross_attention_backward(dq, dk, dv, dout, q, k, v, att, dense_attention(b, tq, tk, c, nh)); });
 }
 
 Napi::Value FusionGateForward(const Napi::CallbackInfo& info) {

@@ -8,8 +8,9 @@
 // Backward (accumulates into dqkv, (B, T, 3C)):
 //   dV += attᵀ · dout,  dP = dout · Vᵀ,  dS = scale · att ⊙ (dP − rowsum(dP ⊙ att)),
 //   dQ += dS · K,  dK += dSᵀ · Q
-// One task per (b, h) on the thread pool; the products and the softmax go through sgemm and
-// softmax, whose AVX2 paths do the arithmetic, so this family needs no AVX2 unit of its own.
+// It is cross-attention (cross_attention.h) of the sequence with itself, over the three thirds
+// of qkv with row stride 3C: one task per (b, h), the products and the softmax through sgemm and
+// softmax, whose SIMD paths do the arithmetic.
 // A query row whose keys are all masked gets zeros (HF would give a uniform row instead).
 #pragma once
 #include <cstdint>

@@ -14,13 +14,14 @@ namespace shapca {
 
 namespace {
 
-Status check_shape(const char* what, int64_t b, int64_t tq, int64_t tk, int64_t c, int64_t nh) {
-  if (b < 0 || tq < 0 || tk < 0 || c < 0 || nh <= 0 || c % nh != 0) {
+Status check_shape(const char* what, const AttentionShape& s) {
+  if (s.b < 0 || s.tq < 0 || s.tk < 0 || s.c < 0 || s.nh <= 0 || s.c % s.nh != 0 || s.ldq < s.c || s.ldkv < s.c) {
     return fail(Status::invalid_argument,
-                "%s: expected B, Tq, Tk, C >= 0 and C divisible by NH > 0 but received B=%lld Tq=%lld Tk=%lld C=%lld "
-                "NH=%lld",
-                what, static_cast<long long>(b), static_cast<long long>(tq), static_cast<long long>(tk),
-                static_cast<long long>(c), static_cast<long long>(nh));
+                "%s: expected B, Tq, Tk, C >= 0, C divisible by NH > 0 and strides >= C but received B=%lld Tq=%lld "
+                "Tk=%lld C=%lld NH=%lld ldq=%lld ldkv=%lld",
+                what, static_cast<long long>(s.b), static_cast<long long>(s.tq), static_cast<long long>(s.tk),
+                static_cast<long long>(s.c), static_cast<long long>(s.nh), static_cast<long long>(s.ldq),
+                static_cast<long long>(s.ldkv));
   }
   return Status::ok;
 }
@@ -32,14 +33,16 @@ Status for_heads(int64_t b, int64_t nh, const Fn& fn) {
     if (fn(task / nh, task % nh, thread) != Status::ok) failed.store(1);
   });
   if (s != Status::ok) return s;
-  return failed.load() ? fail(Status::out_of_memory, "cross_attention: a head failed (packing buffers)") : Status::ok;
+  return failed.load() ? fail(Status::out_of_memory, "attention: a head failed (packing buffers)") : Status::ok;
 }
 
 }  // namespace
 
 Status cross_attention_forward(float* out, float* att, const float* q, const float* k, const float* v,
-                               const uint8_t* kv_mask, int64_t b, int64_t tq, int64_t tk, int64_t c, int64_t nh) {
-  if (Status s = check_shape("cross_attention_forward", b, tq, tk, c, nh); s != Status::ok) return s;
+                               const uint8_t* kv_mask, const AttentionShape& shape) {
+  if (Status s = check_shape("cross_attention_forward", shape); s != Status::ok) return s;
+  const int64_t b = shape.b, tq = shape.tq, tk = shape.tk, c = shape.c, nh = shape.nh;
+  const int64_t ldq = shape.ldq, ldkv = shape.ldkv;
   if (b * tq * c == 0) return Status::ok;
   if (out == nullptr || att == nullptr || q == nullptr || (tk > 0 && (k == nullptr || v == nullptr))) {
     return fail(Status::invalid_argument, "cross_attention_forward: a required buffer is null");
@@ -51,21 +54,24 @@ Status cross_attention_forward(float* out, float* att, const float* q, const flo
   const int64_t hs = c / nh;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
   return for_heads(b, nh, [&](int64_t bi, int64_t h, int) {
-    const float* qh = q + bi * tq * c + h * hs;  // (Tq, hs), row stride C
-    const float* kh = k + bi * tk * c + h * hs;  // (Tk, hs)
-    const float* vh = v + bi * tk * c + h * hs;
+    const float* qh = q + bi * tq * ldq + h * hs;  // (Tq, hs), row stride ldq
+    const float* kh = k + bi * tk * ldkv + h * hs;  // (Tk, hs), row stride ldkv
+    const float* vh = v + bi * tk * ldkv + h * hs;
     float* a = att + (bi * nh + h) * tq * tk;  // (Tq, Tk)
     const uint8_t* keys = kv_mask ? kv_mask + bi * tk : nullptr;
-    if (Status s = sgemm(false, true, tq, tk, hs, scale, qh, c, kh, c, 0.0f, a, tk, nullptr); s != Status::ok) return s;
+    if (Status s = sgemm(false, true, tq, tk, hs, scale, qh, ldq, kh, ldkv, 0.0f, a, tk, nullptr); s != Status::ok) {
+      return s;
+    }
     for (int64_t i = 0; i < tq; ++i) softmax_forward(a + i * tk, a + i * tk, keys, 1, tk, 1.0f);
-    return sgemm(false, false, tq, hs, tk, 1.0f, a, tk, vh, c, 0.0f, out + bi * tq * c + h * hs, c, nullptr);
+    return sgemm(false, false, tq, hs, tk, 1.0f, a, tk, vh, ldkv, 0.0f, out + bi * tq * c + h * hs, c, nullptr);
   });
 }
 
 Status cross_attention_backward(float* dq, float* dk, float* dv, const float* dout, const float* q, const float* k,
-                                const float* v, const float* att, int64_t b, int64_t tq, int64_t tk, int64_t c,
-                                int64_t nh) {
-  if (Status s = check_shape("cross_attention_backward", b, tq, tk, c, nh); s != Status::ok) return s;
+                                const float* v, const float* att, const AttentionShape& shape) {
+  if (Status s = check_shape("cross_attention_backward", shape); s != Status::ok) return s;
+  const int64_t b = shape.b, tq = shape.tq, tk = shape.tk, c = shape.c, nh = shape.nh;
+  const int64_t ldq = shape.ldq, ldkv = shape.ldkv;
   if (b * tq * tk * c == 0) return Status::ok;
   if (dq == nullptr || dk == nullptr || dv == nullptr || dout == nullptr || q == nullptr || k == nullptr ||
       v == nullptr || att == nullptr) {
@@ -82,17 +88,17 @@ Status cross_attention_backward(float* dq, float* dk, float* dv, const float* do
                 static_cast<long long>(pool.threads() * 2 * tq * tk));
   }
   return for_heads(b, nh, [&](int64_t bi, int64_t h, int thread) {
-    const int64_t qo = bi * tq * c + h * hs, ko = bi * tk * c + h * hs;
+    const int64_t qo = bi * tq * ldq + h * hs, ko = bi * tk * ldkv + h * hs, oo = bi * tq * c + h * hs;
     const float* a = att + (bi * nh + h) * tq * tk;
     float* dp = scratch.data() + static_cast<size_t>(thread) * 2 * tq * tk;
     float* ds = dp + tq * tk;
-    Status s = sgemm(true, false, tk, hs, tq, 1.0f, a, tk, dout + qo, c, 1.0f, dv + ko, c, nullptr);
-    if (s == Status::ok) s = sgemm(false, true, tq, tk, hs, 1.0f, dout + qo, c, v + ko, c, 0.0f, dp, tk, nullptr);
+    Status s = sgemm(true, false, tk, hs, tq, 1.0f, a, tk, dout + oo, c, 1.0f, dv + ko, ldkv, nullptr);
+    if (s == Status::ok) s = sgemm(false, true, tq, tk, hs, 1.0f, dout + oo, c, v + ko, ldkv, 0.0f, dp, tk, nullptr);
     if (s != Status::ok) return s;
     std::memset(ds, 0, static_cast<size_t>(tq * tk) * sizeof(float));
     softmax_backward(ds, dp, a, tq, tk, scale);
-    s = sgemm(false, false, tq, hs, tk, 1.0f, ds, tk, k + ko, c, 1.0f, dq + qo, c, nullptr);
-    if (s == Status::ok) s = sgemm(true, false, tk, hs, tq, 1.0f, ds, tk, q + qo, c, 1.0f, dk + ko, c, nullptr);
+    s = sgemm(false, false, tq, hs, tk, 1.0f, ds, tk, k + ko, ldkv, 1.0f, dq + qo, ldq, nullptr);
+    if (s == Status::ok) s = sgemm(true, false, tk, hs, tq, 1.0f, ds, tk, q + qo, ldq, 1.0f, dk + ko, ldkv, nullptr);
     return s;
   });
 }

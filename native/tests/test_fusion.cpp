@@ -42,21 +42,21 @@ TEST("cross attention: backward matches finite differences, masked keys get no g
   std::vector<float> att(B * NH * TQ * TK);
   auto forward = [&]() {
     std::vector<float> out(B * TQ * C);
-    cross_attention_forward(out.data(), att.data(), q.data(), k.data(), v.data(), mask.data(), B, TQ, TK, C, NH);
+    cross_attention_forward(out.data(), att.data(), q.data(), k.data(), v.data(), mask.data(), dense_attention(B, TQ, TK, C, NH));
     return out;
   };
   forward();
   for (int64_t i = 0; i < TQ; ++i) CHECK(att[i * TK + 2] == 0.0f);  // masked key, batch 0 head 0
   std::vector<float> dq(q.size(), 0.0f), dk(k.size(), 0.0f), dv(v.size(), 0.0f);
   CHECK(cross_attention_backward(dq.data(), dk.data(), dv.data(), probe.data(), q.data(), k.data(), v.data(),
-                                 att.data(), B, TQ, TK, C, NH) == Status::ok);
+                                 att.data(), dense_attention(B, TQ, TK, C, NH)) == Status::ok);
   auto nq = numeric_grad(q, probe, forward), nk = numeric_grad(k, probe, forward), nv = numeric_grad(v, probe, forward);
   CHECK_CLOSE(dq.data(), nq.data(), dq.size(), 2e-3, 2e-3, "dq");
   CHECK_CLOSE(dk.data(), nk.data(), dk.size(), 2e-3, 2e-3, "dk");
   CHECK_CLOSE(dv.data(), nv.data(), dv.size(), 2e-3, 2e-3, "dv");
   for (int64_t j = 0; j < C; ++j) CHECK(dk[2 * C + j] == 0.0f && dv[2 * C + j] == 0.0f);
-  CHECK(cross_attention_forward(att.data(), att.data(), q.data(), k.data(), v.data(), nullptr, B, TQ, TK, 5, NH) ==
-        Status::invalid_argument);
+  CHECK(cross_attention_forward(att.data(), att.data(), q.data(), k.data(), v.data(), nullptr,
+                                dense_attention(B, TQ, TK, 5, NH)) == Status::invalid_argument);
 }
 
 TEST("fusion gate: backward matches finite differences; samples without image pass through") {
