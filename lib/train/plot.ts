@@ -79,8 +79,8 @@ export function renderCurvesSvg(c: Curves, o: SvgOptions = {}): string {
   const smoothed = smooth(c.losses, o.smoothing ?? 0.9);
   const keep = subsample(c.steps.length, o.maxPoints ?? 2000);
   const margin = { left: 70, right: 20 };
-  const top: Box = { x: margin.left, y: 50, w: width - margin.left - margin.right, h: (height - 130) * 0.6 };
-  const bottom: Box = { x: margin.left, y: top.y + top.h + 60, w: top.w, h: (height - 130) * 0.4 };
+  const top: Box = { x: margin.left, y: 50, w: width - margin.left - margin.right, h: (height - 150) * 0.6 };
+  const bottom: Box = { x: margin.left, y: top.y + top.h + 60, w: top.w, h: (height - 150) * 0.4 };  // leaves room for the x label under the lower box
   const parts: string[] = [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
