@@ -157,6 +157,22 @@ misc('random(), save() and fromPretrained() round-trip; disposed encoders refuse
   }
 });
 
+misc('resizeTokenEmbeddings keeps every weight and old row, and adds rows for marker tokens', async () => {
+  const enc = await BertEncoder.fromPretrained(join(dirs, 'bert'));
+  const big = await enc.resizeTokenEmbeddings(54, 5);
+  assert.is(big.config.vocab_size, 54);
+  const oldRows = enc.param('embeddings.word_embeddings.weight');
+  const newRows = big.param('embeddings.word_embeddings.weight');
+  assert.equal(newRows.subarray(0, oldRows.length), oldRows);
+  assert.ok(newRows.subarray(oldRows.length).some((v) => v !== 0));
+  assert.equal(big.param('encoder.layer.1.output.dense.weight'), enc.param('encoder.layer.1.output.dense.weight'));
+  const ids = new Int32Array([2, 53, 7]);
+  const out = await big.forward({ inputIds: ids, batch: 1, seqLen: 3 });
+  assert.ok(out.lastHiddenState.every(Number.isFinite));
+  enc.dispose();
+  big.dispose();
+});
+
 misc('bad inputs are precise errors: ids out of range, sequence too long, backward without a training forward', async () => {
   const enc = await BertEncoder.fromPretrained(join(dirs, 'bert'));
   const ids = new Int32Array([1, 2, 50]);

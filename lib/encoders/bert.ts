@@ -111,6 +111,24 @@ export class BertEncoder extends NativeEncoder<NativeBertModel> {
     });
   }
 
+  /**
+   * A copy with `vocabSize` word-embedding rows (e.g. after tokenizer.addTokens for the relation
+   * markers): existing rows and every other weight are kept, new rows ~ N(0, initializer_range²)
+   * drawn from `seed`. Gradients are not copied.
+   */
+  async resizeTokenEmbeddings(vocabSize: number, seed = 0): Promise<BertEncoder> {
+    if (!Number.isInteger(vocabSize) || vocabSize < 1) {
+      throw new RangeError(`resizeTokenEmbeddings: expected a positive integer but received ${vocabSize}`);
+    }
+    const enc = await BertEncoder.random({ ...this.config, vocab_size: vocabSize }, seed, { pooler: this.hasPooler });
+    for (const s of this.slots) {
+      const src = this.param(s.name);
+      const dst = enc.param(s.name);
+      dst.set(src.length > dst.length ? src.subarray(0, dst.length) : src);
+    }
+    return enc;
+  }
+
   /** Writes config.json (HF keys) and model.safetensors (BertModel names, float32). */
   save(dir: string): Promise<void> {
     return this.saveTo(dir, { ...this.config, model_type: 'bert', architectures: ['BertModel'] }, '');

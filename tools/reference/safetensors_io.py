@@ -31,3 +31,29 @@ def write_safetensors(path, tensors, metadata=None):
         f.write(text)
         for b in blobs:
             f.write(b)
+
+
+def read_safetensors(path):
+    """name -> float32 torch tensor, for F32 / F16 / BF16 files."""
+    import numpy as np
+
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    out = {}
+    for name, e in header.items():
+        if name == "__metadata__":
+            continue
+        b, en = e["data_offsets"]
+        raw = data[b:en]
+        if e["dtype"] == "F32":
+            t = torch.from_numpy(np.frombuffer(raw, dtype="<f4").copy())
+        elif e["dtype"] == "F16":
+            t = torch.from_numpy(np.frombuffer(raw, dtype="<f2").astype(np.float32))
+        elif e["dtype"] == "BF16":
+            t = torch.from_numpy((np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16).view(np.float32))
+        else:
+            continue
+        out[name] = t.reshape(e["shape"])
+    return out
