@@ -132,6 +132,10 @@ export interface NativeAddon {
     allowedEnd?: Uint8Array | null;
   }): Promise<void>;
 
+  // Softmax cross-entropy (native/binding/cross_entropy.cpp); dlogits accumulates (+=).
+  crossEntropyForward(o: { loss: F32; probs: F32; logits: F32; targets: Int32Array; rows: number; cols: number }): Promise<void>;
+  crossEntropyBackward(o: { dlogits: F32; dloss: F32; probs: F32; targets: Int32Array; rows: number; cols: number }): Promise<void>;
+
   BertModel: new (config: NativeBertConfig) => NativeBertModel;
   VitModel: new (config: NativeVitConfig) => NativeVitModel;
 }

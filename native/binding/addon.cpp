@@ -6,6 +6,7 @@
 #include "core/rng.h"
 #include "core/thread_pool.h"
 #include "crf.h"
+#include "cross_entropy.h"
 #include "fusion.h"
 #include "job.h"
 #include "kernels.h"
@@ -94,6 +95,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_kernels(env, exports);
   register_shapley(env, exports);
   register_crf(env, exports);
+  register_cross_entropy(env, exports);
   register_fusion(env, exports);
   register_models(env, exports);
   return exports;
