@@ -73,3 +73,14 @@ export async function crfViterbi(
   await addon().crfViterbi({ ...crf, ...x, ...constraints, bestTags: tags, bestScore: scores });
   return { tags, scores };
 }
+
+/**
+ * Tag posteriors P(y_t = j) by forward–backward (batch, maxLen, numTags; zeros past each length).
+ * With constraints, over the allowed paths only: the distribution the constrained Viterbi decodes.
+ */
+export async function crfMarginals(crf: CrfParameters, x: CrfBatch, constraints: CrfConstraints = {}): Promise<Float32Array> {
+  const n = x.batch * x.maxLen * crf.numTags;
+  const marginals = zeros(n);
+  await addon().crfMarginals({ ...crf, ...x, ...constraints, marginals });
+  return marginals;
+}

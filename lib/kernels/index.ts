@@ -8,6 +8,7 @@ export type { GeluKind } from './elementwise.js';
 export { adamwStep, gradNorm, clipScale } from './optim.js';
 export type { AdamWOptions } from './optim.js';
 export { crfForward, crfBackward, crfViterbi } from './crf.js';
+export { crfMarginals } from './crf.js';
 export type { CrfParameters, CrfBatch, CrfGradients, CrfConstraints } from './crf.js';
 export { crossEntropyForward, crossEntropyBackward } from './cross-entropy.js';
 export type { CrossEntropyState } from './cross-entropy.js';

@@ -131,6 +131,9 @@ export interface NativeAddon {
     bestTags: Int32Array; bestScore?: F32 | null; allowed?: Uint8Array | null; allowedStart?: Uint8Array | null;
     allowedEnd?: Uint8Array | null;
   }): Promise<void>;
+  crfMarginals(o: CrfRawArgs & {
+    marginals: F32; allowed?: Uint8Array | null; allowedStart?: Uint8Array | null; allowedEnd?: Uint8Array | null;
+  }): Promise<void>;
 
   // Softmax cross-entropy (native/binding/cross_entropy.cpp); dlogits accumulates (+=).
   crossEntropyForward(o: { loss: F32; probs: F32; logits: F32; targets: Int32Array; rows: number; cols: number }): Promise<void>;

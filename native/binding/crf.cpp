@@ -70,12 +70,26 @@ Napi::Value CrfViterbi(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Value CrfMarginals(const Napi::CallbackInfo& info) {
+  Args a(info, "crfMarginals");
+  const CrfArgs c = read_crf(a);
+  float* marginals = a.f32("marginals", product(a, {c.batch, c.max_len, c.num_tags}), false);
+  const uint8_t* allowed = a.u8("allowed", product(a, {c.num_tags, c.num_tags}), true);
+  const uint8_t* allowed_start = a.u8("allowedStart", c.num_tags, true);
+  const uint8_t* allowed_end = a.u8("allowedEnd", c.num_tags, true);
+  return run_job(a.env(), 2 * work(c), a.take_keep_alive(), [=] {
+    return crf_marginals(marginals, c.emissions, c.lengths, c.params, allowed, allowed_start, allowed_end, c.batch,
+                         c.max_len);
+  });
+}
+
 }  // namespace
 
 void register_crf(Napi::Env env, Napi::Object exports) {
   exports.Set("crfForward", Napi::Function::New(env, CrfForward, "crfForward"));
   exports.Set("crfBackward", Napi::Function::New(env, CrfBackward, "crfBackward"));
   exports.Set("crfViterbi", Napi::Function::New(env, CrfViterbi, "crfViterbi"));
+  exports.Set("crfMarginals", Napi::Function::New(env, CrfMarginals, "crfMarginals"));
 }
 
 }  // namespace shapca::binding

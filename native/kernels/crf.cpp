@@ -216,4 +216,51 @@ Status crf_viterbi(int32_t* best_tags, float* best_score, const float* emissions
   });
 }
 
+Status crf_marginals(float* marginals, const float* emissions, const int32_t* lengths, const CrfParams& crf,
+                     const uint8_t* allowed, const uint8_t* allowed_start, const uint8_t* allowed_end, int64_t batch,
+                     int64_t max_len) {
+  if (Status s = check("crf_marginals", lengths, nullptr, crf, batch, max_len); s != Status::ok) return s;
+  const int64_t L = crf.num_tags;
+  // The constraints as scores: a disallowed transition, start or end tag is −inf, so the forward and
+  // backward recursions below run over the allowed paths only.
+  std::vector<float> trans(crf.transitions, crf.transitions + L * L), start(crf.start, crf.start + L),
+      end(crf.end, crf.end + L);
+  for (int64_t i = 0; i < L * L; ++i) {
+    if (allowed && !allowed[i]) trans[i] = kNegInf;
+  }
+  for (int64_t j = 0; j < L; ++j) {
+    if (allowed_start && !allowed_start[j]) start[j] = kNegInf;
+    if (allowed_end && !allowed_end[j]) end[j] = kNegInf;
+  }
+  const CrfParams masked{trans.data(), start.data(), end.data(), L};
+  std::vector<uint8_t> no_path(static_cast<size_t>(batch), 0);
+  Status st = ThreadPool::global().parallel_for(batch, 4, [&](int64_t b0, int64_t b1) {
+    std::vector<float> alpha(static_cast<size_t>(max_len * L)), beta(static_cast<size_t>(max_len * L));
+    std::vector<float> scratch(static_cast<size_t>(L));
+    for (int64_t b = b0; b < b1; ++b) {
+      const int64_t n = lengths[b];
+      float* out = marginals + b * max_len * L;
+      std::fill(out + n * L, out + max_len * L, 0.0f);
+      if (n == 0) continue;
+      const float* em = emissions + b * max_len * L;
+      const float log_z = forward_alphas(alpha.data(), scratch.data(), em, n, masked);
+      if (!std::isfinite(log_z)) {
+        no_path[static_cast<size_t>(b)] = 1;
+        std::fill(out, out + n * L, 0.0f);
+        continue;
+      }
+      backward_betas(beta.data(), scratch.data(), em, n, masked);
+      for (int64_t t = 0; t < n * L; ++t) out[t] = std::exp(alpha[t] + beta[t] - log_z);
+    }
+  });
+  if (st != Status::ok) return st;
+  for (int64_t b = 0; b < batch; ++b) {
+    if (no_path[static_cast<size_t>(b)]) {
+      return fail(Status::out_of_range, "crf_marginals: no allowed tag path covers sequence %lld (length %d)",
+                  static_cast<long long>(b), lengths[b]);
+    }
+  }
+  return Status::ok;
+}
+
 }  // namespace shapca

@@ -8,6 +8,9 @@
 // count), ds, de likewise (forward–backward marginals).
 // Viterbi finds argmax_y score(y), optionally restricted to allowed transitions / start / end tags
 // (BIO constraints are applied at decoding only, so gold paths with orphan I- tags stay trainable).
+// Marginals are the forward–backward posteriors P(y_t = j) = exp(alpha[t,j] + beta[t,j] − log Z),
+// optionally over the allowed paths only (the distribution the constrained Viterbi maximises):
+// a disallowed transition, start or end tag scores −inf.
 //
 // Shapes: emissions (B,T,L), tags (B,T) int32, lengths (B) int32 with 1 ≤ len ≤ T (0 allowed: empty
 // sequence, nll 0), transitions (L,L), start/end (L), allowed (L,L) uint8, allowed_start/end (L).
@@ -38,5 +41,11 @@ Status crf_backward(float* demissions, float* dtransitions, float* dstart, float
 Status crf_viterbi(int32_t* best_tags, float* best_score, const float* emissions, const int32_t* lengths,
                    const CrfParams& crf, const uint8_t* allowed, const uint8_t* allowed_start,
                    const uint8_t* allowed_end, int64_t batch, int64_t max_len);
+
+// marginals (B,T,L): P(y_t = j) for t < length, 0 past it; each row sums to 1. The constraints may be
+// null (no restriction); a sequence that no allowed path covers is an out_of_range error.
+Status crf_marginals(float* marginals, const float* emissions, const int32_t* lengths, const CrfParams& crf,
+                     const uint8_t* allowed, const uint8_t* allowed_start, const uint8_t* allowed_end, int64_t batch,
+                     int64_t max_len);
 
 }  // namespace shapca

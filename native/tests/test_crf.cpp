@@ -132,3 +132,57 @@ TEST("crf: out-of-range tags and lengths are errors") {
   lengths[0] = 3;
   CHECK(crf_forward(nll.data(), em.data(), tags.data(), lengths.data(), crf, 1, 2) == Status::out_of_range);
 }
+
+TEST("crf: marginals equal brute-force posteriors, with and without constraints") {
+  const int B = 3, T = 4, L = 3;  // constraints below: tags 0 = O, 1 = B-X, 2 = I-X
+  auto em = random_vector(B * T * L, 21, 2.0f), A = random_vector(L * L, 22), s = random_vector(L, 23),
+       e = random_vector(L, 24);
+  std::vector<int32_t> lengths = {4, 2, 0};
+  std::vector<uint8_t> allowed = {1, 1, 0, /**/ 1, 1, 1, /**/ 1, 1, 1}, allowed_start = {1, 1, 0}, allowed_end = {1, 1, 1};
+  CrfParams crf{A.data(), s.data(), e.data(), L};
+  for (bool constrained : {false, true}) {
+    std::vector<float> marg(B * T * L, -1.0f);
+    const uint8_t* al = constrained ? allowed.data() : nullptr;
+    const uint8_t* as = constrained ? allowed_start.data() : nullptr;
+    const uint8_t* ae = constrained ? allowed_end.data() : nullptr;
+    CHECK(crf_marginals(marg.data(), em.data(), lengths.data(), crf, al, as, ae, B, T) == Status::ok);
+    std::vector<float> expect(B * T * L, 0.0f);
+    for (int b = 0; b < B; ++b) {
+      const int n = lengths[b];
+      if (n == 0) continue;
+      std::vector<double> acc(n * L, 0.0);
+      double z = 0.0;
+      all_paths(n, L, [&](const std::vector<int>& y) {
+        if (constrained) {
+          if (!allowed_start[y[0]] || !allowed_end[y.back()]) return;
+          for (int t = 1; t < n; ++t) {
+            if (!allowed[y[t - 1] * L + y[t]]) return;
+          }
+        }
+        double w = std::exp(path_score(y, em.data() + b * T * L, A.data(), s.data(), e.data(), L));
+        z += w;
+        for (int t = 0; t < n; ++t) acc[t * L + y[t]] += w;
+      });
+      for (int i = 0; i < n * L; ++i) expect[b * T * L + i] = static_cast<float>(acc[i] / z);
+    }
+    CHECK_CLOSE(marg.data(), expect.data(), marg.size(), 1e-5, 1e-4, constrained ? "constrained marginals" : "marginals");
+    if (constrained) {
+      // an I-X after O has probability 0, and so has I-X first
+      CHECK(marg[0 * L + 2] == 0.0f);
+    }
+  }
+}
+
+TEST("crf: marginals report a sequence no allowed path covers") {
+  const int L = 2;
+  std::vector<float> em(2 * L, 0.0f), A(L * L, 0.0f), s(L, 0.0f), e(L, 0.0f), marg(2 * L);
+  std::vector<int32_t> lengths = {2};
+  std::vector<uint8_t> allowed = {0, 0, 0, 0};  // no transition at all: length 2 is impossible
+  CrfParams crf{A.data(), s.data(), e.data(), L};
+  CHECK(crf_marginals(marg.data(), em.data(), lengths.data(), crf, allowed.data(), nullptr, nullptr, 1, 2) ==
+        Status::out_of_range);
+  CHECK(std::string(last_error()).find("no allowed tag path") != std::string::npos);
+  lengths[0] = 1;  // a single tag needs no transition
+  CHECK(crf_marginals(marg.data(), em.data(), lengths.data(), crf, allowed.data(), nullptr, nullptr, 1, 2) == Status::ok);
+  CHECK(std::fabs(marg[0] + marg[1] - 1.0f) < 1e-6f && marg[2] == 0.0f && marg[3] == 0.0f);
+}

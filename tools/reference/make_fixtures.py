@@ -144,6 +144,37 @@ def crf_case(t):
               "crf.lengths": lengths, "crf.tags": tags, "crf.nll": nll, "crf.dnll": dnll, "crf.best": best,
               "crf.demissions": em.grad, "crf.dtransitions": trans.grad, "crf.dstart": start.grad,
               "crf.dend": end.grad})
+    crf_marginal_cases(t, score, lengths, L)
+
+
+def crf_marginal_cases(t, score, lengths, L):
+    """Tag posteriors P(y_t = j): softmax over every path's score, summed by the tag at t; again over
+    the paths BIO allows with tags O, B-A, I-A, B-B, I-B (no I-X after O or the other type, none first)."""
+    import itertools
+
+    names = ["O", "B-A", "I-A", "B-B", "I-B"]
+    allowed = torch.tensor([[0 if to.startswith("I-") and (fr == "O" or fr[2:] != to[2:]) else 1 for to in names]
+                            for fr in names], dtype=torch.uint8)
+    allowed_start = torch.tensor([0 if n.startswith("I-") else 1 for n in names], dtype=torch.uint8)
+    allowed_end = torch.ones(L, dtype=torch.uint8)
+
+    def ok(path):
+        return bool(allowed_start[path[0]]) and bool(allowed_end[path[-1]]) and all(
+            bool(allowed[path[i - 1], path[i]]) for i in range(1, len(path)))
+
+    B, T = lengths.shape[0], int(lengths.max())
+    with torch.no_grad():
+        for key, constrained in (("crf.marginals", False), ("crf.marginals_bio", True)):
+            out = torch.zeros(B, T, L, dtype=torch.float64)
+            for b in range(B):
+                n = int(lengths[b])
+                paths = [p for p in itertools.product(range(L), repeat=n) if not constrained or ok(p)]
+                probs = torch.softmax(torch.stack([score(b, p) for p in paths]).double(), 0)
+                for p, w in zip(paths, probs):
+                    for i, y in enumerate(p):
+                        out[b, i, y] += w
+            t[key] = out.float()
+    t.update({"crf.allowed": allowed, "crf.allowed_start": allowed_start, "crf.allowed_end": allowed_end})
 
 
 def main():
