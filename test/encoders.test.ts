@@ -173,6 +173,42 @@ misc('resizeTokenEmbeddings keeps every weight and old row, and adds rows for ma
   big.dispose();
 });
 
+misc('bad configs are errors; concurrent calls are queued by the encoder and refused by the raw handle', async () => {
+  try {
+    await BertEncoder.random({ hidden_size: 10, num_attention_heads: 4 });
+    assert.unreachable('hidden 10, 4 heads');
+  } catch (err) {
+    assert.is((err as { code?: string }).code, 'SHAPCA_INVALID_ARGUMENT');
+    assert.match((err as Error).message, /hidden_size divisible by num_attention_heads but received .*hidden_size=10 .*num_attention_heads=4/);
+  }
+  const enc = await BertEncoder.fromPretrained(join(dirs, 'bert'));
+  const a = { inputIds: new Int32Array([2, 5, 9, 3]), batch: 1, seqLen: 4 };
+  const b = { inputIds: new Int32Array([2, 7, 7, 7, 3, 0]), attentionMask: new Int32Array([1, 1, 1, 1, 1, 0]), batch: 1, seqLen: 6 };
+  const [ra, rb] = await Promise.all([enc.forward(a), enc.forward(b)]);
+  assert.equal(ra.lastHiddenState, (await enc.forward(a)).lastHiddenState);
+  assert.equal(rb.lastHiddenState, (await enc.forward(b)).lastHiddenState);
+  const { addon } = await import('../lib/native/addon.js');
+  const raw = new (addon().BertModel)({ vocabSize: 50, hiddenSize: 16, numLayers: 2, numHeads: 4, intermediateSize: 32, maxPositions: 20, typeVocabSize: 2 });
+  raw.setBuffers({ params: enc.params });
+  const big = { inputIds: new Int32Array(20 * 16).fill(3), batch: 16, seqLen: 20, out: new Float32Array(20 * 16 * 16) };
+  const first = raw.forward(big);
+  try {
+    await raw.forward(big);
+    assert.unreachable('second call while busy');
+  } catch (err) {
+    assert.match((err as Error).message, /forward: the model is busy with another call; await it first/);
+  }
+  await first;
+  raw.dispose();
+  try {
+    raw.table();
+    assert.unreachable('disposed');
+  } catch (err) {
+    assert.match((err as Error).message, /table: the model was disposed/);
+  }
+  enc.dispose();
+});
+
 misc('bad inputs are precise errors: ids out of range, sequence too long, backward without a training forward', async () => {
   const enc = await BertEncoder.fromPretrained(join(dirs, 'bert'));
   const ids = new Int32Array([1, 2, 50]);
