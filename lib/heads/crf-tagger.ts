@@ -1,7 +1,7 @@
 // The MNER head (DESIGN §1.6): linear emissions on each word's first sub-token + a CRF, trained
 // by negative log-likelihood and decoded by Viterbi under BIO constraints.
 import { embeddingBackward, embeddingForward } from '../kernels/elementwise.js';
-import { crfBackward, crfForward, crfViterbi, type CrfConstraints, type CrfParameters } from '../kernels/crf.js';
+import { crfBackward, crfForward, crfMarginals, crfViterbi, type CrfConstraints, type CrfParameters } from '../kernels/crf.js';
 import { Linear, linearSpecs } from '../model/linear.js';
 import type { ParamSpec, ParamStore } from '../model/params.js';
 import { bioConstraints } from './bio.js';
@@ -82,6 +82,16 @@ export class CrfTagger {
     return Array.from({ length: pos.batch }, (_, b) =>
       Array.from({ length: pos.numWords[b]! }, (_, w) => this.tags[tags[b * pos.maxWords + w]!]!),
     );
+  }
+
+  /**
+   * Tag posteriors P(tag of word w = j) per sample (numWords × numTags), over the paths the BIO
+   * constraints allow: the distribution decode() takes its best path from.
+   */
+  async posteriors(cache: TaggerCache, pos: WordPositions): Promise<Float32Array[]> {
+    const m = await crfMarginals(this.crf(), this.batchOf(cache, pos), this.constraints);
+    const L = this.tags.length;
+    return Array.from({ length: pos.batch }, (_, b) => m.slice(b * pos.maxWords * L, (b * pos.maxWords + pos.numWords[b]!) * L));
   }
 
   private batchOf(cache: TaggerCache, pos: WordPositions) {

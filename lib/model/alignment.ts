@@ -66,6 +66,20 @@ export class AlignmentHead {
     this.image = imageHidden ? new Linear(store, `${prefix}image`, imageHidden, dim) : null;
   }
 
+  /**
+   * The projected text and context embeddings (k, dim) of a batch, not normalised and not kept for
+   * backward: what the Shapley games of L_align score (used by `explain`).
+   */
+  async embed(x: Pick<AlignmentInput, 'states' | 'batch' | 'seqLen' | 'textWeights' | 'contextWeights'>): Promise<{ text: Float32Array; context: Float32Array }> {
+    const { batch: k, seqLen: t } = x;
+    const [ht, hc] = await Promise.all([
+      meanPoolForward(x.states, x.textWeights, k, t, this.hidden),
+      meanPoolForward(x.states, x.contextWeights, k, t, this.hidden),
+    ]);
+    const [text, context] = await Promise.all([this.text.forward(ht, k), this.context.forward(hc, k)]);
+    return { text, context };
+  }
+
   /** Computes L_align and keeps what backward() needs. */
   async forward(x: AlignmentInput): Promise<AlignmentResult> {
     const { batch: k, seqLen: t } = x;

@@ -33,6 +33,8 @@ export interface NerPrediction {
   tags: string[];
   /** Mean fusion gate over the sample's tokens and channels (0 without an image or fusion). */
   gate: number;
+  /** With `{ posteriors: true }`: P(tag of word w = j), (words kept, numTags) row-major. */
+  posteriors?: Float32Array;
 }
 
 function encoderNoDecay(enc: NativeEncoder<never>): [number, number][] {
@@ -178,10 +180,11 @@ export class ShapCAModel implements TrainableModel<NerBatch> {
     return saveModel(this, dir);
   }
 
-  /** Tags for each example of the batch (no gradients kept). */
-  async predict(b: NerBatch): Promise<NerPrediction[]> {
+  /** Tags for each example of the batch (no gradients kept); the CRF's tag posteriors on request. */
+  async predict(b: NerBatch, o: { posteriors?: boolean } = {}): Promise<NerPrediction[]> {
     const f = await this.forward(b, false);
     const tags = await this.tagger.decode(f.tagCache, this.positions(b));
+    const posteriors = o.posteriors ? await this.tagger.posteriors(f.tagCache, this.positions(b)) : null;
     const hidden = this.parts.text.hiddenSize;
     return b.examples.map((ex, i) => {
       const full = ex.tokens.map((_, w) => tags[i]![w] ?? 'O');
@@ -194,7 +197,7 @@ export class ShapCAModel implements TrainableModel<NerBatch> {
         for (let t = 0; t < b.seqLen; t++) if (b.attentionMask[i * b.seqLen + t]) for (let c = 0; c < hidden; c++) sum += g[t * hidden + c]!;
         gate = sum / Math.max(1, tokens * hidden);
       }
-      return { id: ex.id, tags: full, gate };
+      return { id: ex.id, tags: full, gate, ...(posteriors ? { posteriors: posteriors[i]! } : {}) };
     });
   }
 }
