@@ -3,6 +3,7 @@
 // Philox draws), same thread count, same run.
 //   loss   forward + backward of one Shap-CA direction (softmax-expectation, M antithetic
 //          permutations, d = 768) for k = 32 … 256, and M = 4 … 64 at k = 64
+//          (also with gradient buffers reused, as a training loop keeps them)
 //   exact  exact Shapley values of n = k games for k = 12, 16, 20 (normalise, GEMM, 2^k walk)
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -16,11 +17,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const D = 768;
 const UTILITY = 'softmax-expectation' as const;
 
-type Case = { kind: 'loss'; k: number; d: number; m: number; seed: number; utility: string } | { kind: 'exact'; k: number; n: number; d: number; utility: string };
+type Case =
+  | { kind: 'loss'; k: number; d: number; m: number; seed: number; utility: string; reuse?: boolean }
+  | { kind: 'exact'; k: number; n: number; d: number; utility: string };
 
 const CASES: Case[] = [
   ...[32, 64, 128, 256].map((k) => ({ kind: 'loss' as const, k, d: D, m: 16, seed: 1, utility: UTILITY })),
   ...[4, 64].map((m) => ({ kind: 'loss' as const, k: 64, d: D, m, seed: 1, utility: UTILITY })),
+  // a training loop's use: gradient buffers kept and zeroed in place (both sides)
+  { kind: 'loss' as const, k: 64, d: D, m: 16, seed: 1, utility: UTILITY, reuse: true },
   ...[12, 16, 20].map((k) => ({ kind: 'exact' as const, k, n: k, d: D, utility: UTILITY })),
 ];
 
@@ -77,10 +82,15 @@ export async function run(opts: BenchOptions & { threads?: number[] }): Promise<
         const first = await align.shapleyContrastiveLoss(o);
         validate(`shapley loss k=${c.k}`, [first.loss], [p.value!], 1e-4, 0);
         validate(`shapley dPlayers k=${c.k}`, strided(first.dPlayers, p.sample.length), p.sample, 2e-3, 1e-7);
-        const ms = await timeMedian(() => align.shapleyContrastiveLoss(o), opts.reps);
+        const dPlayers = new Float32Array(c.k * c.d), dTargets = new Float32Array(c.k * c.d);
+        const call = c.reuse
+          ? () => (dPlayers.fill(0), dTargets.fill(0), align.shapleyContrastiveLoss({ ...o, dPlayers, dTargets }))
+          : () => align.shapleyContrastiveLoss(o);
+        const ms = await timeMedian(call, opts.reps);
+        const note = c.reuse ? ' reused grad buffers' : '';
         report(
           {
-            bench: 'shapley', shape: `loss fwd+bwd k=${c.k} d=${c.d} M=${c.m} antithetic threads=${threads}`, ours_ms: ms,
+            bench: 'shapley', shape: `loss fwd+bwd k=${c.k} d=${c.d} M=${c.m} antithetic${note} threads=${threads}`, ours_ms: ms,
             peer: 'pytorch', peer_ms: p.ms, ratio: p.ms / ms, unit: 'batches/s', value: 1e3 / ms, peer_value: 1e3 / p.ms, threads,
           },
           opts,

@@ -6,8 +6,8 @@ a 0/1 coalition matrix times the per-player sums for exact values.
 
 Line protocol (so the bench can run the peer right before ours, case by case): the first stdin
 line is {"threads", "reps"}, then one case per line; each case is answered by one stdout line.
-A case is {"kind": "loss", "k", "d", "m", "seed", "utility"} (forward + backward of one Shap-CA
-direction, float32) or {"kind": "exact", "k", "n", "d", "utility"}. Prints one JSON line per case:
+A case is {"kind": "loss", "k", "d", "m", "seed", "utility", "reuse"} (forward + backward of one
+Shap-CA direction, float32; reuse: gradients zeroed in place instead of reallocated) or {"kind": "exact", "k", "n", "d", "utility"}. Prints one JSON line per case:
 {"ms": median, "value": loss or null, "sample": [a few results for validation]}. Inputs follow the
 bench's fill formula, permutations the native Philox draws (shapley_ref.permutations).
 """
@@ -46,7 +46,11 @@ def loss_case(c, reps):
     out = {}
 
     def step():
-        p.grad, t.grad = None, None
+        if c.get("reuse") and p.grad is not None:  # zero the gradient buffers in place, as a training loop would
+            p.grad.zero_()
+            t.grad.zero_()
+        else:
+            p.grad, t.grad = None, None
         loss, _ = shapca_loss(p, t, perms, c["utility"], 0.1, 0.07)
         loss.backward()
         out["loss"] = loss.item()
