@@ -67,6 +67,15 @@ test('a saved model loads back bit for bit', async () => {
   enc.dispose();
 });
 
+test('legacy LayerNorm names (gamma, beta) load as weight and bias', async () => {
+  const dir = await variant('legacy', (t) => {
+    for (const x of t) x.name = `bert.${x.name.replace(/LayerNorm\.weight$/, 'LayerNorm.gamma').replace(/LayerNorm\.bias$/, 'LayerNorm.beta')}`;
+  });
+  const enc = await BertEncoder.fromPretrained(dir);
+  assert.equal(enc.params, reference.params);
+  enc.dispose();
+});
+
 test('truncated file: names the tensor that runs past the end', async () => {
   const dir = join(root, 'truncated');
   await mkdir(dir);

@@ -106,6 +106,11 @@ export interface LoadReport {
   ignored: string[];
 }
 
+/** Checkpoints converted from TF name LayerNorm's weight and bias gamma and beta; HF renames them on load, and so do we. */
+function legacyName(name: string): string {
+  return name.replace(/\.gamma$/, '.weight').replace(/\.beta$/, '.bias');
+}
+
 /**
  * Fills params (the flat buffer) from the checkpoint: every slot must be present once with its
  * exact shape; a tensor that belongs to the model but has no slot is an error, as is a shape or
@@ -117,7 +122,7 @@ export async function loadParams(ckpt: Checkpoint, slots: readonly ParamSlot[], 
   const known = new Set(slots.map((s) => s.name));
   for (const full of ckpt.names()) {
     const prefix = o.prefixes.find((p) => full.startsWith(p));
-    const name = prefix ? full.slice(prefix.length) : full;
+    const name = legacyName(prefix ? full.slice(prefix.length) : full);
     const top = name.split('.')[0] ?? '';
     if (!prefix && !o.ownModules.includes(top)) {
       ignored.push(full);
