@@ -38,12 +38,31 @@ export const DEFAULT_OPTIONS: ShapCAOptions = {
   alignDim: 256, fusionHeads: 4, maxLength: 128,
 };
 
+/** The three tasks (DESIGN §1.6): entities, relations between a given pair, both jointly. */
+export type ShapCATask = 'ner' | 're' | 'joint';
+
+/** How the joint model picks entity pairs for its relation classifier. */
+export interface PairOptions {
+  /** Training: negative (unrelated) ordered pairs of gold entities kept per gold pair, sampled. Default 2. */
+  negativeRatio: number;
+  /** Inference: predicted entities per sentence that are paired (the first ones). Default 12. */
+  maxEntities: number;
+}
+
+export const DEFAULT_PAIR_OPTIONS: PairOptions = { negativeRatio: 2, maxEntities: 12 };
+
 export interface ShapCAConfig {
-  task: 'ner';
-  /** Entity types, e.g. PER, LOC, ORG, MISC. */
+  task: ShapCATask;
+  /** Entity types, e.g. PER, LOC, ORG, MISC (ner, joint; empty for re). */
   entityTypes: string[];
-  /** The BIO tag list the CRF scores (O, B-X, I-X, ...). */
+  /** The BIO tag list the CRF scores (O, B-X, I-X, ...; empty for re). */
   tags: string[];
+  /** re, joint: relation labels in class order, `noneRelation` among them. */
+  relations?: string[];
+  /** re, joint: the label meaning "no relation" (MNRE v2 `None`, v1 `none`). */
+  noneRelation?: string;
+  /** joint: pair sampling and inference limits. */
+  pairs?: PairOptions;
   options: ShapCAOptions;
   /** Image preprocessing (DESIGN §1.4): side, mean, std. */
   imageSize: number;
@@ -67,4 +86,17 @@ export function resolveOptions(o: Partial<ShapCAOptions> = {}): ShapCAOptions {
   if (!Number.isInteger(r.permutations) || r.permutations < 1) throw new RangeError(`permutations must be a positive integer but is ${r.permutations}`);
   if (!Number.isInteger(r.maxLength) || r.maxLength < 8) throw new RangeError(`maxLength must be an integer >= 8 but is ${r.maxLength}`);
   return r;
+}
+
+/** The relation labels of a re/joint config, checked: `noneRelation` is one of them. */
+export function relationLabels(config: ShapCAConfig): { relations: string[]; none: number } {
+  const relations = config.relations ?? [];
+  const none = relations.indexOf(config.noneRelation ?? '');
+  if (relations.length < 2 || none < 0 || new Set(relations).size !== relations.length) {
+    throw new RangeError(
+      `a ${config.task} config needs distinct relation labels (at least 2) including noneRelation ${JSON.stringify(config.noneRelation)} ` +
+        `but has ${JSON.stringify(relations)}`,
+    );
+  }
+  return { relations, none };
 }

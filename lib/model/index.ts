@@ -1,12 +1,26 @@
-/** The Shap-CA model (DESIGN §1): configuration, batching, the NER model, saving and loading. */
-export { ShapCAModel } from './ner-model.js';
+/** The Shap-CA models (DESIGN §1): configuration, batching, the shared backbone, the NER, RE and joint models, saving and loading. */
+export { ShapCAModel, wordPositions } from './ner-model.js';
 export type { ShapCAParts, NerPrediction } from './ner-model.js';
-export { DEFAULT_OPTIONS, TINY_IMAGE, TINY_TEXT, resolveOptions } from './config.js';
-export type { ShapCAConfig, ShapCAOptions } from './config.js';
+export { RelationModel } from './re-model.js';
+export type { RePrediction } from './re-model.js';
+export { JointModel } from './joint-model.js';
+export type { JointPrediction, ScoredTriple } from './joint-model.js';
+export { ShapCABackbone } from './backbone.js';
+export type { BackboneForward, HeadStep } from './backbone.js';
+export { DEFAULT_OPTIONS, DEFAULT_PAIR_OPTIONS, TINY_IMAGE, TINY_TEXT, relationLabels, resolveOptions } from './config.js';
+export type { PairOptions, ShapCAConfig, ShapCAOptions, ShapCATask } from './config.js';
 export { encodeNerBatch } from './batch.js';
 export type { NerBatch, NerExample, BatchOptions } from './batch.js';
-export { createFromPretrained, createFromScratch, loadModel, saveModel } from './io.js';
-export type { FromPretrainedOptions, FromScratchOptions } from './io.js';
+export { encodeInputs, wordIndexOf } from './inputs.js';
+export type { EncodedInputs, InputItem, InputOptions, WordIndex } from './inputs.js';
+export { insertMarkers, RELATION_MARKERS } from './markers.js';
+export type { MarkedWords, TokenSpan } from './markers.js';
+export { encodeReBatch } from './re-batch.js';
+export type { ReBatch, ReBatchOptions, ReExample } from './re-batch.js';
+export { allPairs, encodeJointBatch, entitiesOf, trainingPairs } from './joint-batch.js';
+export type { EntityPair, JointBatch, JointBatchOptions, JointEntity, JointExample, JointTriple, PairRows } from './joint-batch.js';
+export { createFromPretrained, createFromScratch, instantiate, loadModel, saveModel } from './io.js';
+export type { FromPretrainedOptions, FromScratchOptions, TaskLabels, TaskModel } from './io.js';
 export { FusionLayer, fusionSpecs } from './fusion.js';
 export type { FusionConfig, FusionCache } from './fusion.js';
 export { ParamStore } from './params.js';

@@ -1,0 +1,132 @@
+// JointModel for MJERE (DESIGN §1.6): the shared backbone, a CRF tagger for the entities, and a
+// relation classifier over ordered entity pairs (span start/end states of head and tail) —
+// gold pairs with sampled negatives in training, pairs of predicted entities at inference.
+import { bioSpans } from '../data/bio.js';
+import { bioTags } from '../heads/bio.js';
+import { CrfTagger, crfTaggerSpecs } from '../heads/crf-tagger.js';
+import { RelationClassifier, relationClassifierSpecs } from '../heads/relation-classifier.js';
+import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
+import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
+import { ShapCABackbone, type ShapCAParts } from './backbone.js';
+import { DEFAULT_PAIR_OPTIONS, type PairOptions, relationLabels, type ShapCAConfig } from './config.js';
+import { saveModel } from './io.js';
+import { allPairs, encodeJointBatch, type JointBatch, type JointEntity, type JointExample, type JointTriple, trainingPairs } from './joint-batch.js';
+import { wordPositions } from './ner-model.js';
+import type { ParamStore } from './params.js';
+
+/** A predicted triple with the classifier's probability of its relation. */
+export interface ScoredTriple extends JointTriple {
+  score: number;
+}
+
+/** What predict() returns per sample. */
+export interface JointPrediction {
+  id: string;
+  /** One BIO tag per input token (tokens cut by truncation are 'O'). */
+  tags: string[];
+  entities: JointEntity[];
+  triples: ScoredTriple[];
+  /** Mean fusion gate over the sample's tokens and channels (0 without an image or fusion). */
+  gate: number;
+}
+
+export class JointModel implements TrainableModel<JointBatch> {
+  readonly backbone: ShapCABackbone;
+  readonly store: ParamStore;
+  readonly tagger: CrfTagger;
+  readonly classifier: RelationClassifier;
+  readonly tagIndex: Map<string, number>;
+  readonly labelIndex: Map<string, number>;
+  readonly none: number;
+  readonly pairOptions: PairOptions;
+
+  constructor(
+    readonly config: ShapCAConfig,
+    readonly parts: ShapCAParts,
+  ) {
+    if (config.task !== 'joint') throw new RangeError(`JointModel is the joint model but the config's task is ${config.task}`);
+    if (config.tags.join() !== bioTags(config.entityTypes).join()) {
+      throw new RangeError(`config.tags must be bioTags(entityTypes): ${bioTags(config.entityTypes).join(' ')}`);
+    }
+    const { relations, none } = relationLabels(config);
+    const hidden = parts.text.hiddenSize;
+    this.backbone = new ShapCABackbone(config.options, parts, [
+      ...crfTaggerSpecs('tagger.', hidden, config.tags.length),
+      ...relationClassifierSpecs('pairs.', hidden, 4, relations.length),
+    ]);
+    this.store = this.backbone.store;
+    this.tagger = new CrfTagger(this.store, 'tagger.', hidden, config.tags);
+    this.classifier = new RelationClassifier(this.store, 'pairs.', hidden, 4, relations);
+    this.tagIndex = new Map(config.tags.map((t, i) => [t, i]));
+    this.labelIndex = new Map(relations.map((r, i) => [r, i]));
+    this.none = none;
+    this.pairOptions = { ...DEFAULT_PAIR_OPTIONS, ...config.pairs };
+  }
+
+  get tokenizer(): WordPieceTokenizer {
+    return this.parts.tokenizer;
+  }
+
+  /** Turns examples into one batch (tokenisation, BIO tags of the gold entities, pairs, images). */
+  encode(examples: JointExample[]): JointBatch {
+    return encodeJointBatch(this.parts.tokenizer, examples, {
+      ...this.backbone.inputOptions(this.config.imageSize), tagIndex: this.tagIndex, labelIndex: this.labelIndex,
+    });
+  }
+
+  paramGroups(): ParamGroup[] {
+    return this.backbone.paramGroups();
+  }
+
+  zeroGrad(): void {
+    this.backbone.zeroGrad();
+  }
+
+  async trainStep(b: JointBatch, ctx: StepContext): Promise<StepResult> {
+    if (!b.tagIds || !b.goldPairs) throw new TypeError('trainStep needs a batch with gold entities and triples');
+    const tagIds = b.tagIds;
+    const seed = (ctx.seed * 7919 + ctx.step * 104729 + 17) % 2 ** 32;
+    const pairs = trainingPairs(b, this.none, this.pairOptions.negativeRatio, seed);
+    return this.backbone.trainStep(b, ctx, async (f) => {
+      const pos = wordPositions(b);
+      const dFused = new Float32Array(b.batch * b.seqLen * this.backbone.hidden);
+      const cache = await this.tagger.emissions(f.fused, pos);
+      const crf = await this.tagger.loss(cache, pos, tagIds);
+      await this.tagger.backward(cache, pos, tagIds, dFused);
+      let relation = 0;
+      if (pairs.rows > 0) {
+        const at = { rows: pairs.rows, index: pairs.index, tokens: b.batch * b.seqLen };
+        relation = await this.classifier.lossAndBackward(await this.classifier.forward(f.fused, at), at, pairs.targets, dFused);
+      }
+      return { loss: crf + relation, parts: { crf, relation }, dFused };
+    });
+  }
+
+  /** Writes the model (see io.ts for the layout). */
+  save(dir: string): Promise<void> {
+    return saveModel(this, dir);
+  }
+
+  /** Entities and triples for each example of the batch (no gradients kept). */
+  async predict(b: JointBatch): Promise<JointPrediction[]> {
+    const f = await this.backbone.forward(b, false);
+    const pos = wordPositions(b);
+    const tags = await this.tagger.decode(await this.tagger.emissions(f.fused, pos), pos);
+    const entities = tags.map((t) => bioSpans(t).slice(0, this.pairOptions.maxEntities));
+    const pairs = allPairs(b, entities);
+    const triples: ScoredTriple[][] = entities.map(() => []);
+    if (pairs.rows > 0) {
+      const at = { rows: pairs.rows, index: pairs.index, tokens: b.batch * b.seqLen };
+      const { label, score } = await this.classifier.predict(await this.classifier.forward(f.fused, at));
+      pairs.pairs.forEach((p, r) => {
+        if (label[r] === this.none) return;
+        const i = pairs.owner[r]!;
+        triples[i]!.push({ head: entities[i]![p.head]!, tail: entities[i]![p.tail]!, relation: this.classifier.labels[label[r]!]!, score: score[r]! });
+      });
+    }
+    return b.joint.map((ex, i) => ({
+      id: ex.id, tags: ex.tokens.map((_, w) => tags[i]![w] ?? 'O'), entities: entities[i]!, triples: triples[i]!,
+      gate: this.backbone.meanGate(f, b, i),
+    }));
+  }
+}
