@@ -4,3 +4,7 @@ export { prf, PrfCounter } from './f1.js';
 export type { PRF } from './f1.js';
 export { scoreNer } from './ner.js';
 export type { NerScores } from './ner.js';
+export { scoreRelations } from './relations.js';
+export type { RelationScores } from './relations.js';
+export { scoreJoint } from './quintuples.js';
+export type { JointAnnotation, JointScores, Quintuple, TypedSpan } from './quintuples.js';
