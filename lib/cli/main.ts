@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { register as registerContext } from './commands/context.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerEval } from './commands/eval.js';
+import { register as registerExplain } from './commands/explain.js';
+import { register as registerExtract } from './commands/extract.js';
 import { register as registerInfo } from './commands/info.js';
 import { register as registerTrain } from './commands/train.js';
 import { fail } from './output.js';
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   registerContext(program);
   registerTrain(program);
   registerEval(program);
+  registerExtract(program);
+  registerExplain(program);
   registerDemo(program);
   return program;
 }

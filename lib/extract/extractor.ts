@@ -1,0 +1,50 @@
+// The library entry point for pipelines: a loaded model that extracts from an iterator of posts
+// (results as an async iterator, same order) or from one post.
+//
+//   const model = await loadExtractor('runs/x/best');
+//   for await (const r of model.extract(records, { batchSize: 32 })) ...
+//   const one = await model.predict({ text: 'Rocky wins again', image: 'rocky.jpg' });
+import { loadModel } from '../model/io.js';
+import type { ShapCAModel } from '../model/ner-model.js';
+import { nerExtractionModel } from './ner-adapter.js';
+import { type ExtractOptions, runPipeline } from './pipeline.js';
+import { recordItems } from './sources.js';
+import type { ExtractionModel, ExtractRecord, ExtractResult } from './types.js';
+
+/** The extraction interface of a trained model, by its task. */
+export function extractionModelOf(model: ShapCAModel): ExtractionModel {
+  const task = model.config.task as string;
+  if (task === 'ner') return nerExtractionModel(model);
+  throw new Error(`extraction for task ${JSON.stringify(task)} is not available yet (supported: ner)`);
+}
+
+export class Extractor {
+  constructor(
+    /** What runs the posts (see ExtractionModel). */
+    readonly model: ExtractionModel,
+    /** Options every call starts from. */
+    readonly defaults: ExtractOptions = {},
+  ) {}
+
+  /**
+   * Results for every record, in input order (one each: a malformed record gets `error`). Records
+   * are pulled as needed, so an endless or huge source is processed in bounded memory.
+   */
+  extract(records: AsyncIterable<ExtractRecord> | Iterable<ExtractRecord>, options: ExtractOptions = {}): AsyncIterable<ExtractResult> {
+    return runPipeline(this.model, recordItems(records), { ...this.defaults, ...options });
+  }
+
+  /** The result for one post; a malformed record (or a model failure) is an error with the reason. */
+  async predict(record: ExtractRecord, options: ExtractOptions = {}): Promise<ExtractResult> {
+    for await (const r of this.extract([record], { ...options, batchSize: 1, skip: 0 })) {
+      if (r.error !== undefined) throw new RangeError(r.error);
+      return r;
+    }
+    throw new Error('predict: no result'); // unreachable: one record in, one result out
+  }
+}
+
+/** Loads a model folder (as written by `shapca train`) for extraction. */
+export async function loadExtractor(dir: string, defaults: ExtractOptions = {}): Promise<Extractor> {
+  return new Extractor(extractionModelOf(await loadModel(dir)), defaults);
+}

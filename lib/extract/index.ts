@@ -1,0 +1,23 @@
+/**
+ * Batch extraction (DESIGN §2, "files/stream → batches → forward → heads → JSONL"): streaming,
+ * length-batched, order-keeping inference with per-record errors, contexts from records, files or
+ * an LMM, and resumable JSONL output; the model plugs in through ExtractionModel.
+ */
+export { Extractor, extractionModelOf, loadExtractor } from './extractor.js';
+export { nerExtractionModel, spanScore } from './ner-adapter.js';
+export { runPipeline } from './pipeline.js';
+export type { ExtractOptions } from './pipeline.js';
+export { extractFile } from './file.js';
+export type { ExtractFileOptions, ExtractFileSummary } from './file.js';
+export { ContextSource } from './contexts.js';
+export type { ContextSourceOptions, GenerateContextOptions } from './contexts.js';
+export { conllItems, jsonlItems, recordItems, fileItems, countItems, detectFormat } from './sources.js';
+export type { InputFormat } from './sources.js';
+export { checkRecord } from './records.js';
+export type { SourceItem, CheckedRecord } from './records.js';
+export { inspectOutput } from './output.js';
+export type { OutputState } from './output.js';
+export type {
+  ExtractRecord, ExtractResult, ExtractedEntity, ExtractedRelation, ExtractionModel, ModelInput, ModelOutput, EntityTarget,
+  AlignmentEmbeddings,
+} from './types.js';

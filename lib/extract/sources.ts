@@ -1,0 +1,105 @@
+// Input streams for extraction, read line by line with node:readline (which pauses the file while
+// lines wait, so memory does not grow with the input): JSON lines, Twitter CoNLL files (tokens
+// from the first column; tags, if present, are ignored), or records given in memory.
+import { createReadStream } from 'node:fs';
+import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import type { SourceItem } from './records.js';
+import type { ExtractRecord } from './types.js';
+
+export type InputFormat = 'jsonl' | 'conll';
+
+/** The lines of a file; stopping early closes it. */
+async function* lines(path: string): AsyncGenerator<string> {
+  const input = createReadStream(path, { encoding: 'utf8' });
+  const rl = createInterface({ input, crlfDelay: Infinity });
+  try {
+    yield* rl;
+  } finally {
+    rl.close();
+    input.destroy();
+  }
+}
+
+/** One item per non-blank line (parsed when checked: a line that is not JSON gets its error then). */
+export async function* jsonlItems(path: string): AsyncGenerator<SourceItem> {
+  let n = 0;
+  for await (const raw of lines(path)) {
+    n++;
+    const line = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (line.trim() === '') continue;
+    yield { json: line, fallbackId: String(n), where: `line ${n}` };
+  }
+}
+
+const IMGID = 'IMGID:';
+const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.tif', '.tiff']);
+
+/**
+ * One item per tweet of a Twitter CoNLL file: `IMGID:<id>`, then `token[<TAB>tag]` lines, then a
+ * blank line. With `images`, the record's image is `<id>.jpg` (ids with an extension kept as is).
+ */
+export async function* conllItems(path: string, o: { images?: boolean } = {}): AsyncGenerator<SourceItem> {
+  let n = 0;
+  let block: { line: number; head: string; tokens: string[]; error?: string } | null = null;
+  const finish = (b: NonNullable<typeof block>): SourceItem => {
+    const where = `line ${b.line}`;
+    const id = b.head.startsWith(IMGID) ? b.head.slice(IMGID.length).trim() : '';
+    if (!b.head.startsWith(IMGID) || id === '' || /\s/.test(id)) {
+      return { error: `expected an IMGID:<id> line to start a tweet but found ${JSON.stringify(b.head.slice(0, 60))}`, fallbackId: `line ${b.line}`, where };
+    }
+    if (b.error) return { error: b.error, fallbackId: id, where };
+    const image = IMAGE_EXT.has(extname(id).toLowerCase()) ? id : `${id}.jpg`;
+    return { value: { id, tokens: b.tokens, ...(o.images ? { image } : {}) }, fallbackId: id, where };
+  };
+  for await (const raw of lines(path)) {
+    n++;
+    const line = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (line.trim() === '' || line.startsWith(IMGID)) {
+      if (block) yield finish(block);
+      block = line.trim() === '' ? null : { line: n, head: line, tokens: [] };
+      continue;
+    }
+    if (!block) {
+      block = { line: n, head: line, tokens: [] }; // a stray line: reported as one bad record
+      continue;
+    }
+    const token = line.split('\t')[0]!;
+    if (token.trim() === '') block.error ??= `line ${n}: expected a token<TAB>tag line but found ${JSON.stringify(line.slice(0, 60))}`;
+    else block.tokens.push(token);
+  }
+  if (block) yield finish(block);
+}
+
+/** Records given in memory; `fallbackId` is the 1-based position. */
+export async function* recordItems(records: AsyncIterable<ExtractRecord> | Iterable<ExtractRecord>): AsyncGenerator<SourceItem> {
+  let n = 0;
+  for await (const value of records) {
+    n++;
+    yield { value, fallbackId: String(n), where: `record ${n}` };
+  }
+}
+
+/** Items of a file in either format. */
+export function fileItems(path: string, format: InputFormat, o: { images?: boolean } = {}): AsyncGenerator<SourceItem> {
+  return format === 'conll' ? conllItems(path, o) : jsonlItems(path);
+}
+
+/** How many records a file holds (for the progress bar), without keeping them. */
+export async function countItems(path: string, format: InputFormat): Promise<number> {
+  let n = 0;
+  for await (const line of lines(path)) {
+    if (format === 'jsonl' ? line.trim() !== '' : line.startsWith(IMGID)) n++;
+  }
+  return n;
+}
+
+/** 'conll' for .txt/.conll files whose first non-blank line starts with IMGID:, else 'jsonl'. */
+export async function detectFormat(path: string): Promise<InputFormat> {
+  for await (const line of lines(path)) {
+    if (line.trim() === '') continue;
+    return line.replace(/^\ufeff/, '').startsWith(IMGID) ? 'conll' : 'jsonl';
+  }
+  return 'jsonl';
+}

@@ -1,0 +1,107 @@
+// What extraction reads, what it writes, and the small interface a model implements to be driven by
+// it: a chunk of posts (tokens, context, decoded image) in, one prediction per post out. The NER
+// model plugs in through ner-adapter.ts; a relation or joint model plugs in the same way, filling
+// `relations` as well.
+import type { PreprocessOptions } from '../image/preprocess.js';
+import type { ShapleyUtility } from '../shapley/index.js';
+
+/** One post to extract from: a JSONL line, or an object given to `extract()`. */
+export interface ExtractRecord {
+  /** Written back as a string. Default: the record's line number (files) or position (1-based). */
+  id?: string | number;
+  /** The post's text, split on white space into tokens. */
+  text?: string;
+  /** The post's tokens (takes precedence over `text`). */
+  tokens?: string[];
+  /** Path of the image; relative paths resolve against the images folder. */
+  image?: string;
+  /** The image's context; otherwise looked up in the context set, or generated when asked. */
+  context?: string;
+}
+
+/** An entity over tokens [start, end). */
+export interface ExtractedEntity {
+  start: number;
+  end: number;
+  /** The tokens it covers, joined by spaces. */
+  text: string;
+  type: string;
+  /** Mean over the span's tokens of the CRF posterior of the span's tag there (see ner-adapter.ts). */
+  score: number;
+}
+
+/** A relation between two extracted entities (relation and joint models). */
+export interface ExtractedRelation {
+  /** Indices into `entities`. */
+  head: number;
+  tail: number;
+  type: string;
+  score: number;
+}
+
+/** One line of the output, in input order. */
+export interface ExtractResult {
+  id: string;
+  tokens: string[];
+  entities: ExtractedEntity[];
+  relations?: ExtractedRelation[];
+  /** The record could not be read: nothing was extracted from it. */
+  error?: string;
+  /** The image could not be read: the post was run without it. */
+  imageError?: string;
+  /** The context could not be generated: the post was run without one. */
+  contextError?: string;
+}
+
+/** A post as a model receives it. */
+export interface ModelInput {
+  id: string;
+  tokens: string[];
+  context?: string;
+  /** The decoded image (the model's recipe), or null. */
+  pixels: Float32Array | null;
+  /** Replace the text's word-pieces by [MASK] ([UNK] without one): `explain`'s "text absent". */
+  maskText?: boolean;
+}
+
+/** What an extraction target is scored as: an entity's span and type. */
+export type EntityTarget = Pick<ExtractedEntity, 'start' | 'end' | 'type'>;
+
+/** A model's answer for one post. */
+export interface ModelOutput {
+  entities: ExtractedEntity[];
+  relations?: ExtractedRelation[];
+  /** Mean fusion gate (0 without an image or fusion). */
+  gate: number;
+  /** The probability this input gives the target (its span with its type), for `explain`. */
+  score(target: EntityTarget): number;
+}
+
+/** Alignment embeddings of a chunk of posts (k, dim each), row i for input i, and how the model's games score them. */
+export interface AlignmentEmbeddings {
+  text: Float32Array;
+  context: Float32Array;
+  dim: number;
+  utility: ShapleyUtility;
+  tauU: number;
+}
+
+/** The interface extraction and explanation drive a model through. */
+export interface ExtractionModel {
+  /** 'ner' today; 're' and 'joint' models implement the same interface. */
+  readonly task: string;
+  /** How images are decoded for the model; null: it has no image encoder (images are not read). */
+  readonly image: PreprocessOptions | null;
+  /** Whether it reads contexts (otherwise none are looked up or generated). */
+  readonly usesContext: boolean;
+  /** Whether image evidence enters through a fusion gate (ModelOutput.gate is then meaningful). */
+  readonly fusion: boolean;
+  /** Whether the vocabulary has [MASK] (text masking falls back to [UNK]). */
+  readonly maskToken: '[MASK]' | '[UNK]';
+  /** A cheap estimate of the tokens a post takes, to batch similar lengths together. */
+  length(input: Pick<ModelInput, 'tokens' | 'context'>): number;
+  /** One output per input, in order. Inputs of one call run as one batch. */
+  run(inputs: ModelInput[]): Promise<ModelOutput[]>;
+  /** The alignment head's text and context embeddings; null when the model has none. */
+  alignment(inputs: ModelInput[]): Promise<AlignmentEmbeddings | null>;
+}
