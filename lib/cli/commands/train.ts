@@ -1,21 +1,28 @@
-// `shapca train --task ner`: train a Shap-CA model with dev selection and one test evaluation.
+// `shapca train --task ner|re|joint`: train a Shap-CA model with dev selection and one test evaluation.
 import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
 import { setThreads } from '../../runtime.js';
 import { inferEntityTypes } from '../../tasks/entity-types.js';
+import { trainJoint } from '../../tasks/joint.js';
 import { trainNer } from '../../tasks/ner.js';
+import { trainRe } from '../../tasks/re.js';
+import type { StartPoint, TaskTrainOptions } from '../../tasks/training.js';
+import type { TrainSummary } from '../../train/trainer.js';
 import { addModelFlags, type ModelFlags, modelOptions } from '../model-flags.js';
 import { printJson } from '../output.js';
 import { nonNegativeInt, positiveInt, positiveNumber, ratio, typeList } from '../parse.js';
 
 interface TrainFlags extends ModelFlags {
-  task: 'ner';
+  task: 'ner' | 're' | 'joint';
   data: string;
   contexts?: string[];
   contextsFormat: ContextFormat;
   images?: string;
   types?: string[];
+  relations?: string;
+  negativeRatio: number;
+  maxEntities: number;
   out: string;
   preset?: 'tiny';
   model?: string;
@@ -40,37 +47,67 @@ interface TrainFlags extends ModelFlags {
 const CONTEXT_FORMATS: ContextFormat[] = ['jsonl', 'pgim-aligned', 'blip2', 'riveg', 'camim', 'kecpm'];
 
 const HELP = `
-Data:
-  --data DIR holds train.txt, valid.txt (or dev.txt) and test.txt in the Twitter-2015/2017 CoNLL
-  format (IMGID lines). Contexts come from --contexts: our JSONL (see \`shapca context\`) or, with
-  --contexts-format, a published set: pgim-aligned (PGIM's ChatGPT knowledge, the
-  aligned_by_imgid/*.jsonl files), blip2 (BLIP2_15/17.txt), riveg, camim, kecpm. Images come from
-  --images (\`<id>.jpg\`). Samples without a context or image are kept: their terms are masked.
+Tasks and data (--data DIR):
+  ner    train.txt, valid.txt (or dev.txt), test.txt in the Twitter-2015/2017 CoNLL format (IMGID lines).
+  re     MNRE: ours_train.txt, ours_val.txt (or "mnre_val .txt"), ours_test.txt, one Python-literal
+         dict per line. MNRE v2 is ../shared/data/mnre (its ours_rel2id.json gives the 23 labels).
+         MNRE v1 ships zipped (Version-1/mnre_txt_org.zip): extract it and pass its txt/ folder,
+         e.g. unzip mnre_txt_org.zip -d /tmp/mnre1 && --data /tmp/mnre1/txt; its 31 labels (none +
+         30) come from the training split, or from --relations FILE (a rel2id JSON).
+  joint  JMERE: train.json, val.json, test.json (../shared/data/jmere/v1 or jmere/merged).
+         Entity types and relations come from the training triples (or --types).
+  Contexts come from --contexts: our JSONL (see \`shapca context\`) or, with --contexts-format, a
+  published set: pgim-aligned (PGIM's ChatGPT knowledge), blip2, riveg, camim (CAMIM's MNRE
+  captions: pass caption_train.txt caption_val.txt caption_test.txt together), kecpm. Images come
+  from --images. Samples without a context or image are kept: their terms are masked.
 
 Starting point:
   --preset tiny          BERT 4×256 (+ ViT 4×192 at 96×96 with --images), from scratch, with a
                          WordPiece vocabulary learned from the training split (the default).
   --model DIR            a HF BERT checkpoint (config.json, model.safetensors, tokenizer.json or
                          vocab.txt); add --image-model DIR for a ViT or CLIP vision checkpoint.
+                         For re the markers [E1] [/E1] [E2] [/E2] are added to its vocabulary.
 
 Output (--out DIR): last/ and best/ checkpoints (written atomically; --resume continues from last/),
   log.jsonl (every step's losses, every evaluation), curves.svg, summary.json, test-predictions.jsonl.
-  Selection uses dev only; test is scored once, for the selected checkpoint.
+  Selection uses dev only (ner: conlleval F1; re: micro F1 over non-None labels; joint: quintuple
+  F1); test is scored once, for the selected checkpoint.
 
-Example:
+Examples:
   shapca train --task ner --data ../shared/data/twitter2017 --contexts pgim.jsonl --out runs/t17 --epochs 5
+  shapca train --task re --data ../shared/data/mnre --contexts-format camim \\
+    --contexts ../shared/data/contexts/camim_mnre_captions/caption/caption_{train,val,test}.txt --out runs/mnre
+  shapca train --task joint --data ../shared/data/jmere/v1 --contexts-format camim \\
+    --contexts ../shared/data/contexts/camim_mnre_captions/caption/caption_{train,val,test}.txt --out runs/jmere
 `;
+
+const pct = (x: number) => (x * 100).toFixed(2);
+
+function report(task: TrainFlags['task'], s: TrainSummary): string {
+  const head = `best epoch ${s.bestEpoch + 1}/${s.epochs}: dev F1 ${pct(s.devScore)}\n`;
+  const tail = `${s.samplesPerSec.toFixed(1)} samples/s, ${s.wallSeconds.toFixed(0)} s; run in ${s.outDir}\n`;
+  if (task === 'ner') {
+    const t = s.testMetrics as { conlleval: { f1: number; precision: number; recall: number }; strict: { f1: number } };
+    return `${head}test (selected on dev): P ${pct(t.conlleval.precision)} R ${pct(t.conlleval.recall)} F1 ${pct(t.conlleval.f1)} (strict F1 ${pct(t.strict.f1)})\n${tail}`;
+  }
+  const t = s.testMetrics as { precision: number; recall: number; f1: number; entity?: { f1: number }; pair?: { f1: number } };
+  const what = task === 're' ? 'micro over non-None labels' : `quintuples; entity F1 ${pct(t.entity!.f1)}, pair F1 ${pct(t.pair!.f1)}`;
+  return `${head}test (selected on dev): P ${pct(t.precision)} R ${pct(t.recall)} F1 ${pct(t.f1)} (${what})\n${tail}`;
+}
 
 export function register(program: Command): void {
   const cmd = program
     .command('train')
-    .description('Train a Shap-CA model (MNER) with dev-based selection and one test evaluation')
-    .addOption(new Option('--task <task>', 'task').choices(['ner']).default('ner'))
+    .description('Train a Shap-CA model (MNER, MRE or MJERE) with dev-based selection and one test evaluation')
+    .addOption(new Option('--task <task>', 'ner (entities), re (relation of a given pair), joint (entities and relations)').choices(['ner', 're', 'joint']).default('ner'))
     .requiredOption('--data <dir>', 'dataset folder with train/valid/test files')
     .option('--contexts <files...>', 'image contexts (one or more files, merged)')
     .addOption(new Option('--contexts-format <fmt>', 'format of the context files').choices(CONTEXT_FORMATS).default('jsonl'))
     .option('--images <dir>', 'images folder (<id>.jpg)')
-    .option('--types <list>', 'entity types, comma-separated (default: those in the training tags)', typeList)
+    .option('--types <list>', 'ner, joint: entity types, comma-separated (default: those in the training data)', typeList)
+    .option('--relations <file>', "re: a rel2id JSON file (default: the folder's ours_rel2id.json, else the training labels)")
+    .option('--negative-ratio <r>', 'joint: unrelated entity pairs sampled per related pair in training', Number, 2)
+    .option('--max-entities <n>', 'joint: predicted entities per sentence that are paired', positiveInt('--max-entities'), 12)
     .requiredOption('--out <dir>', 'run folder')
     .addOption(new Option('--preset <name>', 'train from scratch with this preset').choices(['tiny']))
     .option('--model <dir>', 'pretrained BERT checkpoint (HF layout)')
@@ -84,7 +121,7 @@ export function register(program: Command): void {
     .option('--max-grad-norm <n>', 'global gradient-norm clipping', positiveNumber('--max-grad-norm'), 1)
     .option('--weight-decay <w>', 'decoupled weight decay (not on biases and LayerNorm)', Number, 0.01)
     .option('--freeze-encoders', 'do not update pretrained encoders')
-    .option('--seed <n>', 'seed: data order, initialisation, permutations', nonNegativeInt('--seed'), 42)
+    .option('--seed <n>', 'seed: data order, initialisation, permutations, negative pairs', nonNegativeInt('--seed'), 42)
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--threads <n>', 'native threads (default: one per core)', positiveInt('--threads'))
     .option('--lenient', 'skip malformed dataset lines (and report them) instead of failing')
@@ -94,31 +131,38 @@ export function register(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (f: TrainFlags) => {
       if (f.preset && f.model) throw new Error('--preset and --model exclude each other');
+      if (f.relations && f.task !== 're') throw new Error('--relations applies to --task re only');
+      if (!(f.negativeRatio >= 0)) throw new Error(`expected a non-negative number for --negative-ratio but received ${f.negativeRatio}`);
       if (f.threads) setThreads(f.threads);
-      const entityTypes = f.types ?? (await inferEntityTypes(f.data));
-      const { summary, reports } = await trainNer({
-        data: {
-          dataDir: f.data, entityTypes, lenient: f.lenient ?? false,
-          ...(f.contexts ? { contexts: f.contexts, contextsFormat: f.contextsFormat } : {}), ...(f.images && f.image ? { imagesDir: f.images } : {}),
-        },
-        outDir: f.out,
-        start: f.model ? { textDir: f.model, ...(f.imageModel ? { imageDir: f.imageModel } : {}) } : { preset: 'tiny', vocabSize: f.vocabSize },
-        options: modelOptions(f),
+      const start: StartPoint = f.model ? { textDir: f.model, ...(f.imageModel ? { imageDir: f.imageModel } : {}) } : { preset: 'tiny', vocabSize: f.vocabSize };
+      const common: TaskTrainOptions = {
+        outDir: f.out, start, options: modelOptions(f),
         epochs: f.epochs, batchSize: f.batchSize, encoderLr: f.lrEncoder, ...(f.lrHead ? { headLr: f.lrHead } : {}),
         warmup: f.warmup, maxGradNorm: f.maxGradNorm, weightDecay: f.weightDecay, freezePretrained: f.freezeEncoders ?? false,
-        seed: f.seed, resume: f.resume ?? false, progress: f.progress,
-        meta: { argv: process.argv.slice(2) },
-      });
-      if (f.json) {
-        printJson({ ...summary, data: reports });
-        return;
+        seed: f.seed, resume: f.resume ?? false, progress: f.progress, meta: { argv: process.argv.slice(2), task: f.task },
+      };
+      const data = {
+        dataDir: f.data, lenient: f.lenient ?? false,
+        ...(f.contexts ? { contexts: f.contexts, contextsFormat: f.contextsFormat } : {}), ...(f.images && f.image ? { imagesDir: f.images } : {}),
+      };
+      let summary: TrainSummary;
+      let extra: Record<string, unknown>;
+      if (f.task === 'ner') {
+        const r = await trainNer({ ...common, data: { ...data, entityTypes: f.types ?? (await inferEntityTypes(f.data)) } });
+        summary = r.summary;
+        extra = { data: r.reports };
+      } else if (f.task === 're') {
+        const r = await trainRe({ ...common, data: { ...data, ...(f.relations ? { rel2id: f.relations } : {}) } });
+        summary = r.summary;
+        extra = { data: r.reports, relations: r.labels };
+      } else {
+        const r = await trainJoint({
+          ...common, data: { ...data, ...(f.types ? { entityTypes: f.types } : {}) }, pairs: { negativeRatio: f.negativeRatio, maxEntities: f.maxEntities },
+        });
+        summary = r.summary;
+        extra = { data: r.reports, entityTypes: r.entityTypes, relations: r.labels };
       }
-      const test = summary.testMetrics as { conlleval: { f1: number; precision: number; recall: number }; strict: { f1: number } };
-      process.stdout.write(
-        `best epoch ${summary.bestEpoch + 1}/${summary.epochs}: dev F1 ${(summary.devScore * 100).toFixed(2)}\n` +
-          `test (selected on dev): P ${(test.conlleval.precision * 100).toFixed(2)} R ${(test.conlleval.recall * 100).toFixed(2)} ` +
-          `F1 ${(test.conlleval.f1 * 100).toFixed(2)} (strict F1 ${(test.strict.f1 * 100).toFixed(2)})\n` +
-          `${summary.samplesPerSec.toFixed(1)} samples/s, ${summary.wallSeconds.toFixed(0)} s; run in ${summary.outDir}\n`,
-      );
+      if (f.json) printJson({ ...summary, ...extra });
+      else process.stdout.write(report(f.task, summary));
     });
 }

@@ -1,0 +1,127 @@
+// MJERE end to end: load JMERE splits (sentences with triples, contexts, images), build or load a
+// model, train with dev selection (quintuple F1) and one test evaluation, evaluate a saved model,
+// write predictions.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+import { writeFileAtomic } from '../checkpoint/atomic.js';
+import type { ContextFormat } from '../data/context-importers.js';
+import { findSplitFile } from '../data/splits.js';
+import { type JointScores, scoreJoint } from '../metrics/quintuples.js';
+import type { PairOptions } from '../model/config.js';
+import type { ImageRecipe } from '../model/image-loader.js';
+import { entitiesOf, type JointExample } from '../model/joint-batch.js';
+import { type JointLoadReport, loadJointExamples } from '../model/joint-data.js';
+import type { JointModel, JointPrediction } from '../model/joint-model.js';
+import type { TrainSummary } from '../train/trainer.js';
+import { readContextFiles } from './ner.js';
+import { jointEntityTypes, jointRelations, type RelationLabelSet } from './relation-labels.js';
+import { buildTaskModel, imageRecipeFor, prfSummary, runTaskTraining, type TaskTrainOptions } from './training.js';
+
+export interface JointDataOptions {
+  /** Folder with train.json, val.json and test.json (../shared/data/jmere/v1 or merged). */
+  dataDir: string;
+  contexts?: string[];
+  contextsFormat?: ContextFormat;
+  imagesDir?: string;
+  /** Entity types; default: those of the training triples (per, loc, org, misc order). */
+  entityTypes?: string[];
+  lenient?: boolean;
+}
+
+export interface JointSplits {
+  train: JointExample[];
+  dev: JointExample[];
+  test: JointExample[];
+  entityTypes: string[];
+  labels: RelationLabelSet;
+  reports: Record<'train' | 'dev' | 'test', JointLoadReport>;
+}
+
+export async function loadJointSplits(o: JointDataOptions, image: ImageRecipe | null): Promise<JointSplits> {
+  const contexts = o.contexts?.length ? await readContextFiles(o.contexts, o.contextsFormat ?? 'jsonl') : undefined;
+  const load = async (split: 'train' | 'dev' | 'test') =>
+    loadJointExamples(
+      {
+        file: await findSplitFile('jmere', o.dataDir, split), lenient: o.lenient ?? false, ...(o.entityTypes ? { entityTypes: o.entityTypes } : {}),
+        ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}),
+      },
+      image,
+    );
+  const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
+  const triples = train.examples.flatMap((e) => e.triples ?? []);
+  return {
+    train: train.examples, dev: dev.examples, test: test.examples,
+    entityTypes: o.entityTypes ?? jointEntityTypes(triples.flatMap((t) => [t.head.type, t.tail.type])),
+    labels: jointRelations(triples.map((t) => t.relation)),
+    reports: { train: train.report, dev: dev.report, test: test.report },
+  };
+}
+
+/** Predictions for examples, in order, batchSize at a time (gold triples are not needed). */
+export async function predictJoint(model: JointModel, examples: readonly JointExample[], batchSize = 32): Promise<JointPrediction[]> {
+  const out: JointPrediction[] = [];
+  for (let i = 0; i < examples.length; i += batchSize) {
+    const chunk = examples.slice(i, i + batchSize).map(({ triples: _t, entities: _e, ...e }) => e);
+    out.push(...(await model.predict(model.encode(chunk))));
+  }
+  return out;
+}
+
+export interface JointEvaluation {
+  scores: JointScores;
+  predictions: JointPrediction[];
+}
+
+export async function evaluateJoint(model: JointModel, examples: readonly JointExample[], batchSize = 32): Promise<JointEvaluation> {
+  const predictions = await predictJoint(model, examples, batchSize);
+  const gold = examples.map((e) => ({ entities: entitiesOf(e), triples: e.triples ?? [] }));
+  return { scores: scoreJoint(gold, predictions), predictions };
+}
+
+/** Scores for a summary: quintuple (the task's number, also at top level), entity and pair P/R/F1. */
+export function summariseJoint(s: JointScores) {
+  return {
+    ...prfSummary(s.quintuple), quintuple: prfSummary(s.quintuple), entity: prfSummary(s.entity), pair: prfSummary(s.pair),
+    perRelation: Object.fromEntries(Object.entries(s.perRelation).map(([l, v]) => [l, prfSummary(v)])),
+  };
+}
+
+export interface TrainJointOptions extends TaskTrainOptions {
+  data: JointDataOptions;
+  /** Negative pairs per gold pair in training, entities paired at inference. */
+  pairs?: Partial<PairOptions>;
+}
+
+export interface TrainJointResult {
+  summary: TrainSummary;
+  reports: JointSplits['reports'];
+  entityTypes: string[];
+  labels: RelationLabelSet;
+}
+
+/** Trains, selects on dev (quintuple F1), evaluates the selected checkpoint once on test. */
+export async function trainJoint(o: TrainJointOptions): Promise<TrainJointResult> {
+  const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
+  const splits = await loadJointSplits(o.data, await imageRecipeFor(o.start, useImage));
+  const labels = { entityTypes: splits.entityTypes, relations: splits.labels.relations, noneRelation: splits.labels.none, ...(o.pairs ? { pairs: o.pairs } : {}) };
+  const model = await buildTaskModel('joint', labels, { ...o, options: { ...o.options, useImage } }, () =>
+    splits.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
+  );
+  const summary = await runTaskTraining(model, splits.train, o, async (split) => {
+    const examples = split === 'dev' ? splits.dev : splits.test;
+    const r = await evaluateJoint(model, examples);
+    if (split === 'test') await writeJointPredictions(join(o.outDir, 'test-predictions.jsonl'), examples, r.predictions);
+    return { score: r.scores.quintuple.f1, metrics: summariseJoint(r.scores) };
+  }, { data: splits.reports, entityTypes: splits.entityTypes, labels: splits.labels });
+  return { summary, reports: splits.reports, entityTypes: splits.entityTypes, labels: splits.labels };
+}
+
+export async function writeJointPredictions(path: string, examples: readonly JointExample[], predictions: readonly JointPrediction[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const lines = predictions.map((p, i) => {
+    const e = examples[i]!;
+    return JSON.stringify({ id: p.id, tokens: e.tokens, gold: e.triples ?? [], pred: p.triples, entities: p.entities, gate: p.gate });
+  });
+  await writeFileAtomic(path, lines.join('\n') + '\n');
+}

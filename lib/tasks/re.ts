@@ -1,0 +1,119 @@
+// MRE end to end: load MNRE splits (instances, contexts, images), build or load a model, train
+// with dev selection and one test evaluation, evaluate a saved model, write predictions.
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+import { writeFileAtomic } from '../checkpoint/atomic.js';
+import type { ContextFormat } from '../data/context-importers.js';
+import { findSplitFile } from '../data/splits.js';
+import { type RelationScores, scoreRelations } from '../metrics/relations.js';
+import type { ImageRecipe } from '../model/image-loader.js';
+import type { ReExample } from '../model/re-batch.js';
+import { loadReExamples, type ReLoadReport } from '../model/re-data.js';
+import type { RelationModel, RePrediction } from '../model/re-model.js';
+import type { TrainSummary } from '../train/trainer.js';
+import { readContextFiles } from './ner.js';
+import { mreLabels, type RelationLabelSet } from './relation-labels.js';
+import { buildTaskModel, imageRecipeFor, prfSummary, runTaskTraining, type TaskTrainOptions } from './training.js';
+
+export interface ReDataOptions {
+  /** Folder with ours_{train,val,test}.txt (MNRE v2, or v1 once its zip is extracted). */
+  dataDir: string;
+  /** Context files, merged (our JSONL by default; see contextsFormat); absent: no contexts. */
+  contexts?: string[];
+  contextsFormat?: ContextFormat;
+  /** Images folder (img_id names the file); absent: no images. */
+  imagesDir?: string;
+  /** A rel2id JSON file; default: the folder's ours_rel2id.json, else the training labels. */
+  rel2id?: string;
+  lenient?: boolean;
+}
+
+export interface ReSplits {
+  train: ReExample[];
+  dev: ReExample[];
+  test: ReExample[];
+  labels: RelationLabelSet;
+  reports: Record<'train' | 'dev' | 'test', ReLoadReport>;
+}
+
+export async function loadReSplits(o: ReDataOptions, image: ImageRecipe | null): Promise<ReSplits> {
+  const contexts = o.contexts?.length ? await readContextFiles(o.contexts, o.contextsFormat ?? 'jsonl') : undefined;
+  const load = async (split: 'train' | 'dev' | 'test') =>
+    loadReExamples(
+      { file: await findSplitFile('mnre', o.dataDir, split), lenient: o.lenient ?? false, ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}) },
+      image,
+    );
+  const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
+  const labels = await mreLabels(o.dataDir, train.examples.map((e) => e.relation!), o.rel2id);
+  const known = new Set(labels.relations);
+  const unknown = train.examples.find((e) => !known.has(e.relation!));
+  if (unknown) throw new Error(`training instance ${unknown.id} has relation ${JSON.stringify(unknown.relation)}, not one of the ${known.size} labels of ${labels.source}`);
+  return {
+    train: train.examples, dev: dev.examples, test: test.examples, labels,
+    reports: { train: train.report, dev: dev.report, test: test.report },
+  };
+}
+
+/** Predictions for examples, in order, batchSize at a time (gold labels are not needed). */
+export async function predictRe(model: RelationModel, examples: readonly ReExample[], batchSize = 32): Promise<RePrediction[]> {
+  const out: RePrediction[] = [];
+  for (let i = 0; i < examples.length; i += batchSize) {
+    const chunk = examples.slice(i, i + batchSize).map(({ relation: _, ...e }) => e);
+    out.push(...(await model.predict(model.encode(chunk))));
+  }
+  return out;
+}
+
+export interface ReEvaluation {
+  scores: RelationScores;
+  predictions: RePrediction[];
+}
+
+export async function evaluateRe(model: RelationModel, examples: readonly ReExample[], batchSize = 32): Promise<ReEvaluation> {
+  const predictions = await predictRe(model, examples, batchSize);
+  return { scores: scoreRelations(examples.map((e) => e.relation ?? model.noneLabel), predictions.map((p) => p.relation), model.noneLabel), predictions };
+}
+
+/** Scores for a summary: micro and per-label P/R/F1 (4 decimals), accuracy. */
+export function summariseRe(s: RelationScores) {
+  return {
+    ...prfSummary(s.micro), accuracy: Math.round(s.accuracy * 1e4) / 1e4,
+    perLabel: Object.fromEntries(Object.entries(s.perLabel).map(([l, v]) => [l, prfSummary(v)])),
+  };
+}
+
+export interface TrainReOptions extends TaskTrainOptions {
+  data: ReDataOptions;
+}
+
+export interface TrainReResult {
+  summary: TrainSummary;
+  reports: ReSplits['reports'];
+  labels: RelationLabelSet;
+}
+
+/** Trains, selects on dev (micro F1), evaluates the selected checkpoint once on test. */
+export async function trainRe(o: TrainReOptions): Promise<TrainReResult> {
+  const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
+  const splits = await loadReSplits(o.data, await imageRecipeFor(o.start, useImage));
+  const model = await buildTaskModel('re', { relations: splits.labels.relations, noneRelation: splits.labels.none }, { ...o, options: { ...o.options, useImage } }, () =>
+    splits.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
+  );
+  const summary = await runTaskTraining(model, splits.train, o, async (split) => {
+    const examples = split === 'dev' ? splits.dev : splits.test;
+    const r = await evaluateRe(model, examples);
+    if (split === 'test') await writeRePredictions(join(o.outDir, 'test-predictions.jsonl'), examples, r.predictions);
+    return { score: r.scores.micro.f1, metrics: summariseRe(r.scores) };
+  }, { data: splits.reports, labels: splits.labels });
+  return { summary, reports: splits.reports, labels: splits.labels };
+}
+
+export async function writeRePredictions(path: string, examples: readonly ReExample[], predictions: readonly RePrediction[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const lines = predictions.map((p, i) => {
+    const e = examples[i]!;
+    return JSON.stringify({ id: p.id, tokens: e.tokens, head: e.head, tail: e.tail, gold: e.relation, pred: p.relation, score: p.score, gate: p.gate });
+  });
+  await writeFileAtomic(path, lines.join('\n') + '\n');
+}
