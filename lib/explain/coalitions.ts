@@ -3,8 +3,8 @@
 // coalition's players are present — text absent: its word-pieces replaced by [MASK] ([UNK] when
 // the vocabulary has none), words keeping their positions; context absent: no context segment;
 // image absent: no image. Shapley values are exact over the 2^3 coalitions (shapley.exactGame),
-// so they sum to v(all) − v(none) (efficiency), and a player the post or the model lacks changes
-// no input, so it gets exactly 0 (null player).
+// so they sum to v(all) − v(none) (efficiency); a player the post or the model lacks changes no
+// input, so it is a null player: it gets exactly 0 and the game is played by the others.
 import type { ExtractedEntity, ExtractionModel, ModelInput, ModelOutput } from '../extract/types.js';
 import { exactGame } from '../shapley/index.js';
 
@@ -52,10 +52,16 @@ export async function playPostGame(model: ExtractionModel, post: ModelInput): Pr
   const byMask = new Map(distinct.map((m, i) => [m, outputs[i]!]));
   const output = byMask.get(effective(7))!;
   const attributions: EntityAttribution[] = [];
+  // The game over the present players only: an absent (null) player's value is then exactly 0, not
+  // 0 up to rounding, and the others' values are those of the full game.
+  const players = PLAYERS.filter((p) => present[p]);
+  const maskOf = (sub: number) => players.reduce((m, p, i) => (sub & (1 << i) ? m | BIT[p] : m), 0);
   for (const entity of output.entities) {
     const values = Array.from({ length: 8 }, (_, m) => byMask.get(effective(m))!.score(entity));
-    const phi = await exactGame(Float64Array.from(values), PLAYERS.length);
-    attributions.push({ entity, values, shapley: { text: phi[0]!, context: phi[1]!, image: phi[2]! } });
+    const phi = await exactGame(Float64Array.from({ length: 1 << players.length }, (_, sub) => values[maskOf(sub)]!), players.length);
+    const shapley = { text: 0, context: 0, image: 0 };
+    players.forEach((p, i) => (shapley[p] = phi[i]!));
+    attributions.push({ entity, values, shapley });
   }
   return { output, present, attributions };
 }
