@@ -4,18 +4,20 @@
 //   const model = await loadExtractor('runs/x/best');
 //   for await (const r of model.extract(records, { batchSize: 32 })) ...
 //   const one = await model.predict({ text: 'Rocky wins again', image: 'rocky.jpg' });
-import { loadModel } from '../model/io.js';
-import type { ShapCAModel } from '../model/ner-model.js';
+import { loadModel, type TaskModel } from '../model/io.js';
+import { ShapCAModel } from '../model/ner-model.js';
 import { nerExtractionModel } from './ner-adapter.js';
 import { type ExtractOptions, runPipeline } from './pipeline.js';
 import { recordItems } from './sources.js';
 import type { ExtractionModel, ExtractRecord, ExtractResult } from './types.js';
 
-/** The extraction interface of a trained model, by its task. */
-export function extractionModelOf(model: ShapCAModel): ExtractionModel {
-  const task = model.config.task as string;
-  if (task === 'ner') return nerExtractionModel(model);
-  throw new Error(`extraction for task ${JSON.stringify(task)} is not available yet (supported: ner)`);
+/**
+ * The extraction interface of a trained model, by its task. Relation and joint models plug in
+ * with an adapter of their own (an ExtractionModel filling `relations`).
+ */
+export function extractionModelOf(model: TaskModel): ExtractionModel {
+  if (model instanceof ShapCAModel) return nerExtractionModel(model);
+  throw new Error(`extraction from a ${model.config.task} model is not available yet (supported: ner)`);
 }
 
 export class Extractor {
@@ -46,5 +48,5 @@ export class Extractor {
 
 /** Loads a model folder (as written by `shapca train`) for extraction. */
 export async function loadExtractor(dir: string, defaults: ExtractOptions = {}): Promise<Extractor> {
-  return new Extractor(extractionModelOf(await loadModel(dir)), defaults);
+  return new Extractor(extractionModelOf(await loadModel(dir, 'any')), defaults);
 }

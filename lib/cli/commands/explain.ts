@@ -77,7 +77,7 @@ export function register(program: Command): void {
       if ((f.text === undefined) === (f.input === undefined)) throw new Error('expected either --text or --input with --id');
       if (f.input !== undefined && f.id === undefined) throw new Error('expected --id with --input (the post to explain)');
       if (f.threads) setThreads(f.threads);
-      const model = extractionModelOf(await loadModel(f.model));
+      const model = extractionModelOf(await loadModel(f.model, 'any'));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const override: Partial<ExtractRecord> = {
         ...(f.image !== undefined ? { image: resolve(f.image) } : {}), ...(f.context !== undefined ? { context: f.context } : {}),

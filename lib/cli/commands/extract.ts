@@ -158,7 +158,7 @@ export function register(program: Command): void {
       if (f.resume && f.overwrite) throw new Error('expected --resume or --overwrite, not both');
       if (f.resume && !f.output) throw new Error('--resume needs --output (stdout cannot be resumed)');
       if (f.threads) setThreads(f.threads);
-      const model = extractionModelOf(await loadModel(f.model));
+      const model = extractionModelOf(await loadModel(f.model, 'any'));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const generate = f.generateContexts ? await generateOptions(f) : undefined;
       const controller = new AbortController();
