@@ -3,6 +3,7 @@
 # both JMERE folders (--task joint), text only, with CAMIM's Qwen-VL captions as contexts, and with
 # the Shap-CA alignment on top (no images exist here, so the image branch is off).
 #   npm run build:ts && bash scripts/experiments/mnre-jmere.sh [RUNS_DIR] [--threads N]
+# MNRE_EPOCHS (default 5), JMERE_EPOCHS (default 8) and JMERE_FOLDERS (default "v1 merged") shorten it.
 # Needs ../shared/data. Runs resume (--resume), so the script can be re-run after an interruption;
 # finished runs are skipped. Each run prints one JSON summary; the table is printed at the end.
 set -euo pipefail
@@ -28,14 +29,16 @@ run() {  # name task data-dir epochs extra-flags...
 
 mkdir -p "$runs"
 # MNRE v2: 12247 / 1624 / 1614 instances, 23 labels (ours_rel2id.json); score: micro F1 over non-None
-run mnre-text-only re "$data/mnre" 5 --no-context
-run mnre-context re "$data/mnre" 5 --no-align
-run mnre-shapca re "$data/mnre" 5
+mnre_epochs=${MNRE_EPOCHS:-5}
+jmere_epochs=${JMERE_EPOCHS:-8}
+run mnre-text-only re "$data/mnre" "$mnre_epochs" --no-context
+run mnre-context re "$data/mnre" "$mnre_epochs" --no-align
+run mnre-shapca re "$data/mnre" "$mnre_epochs"
 # JMERE v1 (3618 / 496 / 475 sentences) and merged (3468 / 473 / 460); score: exact quintuple F1
-for v in v1 merged; do
-  run "jmere-$v-text-only" joint "$data/jmere/$v" 8 --no-context
-  run "jmere-$v-context" joint "$data/jmere/$v" 8 --no-align
-  run "jmere-$v-shapca" joint "$data/jmere/$v" 8
+for v in ${JMERE_FOLDERS:-v1 merged}; do
+  run "jmere-$v-text-only" joint "$data/jmere/$v" "$jmere_epochs" --no-context
+  run "jmere-$v-context" joint "$data/jmere/$v" "$jmere_epochs" --no-align
+  run "jmere-$v-shapca" joint "$data/jmere/$v" "$jmere_epochs"
 done
 
 node --input-type=module - "$runs" <<'JS'
