@@ -12,11 +12,6 @@ import type { NerBatch, NerExample } from '../model/batch.js';
 import type { ShapCAModel } from '../model/ner-model.js';
 import type { EntityTarget, ExtractedEntity, ExtractionModel, ModelInput, ModelOutput } from './types.js';
 
-/** Rounds a score for output: 4 decimals are plenty and keep lines short. */
-export function roundScore(x: number): number {
-  return Math.round(x * 1e4) / 1e4;
-}
-
 /** The span score (see the file comment) from posteriors (words, numTags); 0 outside the kept words. */
 export function spanScore(posteriors: Float32Array, numTags: number, tagIndex: ReadonlyMap<string, number>, t: EntityTarget): number {
   const words = posteriors.length / numTags;

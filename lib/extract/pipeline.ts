@@ -8,7 +8,6 @@
 // batches an uninterrupted run formed, and writes byte-identical lines.
 import { type ContextSourceOptions, ContextSource } from './contexts.js';
 import { mapLimit } from './limit.js';
-import { roundScore } from './ner-adapter.js';
 import { preparePost, type PreparedPost } from './prepare.js';
 import type { SourceItem } from './records.js';
 import type { ExtractionModel, ExtractResult, ModelInput, ModelOutput } from './types.js';
@@ -31,6 +30,11 @@ export interface ExtractOptions extends ContextSourceOptions {
 function positiveInt(name: string, v: number): number {
   if (!Number.isInteger(v) || v < 1) throw new RangeError(`expected ${name} to be a positive integer but received ${v}`);
   return v;
+}
+
+/** Rounds a score for output: 4 decimals are plenty and keep lines short. */
+export function roundScore(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
 }
 
 function resultOf(p: PreparedPost, out: ModelOutput | null, error?: string): ExtractResult {
@@ -110,7 +114,9 @@ export async function* runPipeline(model: ExtractionModel, items: AsyncIterable<
       pending = nextWindow();
       pending.catch(() => undefined); // awaited on the next turn; do not report it unhandled meanwhile
       const results = await runWindow(model, current.posts, batchSize, o.signal);
-      if (!results) return;
+      // Stopped meanwhile: drop the window (its context requests may have been cut short); a
+      // resumed run recomputes it.
+      if (!results || o.signal?.aborted) return;
       for (const [i, r] of results.entries()) if (current.start + i >= skip) yield r;
     }
   } finally {

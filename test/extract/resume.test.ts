@@ -70,6 +70,27 @@ test('killed mid-run (and a torn last line), resumed by the CLI: byte-identical 
   assert.ok(readFileSync(output).equals(readFileSync(reference)));
 });
 
+test('stopped by its signal (Ctrl-C): whole windows kept, aborted reported, a resume completes the same file', async () => {
+  const ner = extract.nerExtractionModel(t.model);
+  const controller = new AbortController();
+  let calls = 0;
+  const stopping: extract.ExtractionModel = {
+    ...ner,
+    run: (inputs) => {
+      if (++calls === 7) controller.abort();
+      return ner.run(inputs);
+    },
+  };
+  const output = join(t.dir, 'stopped.jsonl');
+  const o = { input, output, imagesDir: join(t.data, 'images'), batchSize: 4, window: 8 };
+  const s = await extract.extractFile(stopping, { ...o, overwrite: true, signal: controller.signal });
+  assert.ok(s.aborted);
+  assert.is(s.written, 24, 'three whole windows (calls 1-6); the window stopped in is dropped');
+  const r = await extract.extractFile(ner, { ...o, resume: true });
+  assert.equal([r.resumed, r.written, r.aborted], [24, N - 24, false]);
+  assert.ok(readFileSync(output).equals(readFileSync(reference)));
+});
+
 test('resume refuses an output of another input; an existing output needs --resume or --overwrite', async () => {
   const ner = extract.nerExtractionModel(t.model);
   const other = join(t.dir, 'other.jsonl');
