@@ -1,7 +1,7 @@
 // The library entry point for pipelines: a loaded model that extracts from an iterator of posts
 // (results as an async iterator, same order) or from one post.
 //
-//   const model = await loadExtractor('runs/x/best');
+//   const model = await loadExtractor('runs/x/best');      // or Extractor.of(trainedModel)
 //   for await (const r of model.extract(records, { batchSize: 32 })) ...
 //   const one = await model.predict({ text: 'Rocky wins again', image: 'rocky.jpg' });
 import { loadModel, type TaskModel } from '../model/io.js';
@@ -27,6 +27,11 @@ export class Extractor {
     /** Options every call starts from. */
     readonly defaults: ExtractOptions = {},
   ) {}
+
+  /** The extractor of a model already in memory (see loadExtractor to load one). */
+  static of(model: TaskModel, defaults: ExtractOptions = {}): Extractor {
+    return new Extractor(extractionModelOf(model), defaults);
+  }
 
   /**
    * Results for every record, in input order (one each: a malformed record gets `error`). Records
