@@ -102,15 +102,32 @@ export async function openFileSink(path: string, o: { resume: boolean; overwrite
   return new FileSink(await open(path, o.resume ? 'a' : 'w'));
 }
 
-/** A stream sink (stdout) that waits for 'drain' when the reader is slower. */
+/**
+ * A stream sink (stdout) that waits for 'drain' when the reader is slower. A stream error (EPIPE:
+ * the reader went away, as with `| head`) fails the next write instead of crashing the process.
+ */
 export function streamSink(stream: NodeJS.WritableStream): LineSink {
+  let failed: Error | null = null;
+  let waiting: ((err: Error | null) => void) | null = null;
+  const onError = (err: Error) => {
+    failed ??= new Error(`cannot write the results: ${(err as NodeJS.ErrnoException).code === 'EPIPE' ? 'the reader of the output went away (EPIPE)' : err.message}`);
+    waiting?.(failed);
+  };
+  stream.on('error', onError);
   return {
     write: (text) =>
       new Promise((resolve, reject) => {
-        const ok = stream.write(text, (err) => (err ? reject(err) : undefined));
-        if (ok) resolve();
-        else stream.once('drain', () => resolve());
+        if (failed) return reject(failed);
+        waiting = (err) => {
+          waiting = null;
+          if (err) reject(err);
+          else resolve();
+        };
+        if (stream.write(text)) waiting(null);
+        else stream.once('drain', () => waiting?.(null));
       }),
-    close: async () => undefined,
+    close: async () => {
+      stream.off('error', onError);
+    },
   };
 }
