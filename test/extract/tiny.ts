@@ -1,6 +1,6 @@
 // A tiny untrained MNER model (BERT 1×32, ViT 1×24 at 32×32) over a small synthetic dataset, saved
 // once per process and shared by the extraction and explanation tests.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,7 +12,7 @@ export const TYPES = ['PER', 'LOC', 'ORG'];
 export const IMAGE = { size: 32, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 
 export interface Tiny {
-  /** Root of the temporary files (the test removes it). */
+  /** Root of the temporary files (removed at exit). */
   dir: string;
   /** The synthetic dataset: ner/{train,valid,test}.txt, images/, contexts/captions.jsonl. */
   data: string;
@@ -37,6 +37,8 @@ let shared: Promise<Tiny> | null = null;
 export function tiny(): Promise<Tiny> {
   shared ??= (async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shapca-extract-'));
+    // shared by several suites, so removed when the test process ends
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
     const data = join(dir, 'data');
     await generateSyntheticDataset({ outDir: data, seed: 2, sizes: { train: 24, dev: 4, test: 24 }, imageSize: 32 });
     const contexts = await readContexts(join(data, 'contexts', 'captions.jsonl'));
