@@ -1,18 +1,19 @@
-// `explain`: for one post, what text, context and image each contribute to every entity the model
-// extracts (exact Shapley values of the three-player game, coalitions.ts), the fusion gate's mean
-// strength, and the context's Shapley value in its batch game (batch-game.ts).
+// `explain`: for one post, what text, context and image each contribute to every entity and every
+// relation the model extracts (exact Shapley values of the three-player game, coalitions.ts), the
+// fusion gate's mean strength, and the context's Shapley value in its batch game (batch-game.ts).
 import { ContextSource, type ContextSourceOptions } from '../extract/contexts.js';
 import { preparePost, type PreparedPost } from '../extract/prepare.js';
-import { checkRecord, type SourceItem } from '../extract/records.js';
+import { checkRecord, type SourceItem, withFields } from '../extract/records.js';
 import { fileItems, type InputFormat } from '../extract/sources.js';
-import type { ExtractedEntity, ExtractionModel, ExtractRecord } from '../extract/types.js';
+import type { ExtractedEntity, ExtractedRelation, ExtractionModel, ExtractRecord } from '../extract/types.js';
 import { type BatchGameValue, contextBatchValue, MAX_BATCH_GAME } from './batch-game.js';
 import { PLAYERS, type Player, playPostGame } from './coalitions.js';
 
-export interface EntityExplanation extends ExtractedEntity {
+/** A target's attribution: the values of the game and each player's Shapley value. */
+export interface Attribution {
   /** Shapley value of each player; they sum to full − empty. */
   shapley: Record<Player, number>;
-  /** v(text, context, image): the entity's score. */
+  /** v(text, context, image): the target's score. */
   full: number;
   /** v(∅): the score with the text masked, no context and no image. */
   empty: number;
@@ -20,7 +21,14 @@ export interface EntityExplanation extends ExtractedEntity {
   coalitions: Record<string, number>;
 }
 
+export interface EntityExplanation extends ExtractedEntity, Attribution {}
+
+/** A relation (as extracted) with the attribution of its label's probability for its pair. */
+export type RelationExplanation = ExtractedRelation & Attribution;
+
 export interface Explanation {
+  /** The model's task: ner, re or joint. */
+  task: string;
   id: string;
   tokens: string[];
   context: string | null;
@@ -35,12 +43,18 @@ export interface Explanation {
   /** Mean fusion gate over the post's tokens and channels; null without an image or fusion. */
   gate: number | null;
   entities: EntityExplanation[];
+  /** Relation and joint models: the relations (joint: heads and tails index `entities`). */
+  relations?: RelationExplanation[];
   batchGame: BatchGameValue | { skipped: string };
 }
 
 function coalitionName(mask: number): string {
   const names = PLAYERS.filter((_, i) => mask & (1 << i));
   return names.length ? names.join('+') : 'none';
+}
+
+function attribution(a: { values: number[]; shapley: Record<Player, number> }): Attribution {
+  return { shapley: a.shapley, full: a.values[7]!, empty: a.values[0]!, coalitions: Object.fromEntries(a.values.map((v, m) => [coalitionName(m), v])) };
 }
 
 /** Explains a prepared post; `others` (prepared posts of the same input) form its batch game. */
@@ -51,13 +65,11 @@ export async function explainPost(model: ExtractionModel, post: PreparedPost, ot
   const batch = await contextBatchValue(model, input, others.flatMap((o) => (o.input ? [o.input] : [])));
   const gate = game.present.image && model.fusion ? game.output.gate : null;
   return {
-    id: post.id, tokens: post.tokens, context: game.present.context ? input.context! : null, image: game.present.image,
+    task: model.task, id: post.id, tokens: post.tokens, context: game.present.context ? input.context! : null, image: game.present.image,
     ...(post.imageError ? { imageError: post.imageError } : {}), ...(post.contextError ? { contextError: post.contextError } : {}),
     players: game.present, maskToken: model.maskToken, gate,
-    entities: game.attributions.map((a) => ({
-      ...a.entity, shapley: a.shapley, full: a.values[7]!, empty: a.values[0]!,
-      coalitions: Object.fromEntries(a.values.map((v, m) => [coalitionName(m), v])),
-    })),
+    entities: game.attributions.map((a) => ({ ...a.entity, ...attribution(a) })),
+    ...(game.output.relations ? { relations: game.relationAttributions.map((a) => ({ ...a.relation, ...attribution(a) })) } : {}),
     batchGame: batch.ok ? batch.game : { skipped: batch.reason },
   };
 }
@@ -90,14 +102,15 @@ export async function preparedFromFile(
   if (!Number.isInteger(k) || k < 2 || k > MAX_BATCH_GAME) throw new RangeError(`expected a batch size in [2, ${MAX_BATCH_GAME}] but received ${k}`);
   const before: SourceItem[] = [];
   const after: SourceItem[] = [];
-  let found: { item: SourceItem; record: object } | null = null;
+  let found: SourceItem | null = null;
+  const pair = model.pair ?? false;
   for await (const item of fileItems(file, format, { images: o.imagesDir !== undefined })) {
-    const checked = checkRecord(item);
+    const checked = checkRecord(item, { pair });
     if (found) {
       if (checked.ok) after.push(item);
       if (after.length >= k - 1) break;
-    } else if (checked.ok && checked.record.id === id) {
-      found = { item, record: checked.record };
+    } else if ((checked.ok ? checked.record.id : checked.id) === id) {
+      found = item; // even when malformed: preparing it then says why (an override may also fix it)
     } else if (checked.ok) {
       before.push(item);
       if (before.length > k - 1) before.shift();
@@ -111,8 +124,7 @@ export async function preparedFromFile(
     if (i < before.length && near.length < k - 1) near.push(before[before.length - 1 - i]!);
   }
   const ctx = { model, contexts: new ContextSource(o), imagesDir: o.imagesDir ?? process.cwd() };
-  const item = o.override ? { value: { ...found.record, ...o.override }, fallbackId: found.item.fallbackId, where: found.item.where } : found.item;
-  const post = await preparePost(item, ctx);
+  const post = await preparePost(o.override ? withFields(found, o.override) : found, ctx);
   const others = await Promise.all(near.map((item) => preparePost(item, ctx)));
   return { post, others };
 }

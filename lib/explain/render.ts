@@ -1,6 +1,8 @@
-// The terminal view of an explanation: the post, then per entity a bar per player (Shapley value,
-// signed), the efficiency check, and the coalition table; then the gate and the batch game.
-import type { Explanation } from './explain.js';
+// The terminal view of an explanation: the post, then per entity and per relation a bar per player
+// (Shapley value, signed), the efficiency check, and the coalition table; then the gate and the
+// batch game.
+import type { ExtractedSpan } from '../extract/types.js';
+import type { Attribution, Explanation } from './explain.js';
 import { PLAYERS } from './coalitions.js';
 
 const WIDTH = 24;
@@ -16,23 +18,43 @@ function clip(text: string, max = 100): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/** The player bars, the efficiency check and the coalition values of one target. */
+function attributionLines(a: Attribution): string[] {
+  const scale = Math.max(...PLAYERS.map((p) => Math.abs(a.shapley[p])), 1e-12);
+  const sum = PLAYERS.reduce((s, p) => s + a.shapley[p], 0);
+  return [
+    ...PLAYERS.map((p) => `  ${p.padEnd(8)} ${signed(a.shapley[p])}  ${bar(a.shapley[p], scale)}`),
+    `  sum ${signed(sum)} = v(all) ${a.full.toFixed(4)} − v(none) ${a.empty.toFixed(4)}`,
+    `  coalitions: ${Object.entries(a.coalitions).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · ')}`,
+  ];
+}
+
 export function renderExplanation(e: Explanation): string {
   const out: string[] = [];
+  const relational = e.relations !== undefined;
   out.push(`post ${e.id}: ${clip(e.tokens.join(' '))}`);
   out.push(`context: ${e.context === null ? (e.contextError ? `none (${e.contextError})` : 'none') : clip(e.context)}`);
   out.push(`image: ${e.image ? 'used' : e.imageError ? `not used (${e.imageError})` : 'none'}`);
   out.push(`fusion gate: ${e.gate === null ? 'n/a (no image or no fusion)' : `${e.gate.toFixed(4)} mean over tokens and channels`}`);
   const absent = PLAYERS.filter((p) => !e.players[p]);
   if (absent.length) out.push(`absent players (value 0 by construction): ${absent.join(', ')}`);
-  out.push(`text absent = word-pieces replaced by ${e.maskToken}; value of a coalition = the entity's score with only those players`);
-  if (e.entities.length === 0) out.push('', 'no entities extracted from this post');
+  out.push(
+    `text absent = word-pieces replaced by ${e.maskToken}${e.task === 're' ? ' (entity markers kept)' : ''}; value of a coalition = ` +
+      `the ${relational ? (e.task === 're' ? "relation's" : "entity's or relation's") : "entity's"} score with only those players`,
+  );
+  if (e.entities.length === 0 && e.task !== 're') out.push('', 'no entities extracted from this post');
   for (const ent of e.entities) {
     out.push('', `entity "${ent.text}" [${ent.start}, ${ent.end}) ${ent.type}  score ${ent.full.toFixed(4)}`);
-    const scale = Math.max(...PLAYERS.map((p) => Math.abs(ent.shapley[p])), 1e-12);
-    for (const p of PLAYERS) out.push(`  ${p.padEnd(8)} ${signed(ent.shapley[p])}  ${bar(ent.shapley[p], scale)}`);
-    const sum = PLAYERS.reduce((s, p) => s + ent.shapley[p], 0);
-    out.push(`  sum ${signed(sum)} = v(all) ${ent.full.toFixed(4)} − v(none) ${ent.empty.toFixed(4)}`);
-    out.push(`  coalitions: ${Object.entries(ent.coalitions).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · ')}`);
+    out.push(...attributionLines(ent));
+  }
+  if (relational && e.relations!.length === 0 && e.task !== 're') out.push('', 'no relations between the extracted entities');
+  for (const r of e.relations ?? []) {
+    const name = (x: number | ExtractedSpan) => {
+      const s = typeof x === 'number' ? e.entities[x]! : x;
+      return `"${s.text}" [${s.start}, ${s.end})`;
+    };
+    out.push('', `relation ${name(r.head)} → ${name(r.tail)} ${r.label}  score ${r.full.toFixed(4)}`);
+    out.push(...attributionLines(r));
   }
   out.push('');
   if ('skipped' in e.batchGame) {

@@ -51,10 +51,14 @@ export class ContextSource {
     this.requests = new Semaphore(o.generate?.concurrency ?? 4);
   }
 
-  /** The context for a post: its own, the set's, or a generated one. */
-  async resolve(post: { id: string; tokens: string[]; context?: string; imagePath?: string }): Promise<ResolvedContext> {
+  /**
+   * The context for a post: its own, the set's (by its image's id, else `imageKey` when its image is
+   * not read, else its id), or a generated one.
+   */
+  async resolve(post: { id: string; tokens: string[]; context?: string; imagePath?: string; imageKey?: string }): Promise<ResolvedContext> {
     if (post.context) return { context: post.context };
-    const found = (post.imagePath ? this.o.contexts?.get(imageKey(basename(post.imagePath))) : undefined) ?? this.o.contexts?.get(post.id);
+    const found = (post.imagePath ? this.o.contexts?.get(imageKey(basename(post.imagePath))) : undefined)
+      ?? (post.imageKey ? this.o.contexts?.get(post.imageKey) : undefined) ?? this.o.contexts?.get(post.id);
     if (found) return { context: found.context };
     if (!this.o.generate || !post.imagePath) return {};
     try {

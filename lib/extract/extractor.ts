@@ -4,20 +4,25 @@
 //   const model = await loadExtractor('runs/x/best');      // or Extractor.of(trainedModel)
 //   for await (const r of model.extract(records, { batchSize: 32 })) ...
 //   const one = await model.predict({ text: 'Rocky wins again', image: 'rocky.jpg' });
+//   // a relation model: each record names its pair
+//   const rel = await model.predict({ text: 'Rocky lives in Philadelphia', head: { start: 0, end: 1 }, tail: { name: 'Philadelphia' } });
 import { loadModel, type TaskModel } from '../model/io.js';
+import { JointModel } from '../model/joint-model.js';
 import { ShapCAModel } from '../model/ner-model.js';
+import { RelationModel } from '../model/re-model.js';
+import { jointExtractionModel } from './joint-adapter.js';
 import { nerExtractionModel } from './ner-adapter.js';
+import { reExtractionModel } from './re-adapter.js';
 import { type ExtractOptions, runPipeline } from './pipeline.js';
 import { recordItems } from './sources.js';
 import type { ExtractionModel, ExtractRecord, ExtractResult } from './types.js';
 
-/**
- * The extraction interface of a trained model, by its task. Relation and joint models plug in
- * with an adapter of their own (an ExtractionModel filling `relations`).
- */
+/** The extraction interface of a trained model, by its task (ner, re or joint). */
 export function extractionModelOf(model: TaskModel): ExtractionModel {
   if (model instanceof ShapCAModel) return nerExtractionModel(model);
-  throw new Error(`extraction from a ${model.config.task} model is not available yet (supported: ner)`);
+  if (model instanceof RelationModel) return reExtractionModel(model);
+  if (model instanceof JointModel) return jointExtractionModel(model);
+  throw new Error(`extraction from a ${(model as TaskModel).config.task} model is not available (supported: ner, re, joint)`);
 }
 
 export class Extractor {

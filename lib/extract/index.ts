@@ -5,19 +5,22 @@
  */
 export { Extractor, extractionModelOf, loadExtractor } from './extractor.js';
 export { nerExtractionModel, spanScore } from './ner-adapter.js';
+export { reExtractionModel } from './re-adapter.js';
+export { jointExtractionModel } from './joint-adapter.js';
+export { checkPair } from './pairs.js';
 export { runPipeline } from './pipeline.js';
 export type { ExtractOptions } from './pipeline.js';
 export { extractFile } from './file.js';
 export type { ExtractFileOptions, ExtractFileSummary } from './file.js';
 export { ContextSource } from './contexts.js';
 export type { ContextSourceOptions, GenerateContextOptions } from './contexts.js';
-export { conllItems, jsonlItems, recordItems, fileItems, countItems, detectFormat } from './sources.js';
+export { conllItems, jsonlItems, mnreItems, recordItems, fileItems, countItems, detectFormat } from './sources.js';
 export type { InputFormat } from './sources.js';
-export { checkRecord } from './records.js';
-export type { SourceItem, CheckedRecord } from './records.js';
+export { checkRecord, withFields } from './records.js';
+export type { SourceItem, CheckedRecord, CheckOptions } from './records.js';
 export { inspectOutput } from './output.js';
 export type { OutputState } from './output.js';
 export type {
-  ExtractRecord, ExtractResult, ExtractedEntity, ExtractedRelation, ExtractionModel, ModelInput, ModelOutput, EntityTarget,
-  AlignmentEmbeddings,
+  ExtractRecord, ExtractResult, ExtractedEntity, ExtractedRelation, ExtractedSpan, ExtractionModel, ModelInput, ModelOutput, EntityTarget,
+  RelationTarget, AlignmentEmbeddings, Span, SpanRef,
 } from './types.js';

@@ -10,6 +10,7 @@ import { bioTags } from '../heads/bio.js';
 import { chunksOf } from '../metrics/chunks.js';
 import type { NerBatch, NerExample } from '../model/batch.js';
 import type { ShapCAModel } from '../model/ner-model.js';
+import { alignmentOf, imageRecipeOf, lengthEstimate, maskTextPieces, maskTokenOf } from './adapter-common.js';
 import type { EntityTarget, ExtractedEntity, ExtractionModel, ModelInput, ModelOutput } from './types.js';
 
 /** The span score (see the file comment) from posteriors (words, numTags); 0 outside the kept words. */
@@ -25,25 +26,18 @@ export function spanScore(posteriors: Float32Array, numTags: number, tagIndex: R
 
 export function nerExtractionModel(model: ShapCAModel): ExtractionModel {
   const cfg = model.config;
-  const tokenizer = model.tokenizer;
-  const hasMask = tokenizer.tokenToId('[MASK]') !== undefined;
-  const maskId = hasMask ? tokenizer.tokenToId('[MASK]')! : tokenizer.unkId;
+  const mask = maskTokenOf(model.tokenizer);
   const tags = bioTags(cfg.entityTypes);
   const tagIndex = new Map(tags.map((t, i) => [t, i]));
   const numTags = tags.length;
-  const usesImage = cfg.options.useImage && model.parts.image !== null && cfg.imageSize > 0;
-  const image = usesImage ? { size: cfg.imageSize, mean: cfg.imageMean, std: cfg.imageStd } : null;
+  const image = imageRecipeOf(cfg, model.backbone);
 
   const encode = (inputs: ModelInput[]): NerBatch => {
     const examples: NerExample[] = inputs.map((x) => ({
-      id: x.id, tokens: x.tokens, pixels: usesImage ? x.pixels : null, ...(x.context ? { context: x.context } : {}),
+      id: x.id, tokens: x.tokens, pixels: image ? x.pixels : null, ...(x.context ? { context: x.context } : {}),
     }));
     const batch = model.encode(examples);
-    // Text absent: its word-pieces become [MASK]; words keep their positions, so spans still align.
-    inputs.forEach((x, i) => {
-      if (!x.maskText) return;
-      for (let t = 0; t < batch.seqLen; t++) if (batch.textWeights[i * batch.seqLen + t]) batch.inputIds[i * batch.seqLen + t] = maskId;
-    });
+    maskTextPieces(batch, inputs, mask.id);
     return batch;
   };
 
@@ -52,8 +46,8 @@ export function nerExtractionModel(model: ShapCAModel): ExtractionModel {
     image,
     usesContext: cfg.options.useContext,
     fusion: model.fusion !== null,
-    maskToken: hasMask ? '[MASK]' : '[UNK]',
-    length: (x) => Math.min(cfg.options.maxLength, x.tokens.length + (cfg.options.useContext && x.context ? x.context.split(/\s+/).length : 0)),
+    maskToken: mask.token,
+    length: lengthEstimate(cfg),
 
     async run(inputs: ModelInput[]): Promise<ModelOutput[]> {
       if (inputs.length === 0) return [];
@@ -70,13 +64,7 @@ export function nerExtractionModel(model: ShapCAModel): ExtractionModel {
     },
 
     async alignment(inputs: ModelInput[]) {
-      if (!model.alignment || inputs.length === 0) return null;
-      const b = encode(inputs);
-      const states = (await model.parts.text.forward({
-        inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds, batch: b.batch, seqLen: b.seqLen,
-      })).lastHiddenState;
-      const e = await model.alignment.embed({ states, batch: b.batch, seqLen: b.seqLen, textWeights: b.textWeights, contextWeights: b.contextWeights });
-      return { ...e, dim: model.alignment.dim, utility: cfg.options.utility, tauU: cfg.options.tauU };
+      return !model.backbone.alignment || inputs.length === 0 ? null : alignmentOf(model.backbone, cfg, encode(inputs));
     },
   };
 }

@@ -32,14 +32,17 @@ export function imagePath(image: string, imagesDir: string): string {
 }
 
 export async function preparePost(item: SourceItem, ctx: PrepareContext): Promise<PreparedPost> {
-  const checked = checkRecord(item);
+  const checked = checkRecord(item, { pair: ctx.model.pair ?? false });
   if (!checked.ok) return { id: checked.id, tokens: [], error: checked.error };
   const r = checked.record;
   const path = r.image ? imagePath(r.image, ctx.imagesDir) : undefined;
   const post: PreparedPost = { id: r.id, tokens: r.tokens };
   const [context, pixels] = await Promise.all([
     ctx.model.usesContext
-      ? ctx.contexts.resolve({ id: r.id, tokens: r.tokens, ...(r.context ? { context: r.context } : {}), ...(path ? { imagePath: path } : {}) })
+      ? ctx.contexts.resolve({
+          id: r.id, tokens: r.tokens, ...(r.context ? { context: r.context } : {}), ...(path ? { imagePath: path } : {}),
+          ...(item.contextKey ? { imageKey: item.contextKey } : {}),
+        })
       : Promise.resolve<ResolvedContext>({}),
     path && ctx.model.image
       ? preprocess(path, ctx.model.image).catch((err: unknown) => {
@@ -50,6 +53,6 @@ export async function preparePost(item: SourceItem, ctx: PrepareContext): Promis
       : Promise.resolve(null),
   ]);
   if (context.error) post.contextError = context.error;
-  post.input = { id: r.id, tokens: r.tokens, pixels, ...(context.context ? { context: context.context } : {}) };
+  post.input = { id: r.id, tokens: r.tokens, pixels, ...(context.context ? { context: context.context } : {}), ...(r.pair ? { pair: r.pair } : {}) };
   return post;
 }

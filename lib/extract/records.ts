@@ -1,6 +1,8 @@
 // Checking one input record: the fields extraction reads, with a reason when one is wrong. A bad
 // record becomes an output line with an `error`; it never stops the run.
 import { describeValue } from '../data/record-fields.js';
+import { checkPair } from './pairs.js';
+import type { ExtractRecord, Span } from './types.js';
 
 /** An item of an input stream: a parsed value, or why the line could not be parsed. */
 export interface SourceItem {
@@ -14,6 +16,8 @@ export interface SourceItem {
   fallbackId: string;
   /** Where the item is, for messages: "line 7", "record 7". */
   where: string;
+  /** The image id its context is looked up by when its image is not read (MNRE lines). */
+  contextKey?: string;
 }
 
 /** A record that passed the checks. */
@@ -22,6 +26,13 @@ export interface CheckedRecord {
   tokens: string[];
   image?: string;
   context?: string;
+  /** The entity pair (checked only for relation models). */
+  pair?: { head: Span; tail: Span };
+}
+
+export interface CheckOptions {
+  /** The record must name an entity pair (relation models). Default false: head and tail are ignored. */
+  pair?: boolean;
 }
 
 export type RecordCheck = { ok: true; record: CheckedRecord } | { ok: false; id: string; error: string };
@@ -52,8 +63,8 @@ export function itemId(item: SourceItem): string {
   return error !== undefined ? item.fallbackId : (idOf(value, item.fallbackId) ?? item.fallbackId);
 }
 
-/** Checks a record's fields: id, text or tokens, image, context. */
-export function checkRecord(item: SourceItem): RecordCheck {
+/** Checks a record's fields: id, text or tokens, image, context, and with `pair` head and tail. */
+export function checkRecord(item: SourceItem, o: CheckOptions = {}): RecordCheck {
   const { value: v, error } = valueOf(item);
   const id = error !== undefined ? item.fallbackId : (idOf(v, item.fallbackId) ?? item.fallbackId);
   const bad = (message: string): RecordCheck => ({ ok: false, id, error: `${item.where}: ${message}` });
@@ -79,5 +90,19 @@ export function checkRecord(item: SourceItem): RecordCheck {
   }
   const image = typeof r.image === 'string' && r.image !== '' ? r.image : undefined;
   const context = typeof r.context === 'string' && r.context.trim() !== '' ? r.context : undefined;
-  return { ok: true, record: { id, tokens, ...(image ? { image } : {}), ...(context ? { context } : {}) } };
+  let pair: CheckedRecord['pair'];
+  if (o.pair) {
+    const p = checkPair(r, tokens);
+    if (!p.ok) return bad(p.error);
+    pair = p.pair;
+  }
+  return { ok: true, record: { id, tokens, ...(image ? { image } : {}), ...(context ? { context } : {}), ...(pair ? { pair } : {}) } };
+}
+
+/** The item with `fields` set in its record (an item that is not a record object stays as it is). */
+export function withFields(item: SourceItem, fields: Partial<ExtractRecord>): SourceItem {
+  const { value, error } = valueOf(item);
+  if (error !== undefined || value === null || typeof value !== 'object' || Array.isArray(value)) return item;
+  const { json: _, ...rest } = item;
+  return { ...rest, value: { ...(value as object), ...fields } };
 }

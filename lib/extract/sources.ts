@@ -1,14 +1,16 @@
 // Input streams for extraction, read line by line with node:readline (which pauses the file while
 // lines wait, so memory does not grow with the input): JSON lines, Twitter CoNLL files (tokens
-// from the first column; tags, if present, are ignored), or records given in memory.
+// from the first column; tags, if present, are ignored), MNRE files (mnre-items.ts), or records
+// given in memory.
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { MNRE_LINE, mnreItem } from './mnre-items.js';
 import type { SourceItem } from './records.js';
 import type { ExtractRecord } from './types.js';
 
-export type InputFormat = 'jsonl' | 'conll';
+export type InputFormat = 'jsonl' | 'conll' | 'mnre';
 
 /** The lines of a file; stopping early closes it. */
 async function* lines(path: string): AsyncGenerator<string> {
@@ -72,6 +74,16 @@ export async function* conllItems(path: string, o: { images?: boolean } = {}): A
   if (block) yield finish(block);
 }
 
+/** One relation record per non-blank line of an MNRE file; with `images`, the record's image is its img_id. */
+export async function* mnreItems(path: string, o: { images?: boolean } = {}): AsyncGenerator<SourceItem> {
+  let n = 0;
+  for await (const raw of lines(path)) {
+    n++;
+    const line = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+    if (line.trim() !== '') yield mnreItem(line, n, o);
+  }
+}
+
 /** Records given in memory; `fallbackId` is the 1-based position. */
 export async function* recordItems(records: AsyncIterable<ExtractRecord> | Iterable<ExtractRecord>): AsyncGenerator<SourceItem> {
   let n = 0;
@@ -81,25 +93,26 @@ export async function* recordItems(records: AsyncIterable<ExtractRecord> | Itera
   }
 }
 
-/** Items of a file in either format. */
+/** Items of a file in any of the formats. */
 export function fileItems(path: string, format: InputFormat, o: { images?: boolean } = {}): AsyncGenerator<SourceItem> {
-  return format === 'conll' ? conllItems(path, o) : jsonlItems(path);
+  return format === 'conll' ? conllItems(path, o) : format === 'mnre' ? mnreItems(path, o) : jsonlItems(path);
 }
 
 /** How many records a file holds (for the progress bar), without keeping them. */
 export async function countItems(path: string, format: InputFormat): Promise<number> {
   let n = 0;
   for await (const line of lines(path)) {
-    if (format === 'jsonl' ? line.trim() !== '' : line.startsWith(IMGID)) n++;
+    if (format === 'conll' ? line.startsWith(IMGID) : line.trim() !== '') n++;
   }
   return n;
 }
 
-/** 'conll' for .txt/.conll files whose first non-blank line starts with IMGID:, else 'jsonl'. */
+/** By the first non-blank line: 'conll' when it starts with IMGID:, 'mnre' when it opens a Python dict {'token': …, else 'jsonl'. */
 export async function detectFormat(path: string): Promise<InputFormat> {
-  for await (const line of lines(path)) {
-    if (line.trim() === '') continue;
-    return line.replace(/^\ufeff/, '').startsWith(IMGID) ? 'conll' : 'jsonl';
+  for await (const raw of lines(path)) {
+    if (raw.trim() === '') continue;
+    const line = raw.replace(/^\ufeff/, '');
+    return line.startsWith(IMGID) ? 'conll' : MNRE_LINE.test(line) ? 'mnre' : 'jsonl';
   }
   return 'jsonl';
 }

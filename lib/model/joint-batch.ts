@@ -164,3 +164,31 @@ export function allPairs(b: NerBatch, entities: readonly JointEntity[][]): PairR
   });
   return pairRows(b, entities, chosen);
 }
+
+/** An ordered pair of spans of one sentence (types do not matter to the pair classifier). */
+export interface SpanPair {
+  head: { start: number; end: number };
+  tail: { start: number; end: number };
+}
+
+/**
+ * Rows for given pairs of spans (say, entities another input predicted): four flat state indices
+ * per pair whose spans both survived truncation; `owner` and `slot` say which sentence and which of
+ * its pairs each row is. Pairs with a span cut by truncation get no row.
+ */
+export function givenPairRows(b: NerBatch, pairs: readonly (readonly SpanPair[])[]): { rows: number; index: Int32Array; owner: Int32Array; slot: Int32Array } {
+  const index: number[] = [];
+  const owner: number[] = [];
+  const slot: number[] = [];
+  pairs.forEach((list, i) => {
+    const word = (w: number) => b.wordIndex[i * b.maxWords + w]!;
+    const fits = (s: { start: number; end: number }) => Number.isInteger(s.start) && Number.isInteger(s.end) && s.start >= 0 && s.start < s.end && s.end <= b.numWords[i]!;
+    list.forEach((p, j) => {
+      if (!fits(p.head) || !fits(p.tail)) return;
+      index.push(word(p.head.start), word(p.head.end - 1), word(p.tail.start), word(p.tail.end - 1));
+      owner.push(i);
+      slot.push(j);
+    });
+  });
+  return { rows: owner.length, index: Int32Array.from(index), owner: Int32Array.from(owner), slot: Int32Array.from(slot) };
+}

@@ -10,7 +10,9 @@ import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../tra
 import { ShapCABackbone, type ShapCAParts } from './backbone.js';
 import { DEFAULT_PAIR_OPTIONS, type PairOptions, relationLabels, type ShapCAConfig } from './config.js';
 import { saveModel } from './io.js';
-import { allPairs, encodeJointBatch, type JointBatch, type JointEntity, type JointExample, type JointTriple, trainingPairs } from './joint-batch.js';
+import {
+  allPairs, encodeJointBatch, givenPairRows, type JointBatch, type JointEntity, type JointExample, type JointTriple, type SpanPair, trainingPairs,
+} from './joint-batch.js';
 import { wordPositions } from './ner-model.js';
 import type { ParamStore } from './params.js';
 
@@ -28,6 +30,20 @@ export interface JointPrediction {
   triples: ScoredTriple[];
   /** Mean fusion gate over the sample's tokens and channels (0 without an image or fusion). */
   gate: number;
+  /** With `{ posteriors: true }`: P(tag of word w = j), (words kept, numTags) row-major. */
+  posteriors?: Float32Array;
+  /**
+   * With `pairs`: for each pair asked for this sample, the probability of every relation label
+   * (`classifier.labels` order); null for a pair whose spans truncation cut.
+   */
+  pairProbs?: (Float32Array | null)[];
+}
+
+export interface JointPredictOptions {
+  /** Also return the CRF's tag posteriors (as ShapCAModel.predict does). */
+  posteriors?: boolean;
+  /** Per sample, ordered span pairs to score with the relation classifier, predicted or not. */
+  pairs?: readonly (readonly SpanPair[])[];
 }
 
 export class JointModel implements TrainableModel<JointBatch> {
@@ -107,11 +123,16 @@ export class JointModel implements TrainableModel<JointBatch> {
     return saveModel(this, dir);
   }
 
-  /** Entities and triples for each example of the batch (no gradients kept). */
-  async predict(b: JointBatch): Promise<JointPrediction[]> {
+  /**
+   * Entities and triples for each example of the batch (no gradients kept); on request the tag
+   * posteriors and the label probabilities of given span pairs, from the same forward pass.
+   */
+  async predict(b: JointBatch, o: JointPredictOptions = {}): Promise<JointPrediction[]> {
     const f = await this.backbone.forward(b, false);
     const pos = wordPositions(b);
-    const tags = await this.tagger.decode(await this.tagger.emissions(f.fused, pos), pos);
+    const cache = await this.tagger.emissions(f.fused, pos);
+    const tags = await this.tagger.decode(cache, pos);
+    const posteriors = o.posteriors ? await this.tagger.posteriors(cache, pos) : null;
     const entities = tags.map((t) => bioSpans(t).slice(0, this.pairOptions.maxEntities));
     const pairs = allPairs(b, entities);
     const triples: ScoredTriple[][] = entities.map(() => []);
@@ -124,9 +145,23 @@ export class JointModel implements TrainableModel<JointBatch> {
         triples[i]!.push({ head: entities[i]![p.head]!, tail: entities[i]![p.tail]!, relation: this.classifier.labels[label[r]!]!, score: score[r]! });
       });
     }
+    const asked = o.pairs ? await this.pairProbabilities(f.fused, b, o.pairs) : null;
     return b.joint.map((ex, i) => ({
       id: ex.id, tags: ex.tokens.map((_, w) => tags[i]![w] ?? 'O'), entities: entities[i]!, triples: triples[i]!,
       gate: this.backbone.meanGate(f, b, i),
+      ...(posteriors ? { posteriors: posteriors[i]! } : {}), ...(asked ? { pairProbs: asked[i]! } : {}),
     }));
+  }
+
+  /** Label probabilities of given span pairs, per sample (null where truncation cut a span). */
+  private async pairProbabilities(fused: Float32Array, b: JointBatch, pairs: readonly (readonly SpanPair[])[]): Promise<(Float32Array | null)[][]> {
+    if (pairs.length !== b.batch) throw new RangeError(`expected pairs for each of the ${b.batch} samples but received ${pairs.length} lists`);
+    const out = pairs.map((list) => list.map((): Float32Array | null => null));
+    const rows = givenPairRows(b, pairs);
+    if (rows.rows === 0) return out;
+    const cols = this.classifier.labels.length;
+    const { probs } = await this.classifier.predict(await this.classifier.forward(fused, { rows: rows.rows, index: rows.index, tokens: b.batch * b.seqLen }));
+    for (let r = 0; r < rows.rows; r++) out[rows.owner[r]!]![rows.slot[r]!] = probs.slice(r * cols, (r + 1) * cols);
+    return out;
   }
 }

@@ -19,6 +19,8 @@ export interface RePrediction {
   score: number;
   /** Mean fusion gate over the sample's tokens and channels (0 without an image or fusion). */
   gate: number;
+  /** With `{ probabilities: true }`: the probability of every label, in `classifier.labels` order. */
+  probs?: Float32Array;
 }
 
 export class RelationModel implements TrainableModel<ReBatch> {
@@ -86,12 +88,14 @@ export class RelationModel implements TrainableModel<ReBatch> {
     return saveModel(this, dir);
   }
 
-  /** The relation of each example's pair (no gradients kept). */
-  async predict(b: ReBatch): Promise<RePrediction[]> {
+  /** The relation of each example's pair (no gradients kept); every label's probability on request. */
+  async predict(b: ReBatch, o: { probabilities?: boolean } = {}): Promise<RePrediction[]> {
     const f = await this.backbone.forward(b, false);
-    const { label, score } = await this.classifier.predict(await this.classifier.forward(f.fused, this.rows(b)));
+    const { label, score, probs } = await this.classifier.predict(await this.classifier.forward(f.fused, this.rows(b)));
+    const cols = this.classifier.labels.length;
     return b.examples.map((ex, i) => ({
       id: ex.id, relation: this.classifier.labels[label[i]!]!, score: score[i]!, gate: this.backbone.meanGate(f, b, i),
+      ...(o.probabilities ? { probs: probs.slice(i * cols, (i + 1) * cols) } : {}),
     }));
   }
 }
