@@ -101,10 +101,10 @@ Status launch_tiles(bool ta, bool tb, const Args& g, const GemmBatch& bt) {
   const dim3 grid(static_cast<unsigned>((g.n + BN - 1) / BN), static_cast<unsigned>((g.m + BM - 1) / BM),
                   static_cast<unsigned>(std::min<int64_t>(bt.outer * bt.inner, 65535)));
   const int threads = (BM / TM) * (BN / TN);
-  if (!ta && !tb) sgemm_kernel<BM, BN, BK, TM, TN, false, false><<<grid, threads>>>(g, bt);
-  if (!ta && tb) sgemm_kernel<BM, BN, BK, TM, TN, false, true><<<grid, threads>>>(g, bt);
-  if (ta && !tb) sgemm_kernel<BM, BN, BK, TM, TN, true, false><<<grid, threads>>>(g, bt);
-  if (ta && tb) sgemm_kernel<BM, BN, BK, TM, TN, true, true><<<grid, threads>>>(g, bt);
+  if (!ta && !tb) launch(sgemm_kernel<BM, BN, BK, TM, TN, false, false>, grid, threads, g, bt);
+  if (!ta && tb) launch(sgemm_kernel<BM, BN, BK, TM, TN, false, true>, grid, threads, g, bt);
+  if (ta && !tb) launch(sgemm_kernel<BM, BN, BK, TM, TN, true, false>, grid, threads, g, bt);
+  if (ta && tb) launch(sgemm_kernel<BM, BN, BK, TM, TN, true, true>, grid, threads, g, bt);
   return check_launch("sgemm_tiled");
 }
 
@@ -186,7 +186,7 @@ namespace gemm_detail {
 Status prepare_output(float* c, int64_t ldc, int64_t m, int64_t n, float beta, const float* bias, const GemmBatch& bt) {
   const int64_t total = m * n * bt.outer * bt.inner;
   if (total == 0) return Status::ok;
-  prepare_output_kernel<<<grid_for(total), kBlock>>>(c, ldc, m, n, beta, bias, bt);
+  launch(prepare_output_kernel, grid_for(total), kBlock, c, ldc, m, n, beta, bias, bt);
   return check_launch("sgemm: bias");
 }
 }  // namespace gemm_detail
@@ -250,7 +250,7 @@ Status matmul_backward(float* dinp, float* dweight, float* dbias, const float* d
     const int64_t rows_per = 256, chunks = (bt + rows_per - 1) / rows_per;
     const dim3 grid(static_cast<unsigned>((oc + kBlock - 1) / kBlock), static_cast<unsigned>(std::min<int64_t>(chunks, 65535)));
     const int64_t per = (bt + grid.y - 1) / grid.y;
-    column_sum_kernel<<<grid, kBlock>>>(dbias, dout, bt, oc, per);
+    launch(column_sum_kernel, grid, kBlock, dbias, dout, bt, oc, per);
     return check_launch("matmul_backward: bias");
   }
   return Status::ok;

@@ -9,7 +9,18 @@
 
 namespace shapca::cuda {
 
-constexpr int kBlock = 256;  // threads per block of the element-wise and row kernels
+constexpr int kBlock = 256;
+
+// kernel<<<grid, block>>>(args...), written as a call so that the CPU emulator (emu/emu.h) can
+// run the same sources; check_launch() reports a bad configuration.
+template <typename... Params, typename... Args>
+inline void launch(void (*kernel)(Params...), dim3 grid, dim3 block, Args... args) {
+#ifdef SHAPCA_CUDA_EMULATED
+  shapca_emu::launch(grid, block, [=] { kernel(args...); });
+#else
+  kernel<<<grid, block>>>(args...);
+#endif
+}  // threads per block of the element-wise and row kernels
 
 // Blocks for a grid-stride loop over n items (capped: the loop covers the rest).
 inline unsigned int grid_for(int64_t n, int threads = kBlock) {
