@@ -1,5 +1,5 @@
-// `shapca extract`: a trained model over a file of posts (JSONL or Twitter CoNLL), results as JSON
-// lines in input order, resumable. The work is lib/extract; this file turns flags into options,
+// `shapca extract`: a trained model (NER, relation or joint) over a file of posts (JSONL, Twitter
+// CoNLL or MNRE), results as JSON lines in input order, resumable. The work is lib/extract; this file turns flags into options,
 // builds the LMM client when contexts are to be generated, and reports the summary.
 import { readFile } from 'node:fs/promises';
 
@@ -56,12 +56,22 @@ Input (--input, one post per record):
   JSONL   one object per line: {"id"?, "text" or "tokens", "image"? (path), "context"?}
           "text" is split on white space; "tokens" wins when both are given; a missing id becomes
           the line number. Relative image paths resolve against --images, else the input's folder.
+          Relation (re) models also need the entity pair: "head" and "tail", each a token span
+          {"start", "end"} (end exclusive) or {"name"} (its first occurrence as whole tokens).
   conll   a Twitter-2015/2017 file (IMGID:<id>, then token<TAB>tag lines; tags are ignored); the
           image is <id>.jpg in --images.
+  mnre    an MNRE file (ours_*.txt: one Python dict per line with token, h, t, img_id; the gold
+          relation is ignored); the id is <img_id>#<line>, the image img_id in --images, contexts
+          are looked up by img_id.
 
 Output (--output, default stdout), one line per record, in input order:
-  {"id", "tokens", "entities": [{"start", "end", "text", "type", "score"}]}
-  start/end index tokens ([start, end)); score is the mean CRF posterior of the span's tags.
+  ner     {"id", "tokens", "entities": [{"start", "end", "text", "type", "score"}]}
+          start/end index tokens ([start, end)); score is the mean CRF posterior of the span's tags.
+  re      {"id", "tokens", "entities": [], "relations": [{"head": {"start", "end", "text"},
+          "tail": {…}, "label", "score"}]}: the record's pair with its most probable label (the none
+          label included) and that label's softmax probability.
+  joint   {"id", "tokens", "entities": [as for ner], "relations": [{"head", "tail", "label",
+          "score"}]}: head and tail index "entities"; only pairs whose label is not the none label.
   A record that cannot be read gets "error" (and no entities); the run goes on. An unreadable
   image gives "imageError" and the post runs without it; a failed context request gives
   "contextError" and the post runs without a context.
@@ -81,6 +91,8 @@ the next window's images are decoded. The summary reports records/s.
 
 Examples:
   shapca extract --model runs/t15/best --input posts.jsonl --images imgs -o entities.jsonl
+  shapca extract --model runs/mnre/best --input mnre/ours_test.txt --images mnre_images \\
+    --contexts camim_mnre_captions/caption/caption_test.txt --contexts-format camim -o relations.jsonl
   shapca extract --model runs/t15/best --input twitter2015/test.txt --images t15_images \\
     --contexts camim/t15_test.json --contexts-format camim -o out.jsonl --resume
   shapca extract --model runs/t15/best --input posts.jsonl --generate-contexts \\
@@ -124,12 +136,12 @@ function report(s: ExtractFileSummary, json: boolean): void {
 export function register(program: Command): void {
   program
     .command('extract')
-    .description('Extract entities from a file of posts (JSONL or Twitter CoNLL) with a trained model: JSONL out, in order, resumable')
+    .description('Extract entities and relations from a file of posts (JSONL, Twitter CoNLL or MNRE) with a trained model: JSONL out, in order, resumable')
     .requiredOption('--model <dir>', 'a model folder written by `shapca train` (e.g. runs/x/best)')
-    .requiredOption('--input <file>', 'posts: JSONL records or a Twitter CoNLL file')
-    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'conll']).default('auto'))
+    .requiredOption('--input <file>', 'posts: JSONL records, a Twitter CoNLL file or an MNRE file')
+    .addOption(new Option('--format <format>', 'input format').choices(['auto', 'jsonl', 'conll', 'mnre']).default('auto'))
     .option('-o, --output <file>', 'results file (default: stdout)')
-    .option('--images <dir>', 'images folder (relative image paths; <id>.jpg for CoNLL input)')
+    .option('--images <dir>', 'images folder (relative image paths; <id>.jpg for CoNLL input, img_id for MNRE)')
     .option('--contexts <files...>', 'image contexts (one or more files, merged)')
     .addOption(new Option('--contexts-format <fmt>', 'format of the context files').choices(['jsonl', 'pgim-aligned', 'blip2', 'riveg', 'camim', 'kecpm']).default('jsonl'))
     .option('--generate-contexts', 'describe images that have no context with a multimodal model (see below)')
