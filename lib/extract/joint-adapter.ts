@@ -1,11 +1,13 @@
 // The MJERE model behind the extraction interface: entities from the CRF (scored as the NER
 // adapter scores them, from the tag posteriors of the same pass), and the relations the pair
 // classifier finds between ordered pairs of them — only pairs whose most probable label is not the
-// none label, each with that label's probability. Relation heads and tails index `entities`.
+// none label, each with that label's probability. Relation heads and tails index `entities`. All
+// entities are listed; the model pairs only the first `pairs.maxEntities` of a post.
 //
 // For `explain`, an input may carry `scorePairs` (the pairs of the whole post's relations): the
 // classifier then also scores them under this input, whether or not this input's own entities
 // include them, and relationScore reads those probabilities.
+import { bioSpans } from '../data/bio.js';
 import { bioTags } from '../heads/bio.js';
 import type { JointBatch, JointExample } from '../model/joint-batch.js';
 import type { JointModel } from '../model/joint-model.js';
@@ -48,7 +50,8 @@ export function jointExtractionModel(model: JointModel): ExtractionModel {
         const x = inputs[i]!;
         const post = p.posteriors!;
         const score = (t: EntityTarget) => spanScore(post, numTags, tagIndex, t);
-        const entities: ExtractedEntity[] = p.entities.map((e) => ({
+        // the model's entities are the first maxEntities of these, in the same order
+        const entities: ExtractedEntity[] = bioSpans(p.tags).map((e) => ({
           start: e.start, end: e.end, text: x.tokens.slice(e.start, e.end).join(' '), type: e.type, score: score(e),
         }));
         const relations: ExtractedRelation<number>[] = p.triples.map((t) => ({

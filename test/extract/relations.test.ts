@@ -168,7 +168,7 @@ test('joint: entities with posterior scores, relations between them (none label 
   assert.ok(relations > 0 && a.some((r) => r.relations!.length === 0), `${relations} relations; some posts with none`);
 });
 
-test('joint: pairs a sample cannot score (truncated) get null; predict() of one post', async () => {
+test('joint: pairs a sample cannot score (truncated) get null; predict() of one post; entities past maxEntities listed, not paired', async () => {
   const tokens = t.train[0]!.tokens;
   const b = t.joint.encode([{ id: 'x', tokens }]);
   const [p] = await t.joint.predict(b, { pairs: [[{ head: { start: 0, end: 1 }, tail: { start: 1, end: 2 } }, { head: { start: 0, end: 1 }, tail: { start: 1, end: tokens.length + 3 } }]] });
@@ -176,6 +176,11 @@ test('joint: pairs a sample cannot score (truncated) get null; predict() of one 
   const one = await extract.Extractor.of(t.joint).predict({ text: tokens.join(' ') });
   assert.is(one.id, '1');
   assert.ok(Array.isArray(one.relations));
+  // more entities than the model pairs: all listed, relations among the first maxEntities only
+  const long = await extract.Extractor.of(t.joint).predict({ tokens: Array.from({ length: 9 }, () => t.train[0]!.tokens).flat() });
+  const max = t.joint.pairOptions.maxEntities;
+  assert.ok(long.entities.length > max, `${long.entities.length} entities`);
+  assert.ok(long.relations!.length > 0 && long.relations!.every((r) => (r.head as number) < max && (r.tail as number) < max));
 });
 
 test('CLI: extract with a relation model on an MNRE file (format detected, contexts by image id)', async () => {
