@@ -71,7 +71,9 @@ export interface ExtractedRelation<E extends number | ExtractedSpan = number | E
 export interface ExtractResult {
   id: string;
   tokens: string[];
+  /** Always empty for relation models. */
   entities: ExtractedEntity[];
+  /** Relation models: the record's pair (one); joint models: the related pairs; absent for NER and on `error`. */
   relations?: ExtractedRelation[];
   /** The record could not be read: nothing was extracted from it. */
   error?: string;
