@@ -1,7 +1,7 @@
 // Image contexts (DESIGN §1.1): text an LMM wrote about each image, generated once and then used
 // as data. Our own file format is JSON lines, one `{"id", "context", "model", "prompt"}` per
 // image; importers for published context sets (context-importers.ts) produce the same records.
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { DataFormatError, Issues, type ReadOptions } from './errors.js';
 import { imageKey } from './images.js';
 import { parseJsonAt } from './json-records.js';

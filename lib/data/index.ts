@@ -30,7 +30,7 @@ export {
 export type { ContextFormat, ImportOptions } from './context-importers.js';
 export { parsePythonLiteral, formatPythonLiteral, PythonLiteralError } from './python-literal.js';
 export type { PyValue } from './python-literal.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic } from '../util/atomic-write.js';
 export { generateSyntheticDataset, syntheticSamples, SYNTHETIC_LAYOUT } from './synthetic/generate.js';
 export type { SyntheticOptions, SyntheticSample, SyntheticSplit, SyntheticManifest } from './synthetic/generate.js';
 export { SYNTHETIC_ENTITY_TYPES, AMBIGUOUS_NAMES, relationOf } from './synthetic/vocabulary.js';

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { Checkpoint, loadParams, type LoadOptions, type LoadReport } from '../checkpoint/checkpoint.js';
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { NativeModelHandle, NativeParamEntry } from '../native/addon.js';
 

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-import { writeFileAtomic } from '../data/atomic-write.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 
 export interface CacheEntry {
   imageHash: string;

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { SafetensorsFile, writeSafetensors } from '../checkpoint/safetensors.js';
 import type { BertConfig, VitConfig } from '../encoders/config.js';
 import { BertEncoder } from '../encoders/bert.js';

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ContextFormat } from '../data/context-importers.js';
 import { findSplitFile } from '../data/splits.js';
 import { type JointScores, scoreJoint } from '../metrics/quintuples.js';

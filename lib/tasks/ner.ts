@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { importContexts, type ContextFormat } from '../data/context-importers.js';
 import { ContextSet } from '../data/contexts.js';
 import { findSplitFile } from '../data/splits.js';
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { scoreNer, type NerScores } from '../metrics/ner.js';
 import type { NerExample, NerPrediction } from '../model/index.js';
 import { createFromPretrained, createFromScratch, loadModel } from '../model/io.js';

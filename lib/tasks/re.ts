@@ -3,7 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ContextFormat } from '../data/context-importers.js';
 import { findSplitFile } from '../data/splits.js';
 import { type RelationScores, scoreRelations } from '../metrics/relations.js';

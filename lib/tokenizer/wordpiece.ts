@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 import { Tokenizer } from '@huggingface/tokenizers';
 
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { addedToken, bertTokenizerJson, parseVocabTxt, type TokenizerJson } from './tokenizer-json.js';
 
 export interface EncodeOptions {

@@ -6,7 +6,7 @@
 import { access, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { writeFileAtomic } from '../checkpoint/atomic.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { recoverDir } from './checkpoint-dir.js';
 import { TrainError } from './errors.js';
 import { JsonlLog, readLog, type StepRecord } from './log.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import sharp from 'sharp';
 
-import { writeFileAtomic } from '../atomic-write.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
 import { bioSpans, type EntitySpan, spansToBio } from '../bio.js';
 import { formatContextLine } from '../contexts.js';
 import { formatJmere } from '../jmere.js';
