@@ -20,7 +20,7 @@ Probe probe() {
   if (count > 0) {
     cudaDeviceProp prop{};
     if (cudaGetDeviceProperties(&prop, 0) == cudaSuccess) {
-      std::snprintf(p.device_name, sizeof p.device_name, "%s (sm_%d%d)", prop.name, prop.major, prop.minor);
+      std::snprintf(p.device_name, sizeof p.device_name, "%.200s (sm_%d%d)", prop.name, prop.major, prop.minor);
     }
   } else {
     std::snprintf(p.message, sizeof p.message, "no CUDA device found");
