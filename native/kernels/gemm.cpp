@@ -139,10 +139,8 @@ struct GemmArgs {
   const float* bias;
 };
 
-// C[m0:m1, n0:n1] = beta*C + bias, then += alpha·op(A)·op(B), on the calling thread.
-template <int64_t MR, int64_t NR>
-bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmKernel& kern) {
-  const int64_t MC = kern.mc, KC = kern.kc, NC = kern.nc;
+// C[m0:m1, n0:n1] = beta*C + bias: the pass before the products accumulate into C.
+void init_c(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   for (int64_t i = m0; i < m1; ++i) {
     float* row = g.c + i * g.ldc;
     for (int64_t j = n0; j < n1; ++j) {
@@ -150,17 +148,45 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
       row[j] = g.bias ? base + g.bias[j] : base;
     }
   }
+}
+
+// C[ic:ic+mc, jc:jc+nc] += packed A block (mc×kc) · packed B panel (kc×nc), micro-tile by micro-tile.
+template <int64_t MR, int64_t NR>
+void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, const float* bp, int64_t ic, int64_t mc,
+                  int64_t jc, int64_t nc, int64_t kc) {
+  alignas(64) float tile[kMaxTile];
+  for (int64_t jr = 0; jr < nc; jr += NR) {
+    const int64_t cols = std::min(NR, nc - jr);
+    for (int64_t ir = 0; ir < mc; ir += MR) {
+      const int64_t rows = std::min(MR, mc - ir);
+      float* c = g.c + (ic + ir) * g.ldc + jc + jr;
+      if (rows == MR && cols == NR) {
+        kern.micro(kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
+      } else {
+        std::memset(tile, 0, sizeof tile);
+        kern.micro(kc, ap + ir * kc, bp + jr * kc, tile, NR);
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t j = 0; j < cols; ++j) c[r * g.ldc + j] += tile[r * NR + j];
+        }
+      }
+    }
+  }
+}
+
+// C[m0:m1, n0:n1] = beta*C + bias, then += alpha·op(A)·op(B), on the calling thread.
+template <int64_t MR, int64_t NR>
+bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmKernel& kern) {
+  const int64_t MC = kern.mc, KC = kern.kc, NC = kern.nc;
+  init_c(g, m0, m1, n0, n1);
   if (g.k == 0 || g.alpha == 0.0f) return true;
 
   PackBuffers& buf = pack_buffers();
-  const int64_t rect_n = n1 - n0;
-  const int64_t nc_max = std::min(NC, (rect_n + NR - 1) / NR * NR);
+  const int64_t nc_max = std::min(NC, (n1 - n0 + NR - 1) / NR * NR);
   const int64_t kc_max = std::min(KC, g.k);
   float* bp = PackBuffers::ensure(buf.b, buf.b_cap, static_cast<size_t>(kc_max * nc_max));
   float* ap = PackBuffers::ensure(buf.a, buf.a_cap, static_cast<size_t>(kc_max * (MC + MR)));
   if (bp == nullptr || ap == nullptr) return false;
 
-  alignas(64) float tile[kMaxTile];
   for (int64_t jc = n0; jc < n1; jc += NC) {
     const int64_t nc = std::min(NC, n1 - jc);
     for (int64_t pc = 0; pc < g.k; pc += KC) {
@@ -169,22 +195,7 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
       for (int64_t ic = m0; ic < m1; ic += MC) {
         const int64_t mc = std::min(MC, m1 - ic);
         pack_a<MR>(ap, g.a, g.trans_a, g.lda, ic, mc, pc, kc, g.alpha);
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t cols = std::min(NR, nc - jr);
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int64_t rows = std::min(MR, mc - ir);
-            float* c = g.c + (ic + ir) * g.ldc + jc + jr;
-            if (rows == MR && cols == NR) {
-              kern.micro(kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
-            } else {
-              std::memset(tile, 0, sizeof tile);
-              kern.micro(kc, ap + ir * kc, bp + jr * kc, tile, NR);
-              for (int64_t r = 0; r < rows; ++r) {
-                for (int64_t j = 0; j < cols; ++j) c[r * g.ldc + j] += tile[r * NR + j];
-              }
-            }
-          }
-        }
+        macro_kernel<MR, NR>(g, kern, ap, bp, ic, mc, jc, nc, kc);
       }
     }
   }

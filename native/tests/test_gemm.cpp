@@ -44,7 +44,9 @@ void check_case(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t pad, 
 }  // namespace
 
 TEST("sgemm: every transposition on odd sizes, both paths, 1-3 threads") {
-  const int64_t sizes[][3] = {{1, 1, 1}, {7, 7, 7}, {33, 17, 9}, {5, 40, 300}, {257, 33, 65}, {64, 257, 7}, {150, 160, 520}};
+  // tall shapes split into several row blocks per thread
+  const int64_t sizes[][3] = {{1, 1, 1}, {7, 7, 7}, {33, 17, 9}, {5, 40, 300}, {257, 33, 65}, {64, 257, 7}, {150, 160, 520},
+                              {700, 33, 300}, {1000, 70, 90}};
   for_each_path([&](KernelPath path) {
     for (int threads : {1, 2, 3}) {
       ThreadPool::global().set_threads(threads);
