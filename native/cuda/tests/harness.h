@@ -69,6 +69,11 @@ std::vector<T> to_host(const cuda::DeviceBuffer<T>& d, const char* file, int lin
     if (!(cond)) ::shapca::cuda_test::record_failure(__FILE__, __LINE__, "CHECK(" #cond ")");              \
   } while (0)
 
+#define CHECK_MSG(cond, msg)                                                                               \
+  do {                                                                                                     \
+    if (!(cond)) ::shapca::cuda_test::record_failure(__FILE__, __LINE__, (msg));                           \
+  } while (0)
+
 #define CHECK_OK(expr)                                                                                     \
   do {                                                                                                     \
     ::shapca::Status s_ = (expr);                                                                          \
