@@ -9,13 +9,10 @@ import { findSplitFile } from '../data/splits.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { scoreNer, type NerScores } from '../metrics/ner.js';
 import type { NerExample, NerPrediction } from '../model/index.js';
-import { createFromPretrained, createFromScratch, loadModel } from '../model/io.js';
 import type { ShapCAModel } from '../model/ner-model.js';
-import type { ShapCAOptions } from '../model/config.js';
 import { loadNerExamples, type NerLoadReport } from '../model/ner-data.js';
-import { epochBatches, batchCount } from '../train/order.js';
-import { train, type TrainSummary } from '../train/trainer.js';
-import type { BertConfig, VitConfig } from '../encoders/config.js';
+import type { TrainSummary } from '../train/trainer.js';
+import { buildTaskModel, imageRecipeFor, runTaskTraining, type TaskTrainOptions } from './training.js';
 
 export interface NerDataOptions {
   /** Folder with train/valid(dev)/test files in Twitter CoNLL format. */
@@ -81,26 +78,8 @@ export async function evaluateNer(model: ShapCAModel, examples: NerExample[], ba
   return { conlleval: scoreNer(gold, pred, 'conlleval'), strict: scoreNer(gold, pred, 'strict'), predictions };
 }
 
-export interface TrainNerOptions {
+export interface TrainNerOptions extends TaskTrainOptions {
   data: NerDataOptions;
-  outDir: string;
-  /** 'tiny' from scratch (default), or HF checkpoints. */
-  start: { preset: 'tiny'; vocabSize?: number; text?: Partial<BertConfig>; image?: Partial<VitConfig> } | { textDir: string; imageDir?: string };
-  options?: Partial<ShapCAOptions>;
-  epochs: number;
-  batchSize: number;
-  /** Default 5e-5 (pretrained encoders). */
-  encoderLr?: number;
-  /** Default 1e-3 from scratch, 1e-4 with pretrained encoders. */
-  headLr?: number;
-  warmup?: number;
-  maxGradNorm?: number;
-  weightDecay?: number;
-  freezePretrained?: boolean;
-  seed: number;
-  resume?: boolean;
-  progress?: boolean;
-  meta?: Record<string, unknown>;
 }
 
 export interface TrainNerResult {
@@ -111,55 +90,19 @@ export interface TrainNerResult {
 /** Trains, selects on dev, evaluates the selected checkpoint once on test (DESIGN §1.7). */
 export async function trainNer(o: TrainNerOptions): Promise<TrainNerResult> {
   const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
-  const options = { ...o.options, useImage };
-  const scratch = 'preset' in o.start;
-  // The image recipe depends on the model; from scratch it is the tiny ViT's.
-  const imageRecipe = useImage ? { size: scratch ? (o.start as { image?: Partial<VitConfig> }).image?.image_size ?? 96 : 224, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } : null;
-  let model: ShapCAModel;
-  if ('preset' in o.start) {
-    const splits0 = await loadNerSplits(o.data, imageRecipe);
-    model = await createFromScratch({
-      entityTypes: o.data.entityTypes, options, seed: o.seed, vocabSize: o.start.vocabSize ?? 8000,
-      corpus: splits0.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
-      ...(o.start.text ? { text: o.start.text } : {}), ...(o.start.image ? { image: o.start.image } : {}),
-    });
-    return runTraining(model, splits0, o);
-  }
-  model = await createFromPretrained({ entityTypes: o.data.entityTypes, textDir: o.start.textDir, ...(o.start.imageDir ? { imageDir: o.start.imageDir } : {}), options, seed: o.seed });
-  const recipe = model.config.imageSize ? { size: model.config.imageSize, mean: model.config.imageMean, std: model.config.imageStd } : null;
-  return runTraining(model, await loadNerSplits(o.data, useImage ? recipe : null), o);
-}
-
-async function runTraining(model: ShapCAModel, splits: NerSplits, o: TrainNerOptions): Promise<TrainNerResult> {
-  const scratch = 'preset' in o.start;
-  const batchesPerEpoch = batchCount(splits.train.length, o.batchSize, false);
-  const summary = await train(model, {
-    // encoded lazily, one batch at a time, so memory stays bounded by the batch size
-    trainBatches: function* ({ epoch, start, seed }) {
-      for (const idx of epochBatches(splits.train.length, o.batchSize, { seed, epoch }).slice(start)) {
-        yield model.encode(Array.from(idx, (i) => splits.train[i]!));
-      }
-    },
-    batchesPerEpoch,
-    epochs: o.epochs,
-    evaluate: async (split) => {
+  const splits = await loadNerSplits(o.data, await imageRecipeFor(o.start, useImage));
+  const model = await buildTaskModel('ner', { task: 'ner', entityTypes: o.data.entityTypes }, { ...o, options: { ...o.options, useImage } }, () =>
+    splits.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
+  );
+  const summary = await runTaskTraining(
+    model, splits.train, o,
+    async (split) => {
       const r = await evaluateNer(model, split === 'dev' ? splits.dev : splits.test);
       if (split === 'test') await writePredictions(join(o.outDir, 'test-predictions.jsonl'), splits.test, r.predictions);
       return { score: r.conlleval.micro.f1, metrics: { conlleval: summarise(r.conlleval), strict: summarise(r.strict) } };
     },
-    reload: async (dir) => copyWeights(await loadModel(dir), model),
-    encoderLr: o.encoderLr ?? 5e-5,
-    headLr: o.headLr ?? (scratch ? 1e-3 : 1e-4),
-    warmup: o.warmup ?? 0.1,
-    maxGradNorm: o.maxGradNorm ?? 1,
-    weightDecay: o.weightDecay ?? 0.01,
-    freezePretrained: o.freezePretrained ?? false,
-    seed: o.seed,
-    outDir: o.outDir,
-    resume: o.resume ?? false,
-    progress: o.progress ?? true,
-    meta: { ...o.meta, config: model.config, data: splits.reports },
-  });
+    { data: splits.reports },
+  );
   return { summary, reports: splits.reports };
 }
 
@@ -169,15 +112,6 @@ function summarise(s: NerScores) {
     precision: round(s.micro.precision), recall: round(s.micro.recall), f1: round(s.micro.f1),
     perType: Object.fromEntries(Object.entries(s.perType).map(([t, v]) => [t, { precision: round(v.precision), recall: round(v.recall), f1: round(v.f1) }])),
   };
-}
-
-/** Copies a loaded model's weights into `into` (same architecture), in place. */
-function copyWeights(from: ShapCAModel, into: ShapCAModel): void {
-  into.parts.text.params.set(from.parts.text.params);
-  if (into.parts.image && from.parts.image) into.parts.image.params.set(from.parts.image.params);
-  into.store.params.set(from.store.params);
-  from.parts.text.dispose();
-  from.parts.image?.dispose();
 }
 
 export async function writePredictions(path: string, examples: NerExample[], predictions: NerPrediction[]): Promise<void> {

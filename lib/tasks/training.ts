@@ -1,4 +1,4 @@
-// What the relation and joint tasks share around the trainer (DESIGN §1.7): the image recipe of
+// What the tasks (ner, re, joint) share around the trainer (DESIGN §1.7): the image recipe of
 // the model about to be built, building it from the tiny preset or HF checkpoints, and the run
 // itself — lazily encoded batches, dev selection, one test evaluation, reload for resume.
 import type { BertConfig, VitConfig } from '../encoders/config.js';
@@ -9,6 +9,7 @@ import type { ShapCAOptions, ShapCATask } from '../model/config.js';
 import type { ImageRecipe } from '../model/image-loader.js';
 import { createFromPretrained, createFromScratch, loadModel, type TaskLabels } from '../model/io.js';
 import type { JointModel } from '../model/joint-model.js';
+import type { ShapCAModel } from '../model/ner-model.js';
 import type { RelationModel } from '../model/re-model.js';
 import { batchCount, epochBatches } from '../train/order.js';
 import { train, type TrainSummary } from '../train/trainer.js';
@@ -49,15 +50,16 @@ export async function imageRecipeFor(start: StartPoint, useImage: boolean): Prom
   return { size: cfg.image_size, mean: clip ? CLIP_MEAN : VIT_MEAN, std: clip ? CLIP_STD : VIT_STD };
 }
 
-type RelationTaskModel = RelationModel | JointModel;
+type TaskModel = ShapCAModel | RelationModel | JointModel;
+type ModelOf<T extends ShapCATask> = T extends 'ner' ? ShapCAModel : T extends 're' ? RelationModel : JointModel;
 
-/** A re or joint model; from scratch, the vocabulary is learned from `corpus` (the training split). */
-export async function buildTaskModel<T extends 're' | 'joint'>(
+/** A model for the task; from scratch, the vocabulary is learned from `corpus` (the training split). */
+export async function buildTaskModel<T extends ShapCATask>(
   task: T,
   labels: TaskLabels,
   o: Pick<TaskTrainOptions, 'start' | 'options' | 'seed'>,
   corpus: () => Iterable<string>,
-): Promise<T extends 're' ? RelationModel : JointModel> {
+): Promise<ModelOf<T>> {
   const common = { ...labels, task, options: { ...o.options }, seed: o.seed };
   const model = 'preset' in o.start
     ? await createFromScratch({
@@ -65,12 +67,12 @@ export async function buildTaskModel<T extends 're' | 'joint'>(
         ...(o.start.text ? { text: o.start.text } : {}), ...(o.start.image ? { image: o.start.image } : {}),
       })
     : await createFromPretrained({ ...common, textDir: o.start.textDir, ...(o.start.imageDir ? { imageDir: o.start.imageDir } : {}) });
-  return model as T extends 're' ? RelationModel : JointModel;
+  return model as ModelOf<T>;
 }
 
 /** Trains with dev selection and one test evaluation of the selected checkpoint. */
 export async function runTaskTraining<E>(
-  model: RelationTaskModel,
+  model: TaskModel,
   trainExamples: readonly E[],
   o: TaskTrainOptions,
   evaluate: (split: 'dev' | 'test') => Promise<EvalResult>,
@@ -88,7 +90,7 @@ export async function runTaskTraining<E>(
     batchesPerEpoch: batchCount(trainExamples.length, o.batchSize, false),
     epochs: o.epochs,
     evaluate,
-    reload: async (dir) => model.backbone.copyFrom((await loadModel(dir, model.config.task as ShapCATask & ('re' | 'joint'))).backbone),
+    reload: async (dir) => model.backbone.copyFrom((await loadModel(dir, model.config.task)).backbone),
     encoderLr: o.encoderLr ?? 5e-5,
     headLr: o.headLr ?? (scratch ? 1e-3 : 1e-4),
     warmup: o.warmup ?? 0.1,
