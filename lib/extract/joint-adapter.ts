@@ -8,48 +8,26 @@
 // classifier then also scores them under this input, whether or not this input's own entities
 // include them, and relationScore reads those probabilities.
 import { bioSpans } from '../data/bio.js';
-import { bioTags } from '../heads/bio.js';
-import type { JointBatch, JointExample } from '../model/joint-batch.js';
 import type { JointModel } from '../model/joint-model.js';
-import { alignmentOf, imageRecipeOf, lengthEstimate, maskTextPieces, maskTokenOf } from './adapter-common.js';
-import { spanScore } from './ner-adapter.js';
-import type { EntityTarget, ExtractedEntity, ExtractedRelation, ExtractionModel, ModelInput, ModelOutput, RelationTarget, Span } from './types.js';
+import { adapterBase } from './adapter-common.js';
+import { spanScorer } from './ner-adapter.js';
+import type { ExtractedEntity, ExtractedRelation, ExtractionModel, ModelInput, ModelOutput, RelationTarget, Span } from './types.js';
 
 const sameSpan = (a: Span, b: Span) => a.start === b.start && a.end === b.end;
 
 export function jointExtractionModel(model: JointModel): ExtractionModel {
-  const cfg = model.config;
-  const mask = maskTokenOf(model.tokenizer);
-  const tags = bioTags(cfg.entityTypes);
-  const tagIndex = new Map(tags.map((t, i) => [t, i]));
-  const numTags = tags.length;
-  const image = imageRecipeOf(cfg, model.backbone);
-
-  const encode = (inputs: ModelInput[]): JointBatch => {
-    const examples: JointExample[] = inputs.map((x) => ({
-      id: x.id, tokens: x.tokens, pixels: image ? x.pixels : null, ...(x.context ? { context: x.context } : {}),
-    }));
-    const batch = model.encode(examples);
-    maskTextPieces(batch, inputs, mask.id);
-    return batch;
-  };
+  const { base, encode } = adapterBase(model, { task: 'joint', example: (_, post) => post });
+  const scorer = spanScorer(model.config.entityTypes);
 
   return {
-    task: 'joint',
-    image,
-    usesContext: cfg.options.useContext,
-    fusion: model.backbone.fusion !== null,
-    maskToken: mask.token,
-    length: lengthEstimate(cfg),
-
+    ...base,
     async run(inputs: ModelInput[]): Promise<ModelOutput[]> {
       if (inputs.length === 0) return [];
       const asked = inputs.some((x) => x.scorePairs?.length);
       const predictions = await model.predict(encode(inputs), { posteriors: true, ...(asked ? { pairs: inputs.map((x) => x.scorePairs ?? []) } : {}) });
       return predictions.map((p, i) => {
         const x = inputs[i]!;
-        const post = p.posteriors!;
-        const score = (t: EntityTarget) => spanScore(post, numTags, tagIndex, t);
+        const score = scorer(p.posteriors!);
         // the model's entities are the first maxEntities of these, in the same order
         const entities: ExtractedEntity[] = bioSpans(p.tags).map((e) => ({
           start: e.start, end: e.end, text: x.tokens.slice(e.start, e.end).join(' '), type: e.type, score: score(e),
@@ -68,10 +46,6 @@ export function jointExtractionModel(model: JointModel): ExtractionModel {
         };
         return { entities, relations, gate: p.gate, score, relationScore };
       });
-    },
-
-    async alignment(inputs: ModelInput[]) {
-      return !model.backbone.alignment || inputs.length === 0 ? null : alignmentOf(model.backbone, cfg, encode(inputs));
     },
   };
 }

@@ -8,9 +8,8 @@
 // probability of the span as a whole (which would also need the tag after it not to be I-X).
 import { bioTags } from '../heads/bio.js';
 import { chunksOf } from '../metrics/chunks.js';
-import type { NerBatch, NerExample } from '../model/batch.js';
 import type { ShapCAModel } from '../model/ner-model.js';
-import { alignmentOf, imageRecipeOf, lengthEstimate, maskTextPieces, maskTokenOf } from './adapter-common.js';
+import { adapterBase } from './adapter-common.js';
 import type { EntityTarget, ExtractedEntity, ExtractionModel, ModelInput, ModelOutput } from './types.js';
 
 /** The span score (see the file comment) from posteriors (words, numTags); 0 outside the kept words. */
@@ -24,47 +23,30 @@ export function spanScore(posteriors: Float32Array, numTags: number, tagIndex: R
   return sum / (t.end - t.start);
 }
 
-export function nerExtractionModel(model: ShapCAModel): ExtractionModel {
-  const cfg = model.config;
-  const mask = maskTokenOf(model.tokenizer);
-  const tags = bioTags(cfg.entityTypes);
+/** spanScore over the BIO tags of `entityTypes`: a post's tag posteriors → its targets' scores. */
+export function spanScorer(entityTypes: readonly string[]): (posteriors: Float32Array) => (t: EntityTarget) => number {
+  const tags = bioTags(entityTypes);
   const tagIndex = new Map(tags.map((t, i) => [t, i]));
-  const numTags = tags.length;
-  const image = imageRecipeOf(cfg, model.backbone);
+  return (posteriors) => (t) => spanScore(posteriors, tags.length, tagIndex, t);
+}
 
-  const encode = (inputs: ModelInput[]): NerBatch => {
-    const examples: NerExample[] = inputs.map((x) => ({
-      id: x.id, tokens: x.tokens, pixels: image ? x.pixels : null, ...(x.context ? { context: x.context } : {}),
-    }));
-    const batch = model.encode(examples);
-    maskTextPieces(batch, inputs, mask.id);
-    return batch;
-  };
+export function nerExtractionModel(model: ShapCAModel): ExtractionModel {
+  const { base, encode } = adapterBase(model, { task: 'ner', example: (_, post) => post });
+  const scorer = spanScorer(model.config.entityTypes);
 
   return {
-    task: 'ner',
-    image,
-    usesContext: cfg.options.useContext,
-    fusion: model.fusion !== null,
-    maskToken: mask.token,
-    length: lengthEstimate(cfg),
-
+    ...base,
     async run(inputs: ModelInput[]): Promise<ModelOutput[]> {
       if (inputs.length === 0) return [];
       const predictions = await model.predict(encode(inputs), { posteriors: true });
       return predictions.map((p, i) => {
         const tokens = inputs[i]!.tokens;
-        const post = p.posteriors!;
-        const score = (t: EntityTarget) => spanScore(post, numTags, tagIndex, t);
+        const score = scorer(p.posteriors!);
         const entities: ExtractedEntity[] = chunksOf(p.tags).map((c) => ({
           start: c.start, end: c.end, text: tokens.slice(c.start, c.end).join(' '), type: c.type, score: score(c),
         }));
         return { entities, gate: p.gate, score };
       });
-    },
-
-    async alignment(inputs: ModelInput[]) {
-      return !model.backbone.alignment || inputs.length === 0 ? null : alignmentOf(model.backbone, cfg, encode(inputs));
     },
   };
 }

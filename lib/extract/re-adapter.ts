@@ -7,40 +7,27 @@
 // "Text absent" (explain) masks the post's word-pieces but keeps the four markers: they say which
 // pair is asked about, not what the post says.
 import { RELATION_MARKERS } from '../model/markers.js';
-import type { ReBatch, ReExample } from '../model/re-batch.js';
 import type { RelationModel } from '../model/re-model.js';
-import { alignmentOf, imageRecipeOf, lengthEstimate, maskTextPieces, maskTokenOf } from './adapter-common.js';
+import { adapterBase } from './adapter-common.js';
 import type { ExtractedSpan, ExtractionModel, ModelInput, ModelOutput, RelationTarget, Span } from './types.js';
 
 const sameSpan = (a: Span, b: Span) => a.start === b.start && a.end === b.end;
 
 export function reExtractionModel(model: RelationModel): ExtractionModel {
-  const cfg = model.config;
-  const mask = maskTokenOf(model.tokenizer);
   const markers = new Set(RELATION_MARKERS.map((m) => model.tokenizer.tokenToId(m)!));
-  const image = imageRecipeOf(cfg, model.backbone);
-
-  const encode = (inputs: ModelInput[]): ReBatch => {
-    const examples: ReExample[] = inputs.map((x) => {
+  const { base, encode } = adapterBase(model, {
+    task: 're',
+    example: (x, post) => {
       if (!x.pair) throw new RangeError(`post ${x.id}: a relation model needs the entity pair (head and tail)`);
-      return {
-        id: x.id, tokens: x.tokens, head: x.pair.head, tail: x.pair.tail, pixels: image ? x.pixels : null, ...(x.context ? { context: x.context } : {}),
-      };
-    });
-    const batch = model.encode(examples);
-    maskTextPieces(batch, inputs, mask.id, markers);
-    return batch;
-  };
+      return { ...post, head: x.pair.head, tail: x.pair.tail };
+    },
+    keep: markers,
+    extraTokens: RELATION_MARKERS.length,
+  });
 
   return {
-    task: 're',
+    ...base,
     pair: true,
-    image,
-    usesContext: cfg.options.useContext,
-    fusion: model.backbone.fusion !== null,
-    maskToken: mask.token,
-    length: lengthEstimate(cfg, RELATION_MARKERS.length),
-
     async run(inputs: ModelInput[]): Promise<ModelOutput[]> {
       if (inputs.length === 0) return [];
       const predictions = await model.predict(encode(inputs), { probabilities: true });
@@ -62,10 +49,6 @@ export function reExtractionModel(model: RelationModel): ExtractionModel {
           relationScore,
         };
       });
-    },
-
-    async alignment(inputs: ModelInput[]) {
-      return !model.backbone.alignment || inputs.length === 0 ? null : alignmentOf(model.backbone, cfg, encode(inputs));
     },
   };
 }
