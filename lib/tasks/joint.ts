@@ -2,7 +2,7 @@
 // model, train with dev selection (quintuple F1) and one test evaluation, evaluate a saved model,
 // write predictions.
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ContextFormat } from '../data/context-importers.js';
@@ -16,7 +16,7 @@ import type { JointModel, JointPrediction } from '../model/joint-model.js';
 import type { TrainSummary } from '../train/trainer.js';
 import { readContextFiles } from './ner.js';
 import { jointEntityTypes, jointRelations, type RelationLabelSet } from './relation-labels.js';
-import { buildTaskModel, imageRecipeFor, prfSummary, runTaskTraining, type TaskTrainOptions } from './training.js';
+import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from './training.js';
 
 export interface JointDataOptions {
   /** Folder with train.json, val.json and test.json (../shared/data/jmere/v1 or merged). */
@@ -40,32 +40,26 @@ export interface JointSplits {
 
 export async function loadJointSplits(o: JointDataOptions, image: ImageRecipe | null): Promise<JointSplits> {
   const contexts = o.contexts?.length ? await readContextFiles(o.contexts, o.contextsFormat ?? 'jsonl') : undefined;
-  const load = async (split: 'train' | 'dev' | 'test') =>
+  const splits = await loadSplits(async (split) =>
     loadJointExamples(
       {
         file: await findSplitFile('jmere', o.dataDir, split), lenient: o.lenient ?? false, ...(o.entityTypes ? { entityTypes: o.entityTypes } : {}),
         ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}),
       },
       image,
-    );
-  const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
-  const triples = train.examples.flatMap((e) => e.triples ?? []);
+    ),
+  );
+  const triples = splits.train.flatMap((e) => e.triples ?? []);
   return {
-    train: train.examples, dev: dev.examples, test: test.examples,
+    ...splits,
     entityTypes: o.entityTypes ?? jointEntityTypes(triples.flatMap((t) => [t.head.type, t.tail.type])),
     labels: jointRelations(triples.map((t) => t.relation)),
-    reports: { train: train.report, dev: dev.report, test: test.report },
   };
 }
 
 /** Predictions for examples, in order, batchSize at a time (gold triples are not needed). */
 export async function predictJoint(model: JointModel, examples: readonly JointExample[], batchSize = 32): Promise<JointPrediction[]> {
-  const out: JointPrediction[] = [];
-  for (let i = 0; i < examples.length; i += batchSize) {
-    const chunk = examples.slice(i, i + batchSize).map(({ triples: _t, entities: _e, ...e }) => e);
-    out.push(...(await model.predict(model.encode(chunk))));
-  }
-  return out;
+  return predictInBatches(model, examples, batchSize, ({ triples: _t, entities: _e, ...e }) => e);
 }
 
 export interface JointEvaluation {
@@ -105,15 +99,13 @@ export async function trainJoint(o: TrainJointOptions): Promise<TrainJointResult
   const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
   const splits = await loadJointSplits(o.data, await imageRecipeFor(o.start, useImage));
   const labels = { entityTypes: splits.entityTypes, relations: splits.labels.relations, noneRelation: splits.labels.none, ...(o.pairs ? { pairs: o.pairs } : {}) };
-  const model = await buildTaskModel('joint', labels, { ...o, options: { ...o.options, useImage } }, () =>
-    splits.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
-  );
-  const summary = await runTaskTraining(model, splits.train, o, async (split) => {
-    const examples = split === 'dev' ? splits.dev : splits.test;
-    const r = await evaluateJoint(model, examples);
-    if (split === 'test') await writeJointPredictions(join(o.outDir, 'test-predictions.jsonl'), examples, r.predictions);
-    return { score: r.scores.quintuple.f1, metrics: summariseJoint(r.scores) };
-  }, { data: splits.reports, entityTypes: splits.entityTypes, labels: splits.labels });
+  const summary = await trainTask(o, useImage, {
+    task: 'joint', labels, splits,
+    evaluate: evaluateJoint,
+    result: (r) => ({ score: r.scores.quintuple.f1, metrics: summariseJoint(r.scores) }),
+    writePredictions: (path, examples, r) => writeJointPredictions(path, examples, r.predictions),
+    meta: { data: splits.reports, entityTypes: splits.entityTypes, labels: splits.labels },
+  });
   return { summary, reports: splits.reports, entityTypes: splits.entityTypes, labels: splits.labels };
 }
 

@@ -1,7 +1,7 @@
 // MRE end to end: load MNRE splits (instances, contexts, images), build or load a model, train
 // with dev selection and one test evaluation, evaluate a saved model, write predictions.
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ContextFormat } from '../data/context-importers.js';
@@ -14,7 +14,7 @@ import type { RelationModel, RePrediction } from '../model/re-model.js';
 import type { TrainSummary } from '../train/trainer.js';
 import { readContextFiles } from './ner.js';
 import { mreLabels, type RelationLabelSet } from './relation-labels.js';
-import { buildTaskModel, imageRecipeFor, prfSummary, runTaskTraining, type TaskTrainOptions } from './training.js';
+import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from './training.js';
 
 export interface ReDataOptions {
   /** Folder with ours_{train,val,test}.txt (MNRE v2, or v1 once its zip is extracted). */
@@ -39,30 +39,22 @@ export interface ReSplits {
 
 export async function loadReSplits(o: ReDataOptions, image: ImageRecipe | null): Promise<ReSplits> {
   const contexts = o.contexts?.length ? await readContextFiles(o.contexts, o.contextsFormat ?? 'jsonl') : undefined;
-  const load = async (split: 'train' | 'dev' | 'test') =>
+  const splits = await loadSplits(async (split) =>
     loadReExamples(
       { file: await findSplitFile('mnre', o.dataDir, split), lenient: o.lenient ?? false, ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}) },
       image,
-    );
-  const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
-  const labels = await mreLabels(o.dataDir, train.examples.map((e) => e.relation!), o.rel2id);
+    ),
+  );
+  const labels = await mreLabels(o.dataDir, splits.train.map((e) => e.relation!), o.rel2id);
   const known = new Set(labels.relations);
-  const unknown = train.examples.find((e) => !known.has(e.relation!));
+  const unknown = splits.train.find((e) => !known.has(e.relation!));
   if (unknown) throw new Error(`training instance ${unknown.id} has relation ${JSON.stringify(unknown.relation)}, not one of the ${known.size} labels of ${labels.source}`);
-  return {
-    train: train.examples, dev: dev.examples, test: test.examples, labels,
-    reports: { train: train.report, dev: dev.report, test: test.report },
-  };
+  return { ...splits, labels };
 }
 
 /** Predictions for examples, in order, batchSize at a time (gold labels are not needed). */
 export async function predictRe(model: RelationModel, examples: readonly ReExample[], batchSize = 32): Promise<RePrediction[]> {
-  const out: RePrediction[] = [];
-  for (let i = 0; i < examples.length; i += batchSize) {
-    const chunk = examples.slice(i, i + batchSize).map(({ relation: _, ...e }) => e);
-    out.push(...(await model.predict(model.encode(chunk))));
-  }
-  return out;
+  return predictInBatches(model, examples, batchSize, ({ relation: _, ...e }) => e);
 }
 
 export interface ReEvaluation {
@@ -97,15 +89,13 @@ export interface TrainReResult {
 export async function trainRe(o: TrainReOptions): Promise<TrainReResult> {
   const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
   const splits = await loadReSplits(o.data, await imageRecipeFor(o.start, useImage));
-  const model = await buildTaskModel('re', { relations: splits.labels.relations, noneRelation: splits.labels.none }, { ...o, options: { ...o.options, useImage } }, () =>
-    splits.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
-  );
-  const summary = await runTaskTraining(model, splits.train, o, async (split) => {
-    const examples = split === 'dev' ? splits.dev : splits.test;
-    const r = await evaluateRe(model, examples);
-    if (split === 'test') await writeRePredictions(join(o.outDir, 'test-predictions.jsonl'), examples, r.predictions);
-    return { score: r.scores.micro.f1, metrics: summariseRe(r.scores) };
-  }, { data: splits.reports, labels: splits.labels });
+  const summary = await trainTask(o, useImage, {
+    task: 're', labels: { relations: splits.labels.relations, noneRelation: splits.labels.none }, splits,
+    evaluate: evaluateRe,
+    result: (r) => ({ score: r.scores.micro.f1, metrics: summariseRe(r.scores) }),
+    writePredictions: (path, examples, r) => writeRePredictions(path, examples, r.predictions),
+    meta: { data: splits.reports, labels: splits.labels },
+  });
   return { summary, reports: splits.reports, labels: splits.labels };
 }
 

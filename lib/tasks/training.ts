@@ -1,6 +1,9 @@
 // What the tasks (ner, re, joint) share around the trainer (DESIGN §1.7): the image recipe of
-// the model about to be built, building it from the tiny preset or HF checkpoints, and the run
-// itself — lazily encoded batches, dev selection, one test evaluation, reload for resume.
+// the model about to be built, loading the three splits, building the model from the tiny preset or
+// HF checkpoints, the run itself — lazily encoded batches, dev selection, one test evaluation with
+// its predictions written, reload for resume — and batched prediction.
+import { join } from 'node:path';
+
 import type { BertConfig, VitConfig } from '../encoders/config.js';
 import { parseVitConfig, readConfigJson } from '../encoders/config.js';
 import { CLIP_MEAN, CLIP_STD, VIT_MEAN, VIT_STD } from '../image/preprocess.js';
@@ -48,6 +51,19 @@ export async function imageRecipeFor(start: StartPoint, useImage: boolean): Prom
   const cfg = parseVitConfig(await readConfigJson(start.imageDir), `${start.imageDir}/config.json`);
   const clip = cfg.model_type === 'clip_vision_model';
   return { size: cfg.image_size, mean: clip ? CLIP_MEAN : VIT_MEAN, std: clip ? CLIP_STD : VIT_STD };
+}
+
+export type Split = 'train' | 'dev' | 'test';
+
+/** The three splits, loaded together, with what loading each reported. */
+export async function loadSplits<E, R>(
+  load: (split: Split) => Promise<{ examples: E[]; report: R }>,
+): Promise<{ train: E[]; dev: E[]; test: E[]; reports: Record<Split, R> }> {
+  const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
+  return {
+    train: train.examples, dev: dev.examples, test: test.examples,
+    reports: { train: train.report, dev: dev.report, test: test.report },
+  };
 }
 
 type TaskModel = ShapCAModel | RelationModel | JointModel;
@@ -103,6 +119,52 @@ export async function runTaskTraining<E>(
     progress: o.progress ?? true,
     meta: { ...o.meta, config: model.config, ...meta },
   });
+}
+
+/** What a task trains on and how its model is evaluated. */
+export interface TaskRun<T extends ShapCATask, E, R> {
+  task: T;
+  labels: TaskLabels;
+  splits: { train: readonly E[]; dev: readonly E[]; test: readonly E[] };
+  evaluate(model: ModelOf<T>, examples: readonly E[]): Promise<R>;
+  /** The number dev selection maximises, and the metrics recorded with it. */
+  result(r: R): EvalResult;
+  writePredictions(path: string, examples: readonly E[], r: R): Promise<void>;
+  meta: Record<string, unknown>;
+}
+
+/**
+ * Builds the task's model (from scratch, the vocabulary is learned from the training posts and
+ * their contexts) and trains it with dev selection and one test evaluation, whose predictions go to
+ * outDir/test-predictions.jsonl.
+ */
+export async function trainTask<T extends ShapCATask, E extends { tokens: string[]; context?: string }, R>(
+  o: TaskTrainOptions,
+  useImage: boolean,
+  run: TaskRun<T, E, R>,
+): Promise<TrainSummary> {
+  const { splits } = run;
+  const model = await buildTaskModel(run.task, run.labels, { ...o, options: { ...o.options, useImage } }, () =>
+    splits.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
+  );
+  return runTaskTraining(model, splits.train, o, async (split) => {
+    const examples = split === 'dev' ? splits.dev : splits.test;
+    const r = await run.evaluate(model, examples);
+    if (split === 'test') await run.writePredictions(join(o.outDir, 'test-predictions.jsonl'), examples, r);
+    return run.result(r);
+  }, run.meta);
+}
+
+/** A model's predictions for examples, in order, `batchSize` at a time; `input` is what the model is given of an example (it without its gold). */
+export async function predictInBatches<E, I, B, P>(
+  model: { encode(examples: I[]): B; predict(b: B): Promise<P[]> },
+  examples: readonly E[],
+  batchSize: number,
+  input: (e: E) => I,
+): Promise<P[]> {
+  const out: P[] = [];
+  for (let i = 0; i < examples.length; i += batchSize) out.push(...(await model.predict(model.encode(examples.slice(i, i + batchSize).map(input)))));
+  return out;
 }
 
 /** P/R/F1 rounded to 4 decimals with the counts behind them, for summaries. */
