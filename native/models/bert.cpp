@@ -3,9 +3,9 @@
 #include <string>
 
 #include "../kernels/embedding.h"
-#include "../kernels/gemm.h"
 #include "../kernels/layernorm.h"
 #include "../kernels/rows.h"
+#include "pooler.h"
 #include "vec_ops.h"
 
 namespace shapca {
@@ -122,9 +122,8 @@ Status bert_forward(BertModel& m, float* last_hidden, float* pooled, const int32
   SHAPCA_TRY(layernorm_forward(m.x0, m.emb_mean, m.emb_rstd, m.emb, p + m.ln_w, p + m.ln_b, bt, c, cfg.eps));
   SHAPCA_TRY(stack_forward(m.stack, &m.last, m.x0, m.mask, p));
   SHAPCA_TRY(copy_to(last_hidden, m.last, bt * c));
-  if (cfg.pooler) {  // CLS rows sit T·C apart
-    SHAPCA_TRY(sgemm(false, true, b, c, c, 1.0f, m.last, t * c, p + m.pool_w, c, 0.0f, m.pooled, c, p + m.pool_b));
-    SHAPCA_TRY(tanh_forward(m.pooled, m.pooled, b * c));
+  if (cfg.pooler) {
+    SHAPCA_TRY(tanh_pooler_forward(m.pooled, m.last, p + m.pool_w, p + m.pool_b, b, t, c));
     if (pooled) SHAPCA_TRY(copy_to(pooled, m.pooled, b * c));
   }
   m.saved = for_backward;
@@ -149,13 +148,8 @@ Status bert_backward(BertModel& m, float* dinputs_embeds, const float* dlast, co
     SHAPCA_TRY(zero(dy, bt * c));
   }
   if (dpooled) {
-    SHAPCA_TRY(zero(m.dpre, b * c));
-    SHAPCA_TRY(tanh_backward(m.dpre, m.pooled, dpooled, b * c));
-    SHAPCA_TRY(sgemm(true, false, c, c, b, 1.0f, m.dpre, c, m.last, t * c, 1.0f, g + m.pool_w, c, nullptr));
-    for (int64_t i = 0; i < b; ++i) {
-      for (int64_t j = 0; j < c; ++j) g[m.pool_b + j] += m.dpre[i * c + j];
-    }
-    SHAPCA_TRY(sgemm(false, false, b, c, c, 1.0f, m.dpre, c, p + m.pool_w, c, 1.0f, dy, t * c, nullptr));
+    SHAPCA_TRY(tanh_pooler_backward(dy, g + m.pool_w, g + m.pool_b, m.dpre, dpooled, m.pooled, m.last, p + m.pool_w, b,
+                                    t, c));
   }
   float* dx0 = m.dx0;
   SHAPCA_TRY(zero(dx0, bt * c));

@@ -2,10 +2,10 @@
 
 #include <string>
 
-#include "../kernels/gemm.h"
 #include "../kernels/layernorm.h"
 #include "../kernels/patch_embed.h"
 #include "../kernels/rows.h"
+#include "pooler.h"
 #include "vec_ops.h"
 
 namespace shapca {
@@ -129,10 +129,7 @@ Status vit_forward(VitModel& m, float* last_hidden, float* pooled, const float* 
   } else {
     SHAPCA_TRY(layernorm_forward(m.last, m.fin_mean, m.fin_rstd, m.xl, p + m.fin_w, p + m.fin_b, bt, c, cfg.eps));
     SHAPCA_TRY(copy_to(last_hidden, m.last, bt * c));
-    if (cfg.pooler) {  // CLS rows sit T·C apart
-      SHAPCA_TRY(sgemm(false, true, b, c, c, 1.0f, m.last, t * c, p + m.pool_w, c, 0.0f, m.pooled, c, p + m.pool_b));
-      SHAPCA_TRY(tanh_forward(m.pooled, m.pooled, b * c));
-    }
+    if (cfg.pooler) SHAPCA_TRY(tanh_pooler_forward(m.pooled, m.last, p + m.pool_w, p + m.pool_b, b, t, c));
   }
   if (pooled) SHAPCA_TRY(copy_to(pooled, m.pooled, b * c));
   m.saved = for_backward;
@@ -165,11 +162,8 @@ Status vit_backward(VitModel& m, float* dpixels, const float* dlast, const float
     }
   } else {
     if (dpooled) {
-      SHAPCA_TRY(zero(m.dpre, b * c));
-      SHAPCA_TRY(tanh_backward(m.dpre, m.pooled, dpooled, b * c));
-      SHAPCA_TRY(sgemm(true, false, c, c, b, 1.0f, m.dpre, c, m.last, t * c, 1.0f, g + m.pool_w, c, nullptr));
-      for (int64_t i = 0; i < b; ++i) SHAPCA_TRY(add_to(g + m.pool_b, m.dpre + i * c, c));
-      SHAPCA_TRY(sgemm(false, false, b, c, c, 1.0f, m.dpre, c, p + m.pool_w, c, 1.0f, m.dy, t * c, nullptr));
+      SHAPCA_TRY(tanh_pooler_backward(m.dy, g + m.pool_w, g + m.pool_b, m.dpre, dpooled, m.pooled, m.last, p + m.pool_w,
+                                      b, t, c));
     }
     SHAPCA_TRY(zero(m.dxl, bt * c));
     SHAPCA_TRY(layernorm_backward(m.dxl, g + m.fin_w, g + m.fin_b, m.dy, m.xl, p + m.fin_w, m.fin_mean, m.fin_rstd, bt, c));
