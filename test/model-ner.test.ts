@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type NerExample, type ShapCAModel, type ShapCAOptions } from '../lib/model/index.js';
 import { loadNerExamples } from '../lib/model/ner-data.js';
+import { checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('ShapCAModel (NER)');
 const TYPES = ['PER', 'LOC', 'ORG'];
@@ -41,45 +42,13 @@ test.after(() => {
 
 test('gradients of the total loss match finite differences in every parameter group', async () => {
   const model = await tinyModel();
-  const batch = model.encode(train.slice(0, 4));
-  const groups = model.paramGroups();
-  model.zeroGrad();
-  const base = await model.trainStep(batch, ctx(0));
+  const base = await checkGradients(model, model.encode(train.slice(0, 4)));
   assert.ok(base.parts.crf! > 0 && base.parts.align! > 0 && base.parts.c2i! > 0, JSON.stringify(base.parts));
-  const analytic = groups.map((g) => g.grads.slice());
-  for (const [gi, g] of groups.entries()) {
-    // the three largest-gradient entries of each group: a clear signal for central differences
-    const idx = Array.from(analytic[gi]!.keys()).sort((a, b) => Math.abs(analytic[gi]![b]!) - Math.abs(analytic[gi]![a]!)).slice(0, 3);
-    for (const i of idx) {
-      const keep = g.params[i]!;
-      const h = 5e-3;
-      g.params[i] = keep + h;
-      model.zeroGrad();
-      const up = (await model.trainStep(batch, ctx(0))).loss;
-      g.params[i] = keep - h;
-      model.zeroGrad();
-      const down = (await model.trainStep(batch, ctx(0))).loss;
-      g.params[i] = keep;
-      const numeric = (up - down) / (2 * h);
-      const a = analytic[gi]![i]!;
-      assert.ok(Math.abs(a - numeric) <= 2e-2 + 5e-2 * Math.abs(numeric), `${g.name}[${i}]: analytic ${a}, numeric ${numeric}`);
-    }
-  }
 });
 
 test('training lowers the loss, and a saved model predicts exactly as before', async () => {
   const model = await tinyModel();
-  const { kernels } = await import('../lib/index.js');
-  const groups = model.paramGroups();
-  const m = groups.map((g) => new Float32Array(g.params.length));
-  const v = groups.map((g) => new Float32Array(g.params.length));
-  const batch = model.encode(train.slice(0, 8));
-  const losses: number[] = [];
-  for (let step = 1; step <= 12; step++) {
-    model.zeroGrad();
-    losses.push((await model.trainStep(batch, ctx(step))).loss);
-    for (const [gi, g] of groups.entries()) await kernels.adamwStep(g.params, g.grads, m[gi]!, v[gi]!, step, { lr: 3e-3 });
-  }
+  const losses = (await trainFewSteps(model, model.encode(train.slice(0, 8)), 12)).map((r) => r.loss);
   assert.ok(losses.at(-1)! < 0.7 * losses[0]!, `loss went from ${losses[0]} to ${losses.at(-1)}`);
   const before = await model.predict(model.encode(train.slice(8, 14)));
   const out = join(dir, 'saved');
