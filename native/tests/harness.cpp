@@ -41,6 +41,30 @@ double tolerance_ratio(const float* a, const float* b, size_t n, double atol, do
   return ratio;
 }
 
+std::vector<float> numeric_grad(std::vector<float>& x, const std::function<double()>& loss) {
+  std::vector<float> g(x.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    float keep = x[i];
+    x[i] = keep + 1e-2f;
+    double up = loss();
+    x[i] = keep - 1e-2f;
+    double down = loss();
+    x[i] = keep;
+    g[i] = static_cast<float>((up - down) / 2e-2);
+  }
+  return g;
+}
+
+std::vector<float> numeric_grad(std::vector<float>& x, const std::vector<float>& probe,
+                                const std::function<std::vector<float>()>& f) {
+  return numeric_grad(x, [&]() {
+    std::vector<float> y = f();
+    double l = 0.0;
+    for (size_t i = 0; i < y.size(); ++i) l += static_cast<double>(probe[i]) * y[i];
+    return l;
+  });
+}
+
 }  // namespace shapca::test
 
 int main(int argc, char** argv) {

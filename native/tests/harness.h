@@ -27,6 +27,13 @@ std::vector<float> random_vector(size_t n, uint64_t seed, float scale = 1.0f);
 // Largest |a−b| / (atol + rtol·|b|); ≤ 1 means within tolerance.
 double tolerance_ratio(const float* a, const float* b, size_t n, double atol, double rtol, size_t* worst = nullptr);
 
+// Central differences (step 0.01) of loss() with respect to every element of x, which is perturbed
+// in place and restored.
+std::vector<float> numeric_grad(std::vector<float>& x, const std::function<double()>& loss);
+// The same for L = Σ probe ⊙ f().
+std::vector<float> numeric_grad(std::vector<float>& x, const std::vector<float>& probe,
+                                const std::function<std::vector<float>()>& f);
+
 }  // namespace shapca::test
 
 #define SHAPCA_CONCAT2(a, b) a##b

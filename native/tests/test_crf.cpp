@@ -81,20 +81,7 @@ TEST("crf: backward matches finite differences of the nll") {
   CrfParams crf{A.data(), s.data(), e.data(), L};
   CHECK(crf_backward(dem.data(), dA.data(), ds.data(), de.data(), dnll.data(), em.data(), tags.data(), lengths.data(),
                      crf, B, T) == Status::ok);
-  auto numeric = [&](std::vector<float>& x) {
-    std::vector<float> g(x.size());
-    for (size_t i = 0; i < x.size(); ++i) {
-      float keep = x[i];
-      x[i] = keep + 1e-2f;
-      double up = loss();
-      x[i] = keep - 1e-2f;
-      double down = loss();
-      x[i] = keep;
-      g[i] = static_cast<float>((up - down) / 2e-2);
-    }
-    return g;
-  };
-  auto n_em = numeric(em), n_A = numeric(A), n_s = numeric(s), n_e = numeric(e);
+  auto n_em = numeric_grad(em, loss), n_A = numeric_grad(A, loss), n_s = numeric_grad(s, loss), n_e = numeric_grad(e, loss);
   CHECK_CLOSE(dem.data(), n_em.data(), dem.size(), 2e-3, 2e-3, "demissions");
   CHECK_CLOSE(dA.data(), n_A.data(), dA.size(), 2e-3, 2e-3, "dtransitions");
   CHECK_CLOSE(ds.data(), n_s.data(), ds.size(), 2e-3, 2e-3, "dstart");

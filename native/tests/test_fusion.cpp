@@ -8,32 +8,6 @@
 using namespace shapca;
 using namespace shapca::test;
 
-namespace {
-
-// Central differences of L = Σ probe ⊙ f() with respect to every element of x.
-template <typename F>
-std::vector<float> numeric_grad(std::vector<float>& x, const std::vector<float>& probe, const F& f) {
-  std::vector<float> g(x.size());
-  auto loss = [&]() {
-    std::vector<float> y = f();
-    double l = 0.0;
-    for (size_t i = 0; i < y.size(); ++i) l += static_cast<double>(probe[i]) * y[i];
-    return l;
-  };
-  for (size_t i = 0; i < x.size(); ++i) {
-    float keep = x[i];
-    x[i] = keep + 1e-2f;
-    double up = loss();
-    x[i] = keep - 1e-2f;
-    double down = loss();
-    x[i] = keep;
-    g[i] = static_cast<float>((up - down) / 2e-2);
-  }
-  return g;
-}
-
-}  // namespace
-
 TEST("cross attention: backward matches finite differences, masked keys get no gradient") {
   const int64_t B = 2, TQ = 3, TK = 4, C = 6, NH = 2;
   auto q = random_vector(B * TQ * C, 1), k = random_vector(B * TK * C, 2), v = random_vector(B * TK * C, 3);
