@@ -1,30 +1,25 @@
 // `shapca context`: write an LMM context for every image of a dataset (or folder) to a JSONL
 // file, resumably. The work itself is lib/lmm/generate.ts; this file turns flags into options,
 // reads the API key from the environment, and reports progress and the summary.
-import { readFile } from 'node:fs/promises';
-
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 import { defaultCacheDir } from '../../lmm/cache.js';
-import { createVisionClient, type Provider } from '../../lmm/client.js';
+import { createVisionClient } from '../../lmm/client.js';
 import { generateContexts, type GenerateSummary } from '../../lmm/generate.js';
 import { type DatasetFormat, jobsFromDataset, jobsFromFolder } from '../../lmm/jobs.js';
 import { createProgressBar } from '../../lmm/progress.js';
 import { DEFAULT_PROMPT } from '../../lmm/prompt.js';
+import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { printJson } from '../output.js';
+import { positiveInt } from '../parse.js';
 
-interface ContextFlags {
+interface ContextFlags extends LmmServerFlags {
   images: string;
   dataset?: string;
   format: 'auto' | DatasetFormat;
   withText?: boolean;
   output: string;
-  provider: Provider;
-  baseUrl?: string;
   model: string;
-  apiKeyEnv?: string;
-  prompt?: string;
-  promptFile?: string;
   maxTokens: number;
   temperature: number;
   maxSide: number;
@@ -37,16 +32,6 @@ interface ContextFlags {
   lenient?: boolean;
   progress: boolean;
   json?: boolean;
-}
-
-const OLLAMA_URL = 'http://127.0.0.1:11434';
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer for ${name}`);
-    return n;
-  };
 }
 
 function nonNegative(name: string) {
@@ -127,15 +112,12 @@ export function register(program: Command): void {
 }
 
 async function runContext(flags: ContextFlags): Promise<void> {
-  const baseURL = flags.baseUrl ?? (flags.provider === 'ollama' ? OLLAMA_URL : undefined);
+  const baseURL = baseUrlOf(flags);
   if (!baseURL) {
     throw new Error('expected --base-url for --provider openai (e.g. http://localhost:8000/v1 for vLLM, https://api.openai.com/v1 for OpenAI)');
   }
-  if (flags.prompt !== undefined && flags.promptFile !== undefined) throw new Error('expected --prompt or --prompt-file, not both');
-  const promptTemplate = flags.promptFile !== undefined ? await readFile(flags.promptFile, 'utf8') : (flags.prompt ?? DEFAULT_PROMPT);
-  const keyEnv = flags.apiKeyEnv ?? (flags.provider === 'openai' ? 'OPENAI_API_KEY' : undefined);
-  const apiKey = keyEnv ? process.env[keyEnv] : undefined;
-  if (flags.apiKeyEnv && !apiKey) throw new Error(`expected the API key in the environment variable ${flags.apiKeyEnv}, which is not set`);
+  const promptTemplate = await promptTemplateOf(flags);
+  const { apiKey, keyEnv } = apiKeyOf(flags);
   if (!apiKey && /(^|\.)openai\.com$/.test(new URL(baseURL).hostname)) throw new Error(`expected an API key for ${baseURL} in ${keyEnv ?? 'OPENAI_API_KEY'}`);
 
   const client = createVisionClient({

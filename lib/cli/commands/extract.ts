@@ -1,8 +1,6 @@
 // `shapca extract`: a trained model (NER, relation or joint) over a file of posts (JSONL, Twitter
 // CoNLL or MNRE), results as JSON lines in input order, resumable. The work is lib/extract; this file turns flags into options,
 // builds the LMM client when contexts are to be generated, and reports the summary.
-import { readFile } from 'node:fs/promises';
-
 import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
@@ -11,14 +9,14 @@ import { extractFile, type ExtractFileSummary } from '../../extract/file.js';
 import type { GenerateContextOptions } from '../../extract/contexts.js';
 import type { InputFormat } from '../../extract/sources.js';
 import { defaultCacheDir } from '../../lmm/cache.js';
-import { createVisionClient, type Provider } from '../../lmm/client.js';
-import { DEFAULT_PROMPT } from '../../lmm/prompt.js';
+import { createVisionClient } from '../../lmm/client.js';
 import { loadModel } from '../../model/io.js';
 import { setThreads } from '../../runtime.js';
 import { readContextFiles } from '../../tasks/ner.js';
+import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.js';
 
-interface ExtractFlags {
+interface ExtractFlags extends LmmServerFlags {
   model: string;
   input: string;
   format: 'auto' | InputFormat;
@@ -27,12 +25,7 @@ interface ExtractFlags {
   contexts?: string[];
   contextsFormat: ContextFormat;
   generateContexts?: boolean;
-  provider: Provider;
-  baseUrl?: string;
   lmmModel?: string;
-  apiKeyEnv?: string;
-  prompt?: string;
-  promptFile?: string;
   withText?: boolean;
   maxTokens: number;
   maxSide: number;
@@ -48,8 +41,6 @@ interface ExtractFlags {
   progress: boolean;
   json?: boolean;
 }
-
-const OLLAMA_URL = 'http://127.0.0.1:11434';
 
 const HELP = `
 Input (--input, one post per record):
@@ -100,17 +91,15 @@ Examples:
 `;
 
 async function generateOptions(f: ExtractFlags): Promise<GenerateContextOptions> {
-  const baseURL = f.baseUrl ?? (f.provider === 'ollama' ? OLLAMA_URL : undefined);
+  const baseURL = baseUrlOf(f);
   if (!baseURL) throw new Error('expected --base-url for --provider openai (e.g. http://localhost:8000/v1 for vLLM)');
   if (!f.lmmModel) throw new Error('expected --lmm-model (the multimodal model the server runs) with --generate-contexts');
-  if (f.prompt !== undefined && f.promptFile !== undefined) throw new Error('expected --prompt or --prompt-file, not both');
-  const keyEnv = f.apiKeyEnv ?? (f.provider === 'openai' ? 'OPENAI_API_KEY' : undefined);
-  const apiKey = keyEnv ? process.env[keyEnv] : undefined;
-  if (f.apiKeyEnv && !apiKey) throw new Error(`expected the API key in the environment variable ${f.apiKeyEnv}, which is not set`);
+  const promptTemplate = await promptTemplateOf(f);
+  const { apiKey } = apiKeyOf(f);
   const client = createVisionClient({ provider: f.provider, baseURL, model: f.lmmModel, apiKey, maxTokens: f.maxTokens, temperature: 0, timeoutMs: f.timeout * 1000 });
   return {
     client, cacheDir: f.cache ?? defaultCacheDir(), withText: f.withText ?? false, maxImageSide: f.maxSide, concurrency: f.lmmConcurrency,
-    promptTemplate: f.promptFile !== undefined ? await readFile(f.promptFile, 'utf8') : (f.prompt ?? DEFAULT_PROMPT), retry: { retries: f.retries },
+    promptTemplate, retry: { retries: f.retries },
   };
 }
 
