@@ -9,6 +9,7 @@ import { generateContexts, type GenerateSummary } from '../../lmm/generate.js';
 import { type DatasetFormat, jobsFromDataset, jobsFromFolder } from '../../lmm/jobs.js';
 import { createProgressBar } from '../../lmm/progress.js';
 import { DEFAULT_PROMPT } from '../../lmm/prompt.js';
+import { interruptible } from '../interrupt.js';
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
@@ -133,23 +134,19 @@ async function runContext(flags: ContextFlags): Promise<void> {
   }
   if (!flags.withText) jobs = jobs.map(({ id, image }) => ({ id, image }));
 
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
   const bar = flags.progress && process.stderr.isTTY ? createProgressBar(jobs.length) : undefined;
   let summary: GenerateSummary;
   try {
-    summary = await generateContexts({
-      client, jobs, output: flags.output, cacheDir: flags.cache ?? defaultCacheDir(), failuresPath: flags.failures, promptTemplate,
-      concurrency: flags.concurrency, maxImageSide: flags.maxSide, signal: controller.signal,
-      retry: { retries: flags.retries, baseDelayMs: flags.retryDelay * 1000 },
-      onProgress: (p) => bar?.update(p),
-    });
+    summary = await interruptible((signal) =>
+      generateContexts({
+        client, jobs, output: flags.output, cacheDir: flags.cache ?? defaultCacheDir(), failuresPath: flags.failures, promptTemplate,
+        concurrency: flags.concurrency, maxImageSide: flags.maxSide, signal,
+        retry: { retries: flags.retries, baseDelayMs: flags.retryDelay * 1000 },
+        onProgress: (p) => bar?.update(p),
+      }),
+    );
   } finally {
     bar?.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
   }
 
   if (flags.json) printJson(summary);

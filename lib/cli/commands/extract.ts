@@ -13,6 +13,7 @@ import { createVisionClient } from '../../lmm/client.js';
 import { loadModel } from '../../model/io.js';
 import { setThreads } from '../../runtime.js';
 import { readContextFiles } from '../../tasks/ner.js';
+import { interruptible } from '../interrupt.js';
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.js';
 
@@ -162,22 +163,14 @@ export function register(program: Command): void {
       const model = extractionModelOf(await loadModel(f.model, 'any'));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const generate = f.generateContexts ? await generateOptions(f) : undefined;
-      const controller = new AbortController();
-      const onSignal = () => controller.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      let summary: ExtractFileSummary;
-      try {
-        summary = await extractFile(model, {
+      const summary = await interruptible((signal) =>
+        extractFile(model, {
           input: f.input, format: f.format, batchSize: f.batchSize, resume: f.resume ?? false, overwrite: f.overwrite ?? false,
-          progress: f.progress, signal: controller.signal,
+          progress: f.progress, signal,
           ...(f.output ? { output: f.output } : {}), ...(f.window ? { window: f.window } : {}), ...(f.images ? { imagesDir: f.images } : {}),
-          ...(contexts ? { contexts } : {}), ...(generate ? { generate: { ...generate, signal: controller.signal } } : {}),
-        });
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      }
+          ...(contexts ? { contexts } : {}), ...(generate ? { generate: { ...generate, signal } } : {}),
+        }),
+      );
       report(summary, f.json ?? false);
       if (summary.aborted) throw new Error('stopped before the end; rerun with --resume to continue (finished lines are kept)');
     });
