@@ -267,6 +267,7 @@ Status scan_prepare(Scan& sc, ShapleyUtility u, float tau_u) {
   sc.inv_tau = u == ShapleyUtility::softmax_expectation ? 1.0 / tau_u : 0.0;
   launch(tables_kernel, grid_for(sc.n, 64), 64, sc);
   if (Status st = check_launch("shapley tables"); st != Status::ok) return st;
+  if (sc.c == nullptr) return Status::ok;  // the exact walk needs no position coefficients
   if (u == ShapleyUtility::cosine_sum) {
     launch(cosine_coefficients_kernel, grid_for(sc.m, 32), 32, sc.c, sc.g, sc.perms, sc.k, sc.m);
   } else if (u == ShapleyUtility::mean) {

@@ -230,3 +230,39 @@ HOST_TEST("shapley: argument errors before any device work") {
                Status::invalid_argument);
   CHECK_STATUS(cuda::infonce_loss(&loss, nullptr, nullptr, nullptr, fake, nullptr, 3, 4, 0.07f), Status::invalid_argument);
 }
+
+TEST("shapley: exact values of the embedding games and of a table game match the CPU") {
+  for (ShapleyUtility u : kUtilities) {
+    for (int64_t k : {1, 3, 11, 13}) {
+      for (int64_t n : {1, 5}) {
+        Games gm = make_games(k, n, 12, 3 * k + n);
+        std::vector<float> phi(n * k);
+        CHECK_OK(shapley_exact_forward(phi.data(), gm.s.data(), gm.g.data(), k, n, u, 0.1f));
+        auto d_s = UP(gm.s), d_g = UP(gm.g);
+        cuda::DeviceBuffer<float> d_phi;
+        CHECK_OK(d_phi.allocate(n * k));
+        CHECK_OK(cuda::shapley_exact_forward(d_phi.data(), d_s.data(), d_g.data(), k, n, u, 0.1f));
+        CHECK_NMSE(DOWN(d_phi).data(), phi.data(), phi.size(), 1e-11, name(u, k, n, false) + " exact");
+      }
+    }
+  }
+  for (int64_t k : {1, 4, 12, 21}) {  // 21: several stretches per walk
+    const int64_t total = int64_t{1} << k;
+    auto vf = random_vector(total, 40 + k);
+    std::vector<double> values(vf.begin(), vf.end()), phi(k), got(k);
+    CHECK_OK(shapley_exact_game(phi.data(), values.data(), k));
+    cuda::DeviceBuffer<double> d_values, d_phi;
+    CHECK_OK(d_values.upload(values.data(), values.size()));
+    CHECK_OK(d_phi.allocate(k));
+    CHECK_OK(cuda::shapley_exact_game(d_phi.data(), d_values.data(), k));
+    CHECK_OK(d_phi.download(got.data(), k));
+    for (int64_t i = 0; i < k; ++i) CHECK(std::fabs(got[i] - phi[i]) <= 1e-12 * (1.0 + std::fabs(phi[i])));
+  }
+  std::vector<double> bad(8, 0.0);
+  bad[6] = NAN;
+  cuda::DeviceBuffer<double> d_bad, d_out;
+  CHECK_OK(d_bad.upload(bad.data(), bad.size()));
+  CHECK_OK(d_out.allocate(3));
+  CHECK_STATUS(cuda::shapley_exact_game(d_out.data(), d_bad.data(), 3), Status::non_finite);
+  CHECK_STATUS(cuda::shapley_exact_game(d_out.data(), d_bad.data(), 26), Status::out_of_range);
+}
