@@ -102,5 +102,5 @@ std::vector<T> to_host(const cuda::DeviceBuffer<T>& d, const char* file, int lin
     }                                                                                                      \
   } while (0)
 
-#define UP(v) ::shapca::cuda_test::to_device((v), __FILE__, __LINE__)
+#define UP(...) ::shapca::cuda_test::to_device((__VA_ARGS__), __FILE__, __LINE__)
 #define DOWN(d) ::shapca::cuda_test::to_host((d), __FILE__, __LINE__)
