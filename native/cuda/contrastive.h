@@ -22,4 +22,15 @@ Status shapca_loss(double* loss, float* phi, float* dplayers, float* dtargets, c
 Status infonce_loss(double* loss, float* logits, float* dplayers, float* dtargets, const float* players,
                     const float* targets, int64_t k, int64_t d, float temperature, float dloss = 1.0f);
 
+// L_align over the four directions (c2t, t2c, c2i, i2c); image and image_mask (k, uint8) may be
+// null; terms (4) and loss come back to the host; each gradient (k,d) may be null.
+Status align_loss(double* loss, double* terms, float* dtext, float* dcontext, float* dimage, const float* text,
+                  const float* context, const float* image, const uint8_t* image_mask, int64_t k, int64_t d,
+                  const AlignConfig& cfg);
+
+// Shapley values of players (k,d) against targets (n,d) (shapley.values): normalise, the GEMMs,
+// then the exact walk or the permutation scan; phi, stderr (n,k) on the device.
+Status shapley_values(float* phi, float* stderr, const float* players, const float* targets, int64_t k, int64_t n,
+                      int64_t d, ShapleyMethod method, const ShapleyConfig& cfg, int64_t max_exact, bool normalize);
+
 }  // namespace shapca::cuda

@@ -12,7 +12,7 @@ namespace shapca::cuda {
 
 // One slot per nesting level: an entry point owns its slot until it returns, and a composite
 // entry point (a loss) uses a different slot from the entry points it calls.
-enum class Slot : int { leaf = 0, shapley = 1, loss = 2, count = 3 };
+enum class Slot : int { leaf = 0, shapley = 1, loss = 2, align = 3, count = 4 };
 
 // *ptr receives at least `bytes` bytes of device memory (contents undefined), valid until the
 // next call for the same slot on this thread.

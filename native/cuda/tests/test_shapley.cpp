@@ -266,3 +266,59 @@ TEST("shapley: exact values of the embedding games and of a table game match the
   CHECK_STATUS(cuda::shapley_exact_game(d_out.data(), d_bad.data(), 3), Status::non_finite);
   CHECK_STATUS(cuda::shapley_exact_game(d_out.data(), d_bad.data(), 26), Status::out_of_range);
 }
+
+TEST("align_loss: the four directions, terms and gradients match the CPU (missing images, no image)") {
+  const int64_t k = 9, d = 20;
+  auto text = random_vector(k * d, 1), ctx = random_vector(k * d, 2), img = random_vector(k * d, 3);
+  std::vector<uint8_t> mask = {1, 1, 0, 1, 0, 1, 1, 1, 1};
+  for (int objective = 0; objective < 2; ++objective) {
+    for (bool with_image : {true, false}) {
+      AlignConfig cfg;
+      cfg.objective = objective == 0 ? AlignObjective::shapley : AlignObjective::infonce;
+      cfg.shapley.permutations = 8;
+      cfg.lambda_ci = 0.7f;
+      double loss = 0.0, terms[4], gloss = 0.0, gterms[4];
+      auto g0 = random_vector(k * d, 4);
+      std::vector<float> dt = g0, dc = g0, di = g0;
+      CHECK_OK(align_loss(&loss, terms, dt.data(), dc.data(), di.data(), text.data(), ctx.data(),
+                          with_image ? img.data() : nullptr, mask.data(), k, d, cfg));
+      auto d_text = UP(text), d_ctx = UP(ctx), d_img = UP(img), d_dt = UP(g0), d_dc = UP(g0), d_di = UP(g0);
+      auto d_mask = UP(mask);
+      CHECK_OK(cuda::align_loss(&gloss, gterms, d_dt.data(), d_dc.data(), d_di.data(), d_text.data(), d_ctx.data(),
+                                with_image ? d_img.data() : nullptr, d_mask.data(), k, d, cfg));
+      const std::string label = std::string(objective == 0 ? "shapley" : "infonce") + (with_image ? "" : " no image");
+      CHECK_MSG(std::fabs(gloss - loss) <= 1e-5 * (1.0 + std::fabs(loss)), label + " loss");
+      for (int i = 0; i < 4; ++i) CHECK_MSG(std::fabs(gterms[i] - terms[i]) <= 1e-5 * (1.0 + std::fabs(terms[i])), label + " term");
+      CHECK_NMSE(DOWN(d_dt).data(), dt.data(), dt.size(), 1e-9, label + " dtext");
+      CHECK_NMSE(DOWN(d_dc).data(), dc.data(), dc.size(), 1e-9, label + " dcontext");
+      CHECK_NMSE(DOWN(d_di).data(), di.data(), di.size(), 1e-9, label + " dimage");
+    }
+  }
+}
+
+TEST("shapley_values: exact and permutation values from embeddings match the CPU") {
+  const int64_t k = 7, n = 5, d = 16;
+  auto p = random_vector(k * d, 1), t = random_vector(n * d, 2);
+  auto d_p = UP(p), d_t = UP(t);
+  for (ShapleyUtility u : kUtilities) {
+    for (ShapleyMethod method : {ShapleyMethod::exact, ShapleyMethod::permutation}) {
+      ShapleyConfig cfg;
+      cfg.utility = u;
+      cfg.permutations = 6;
+      std::vector<float> phi(n * k), se(n * k);
+      CHECK_OK(shapley_values(phi.data(), se.data(), p.data(), t.data(), k, n, d, method, cfg, 20, true));
+      cuda::DeviceBuffer<float> d_phi, d_se;
+      CHECK_OK(d_phi.allocate(n * k));
+      CHECK_OK(d_se.allocate(n * k));
+      CHECK_OK(cuda::shapley_values(d_phi.data(), d_se.data(), d_p.data(), d_t.data(), k, n, d, method, cfg, 20, true));
+      const std::string label = std::string(shapley_utility_name(u)) + (method == ShapleyMethod::exact ? " exact" : " permutation");
+      CHECK_NMSE(DOWN(d_phi).data(), phi.data(), phi.size(), 1e-10, label);
+      if (method == ShapleyMethod::permutation) CHECK_NMSE(DOWN(d_se).data(), se.data(), se.size(), 1e-8, label + " stderr");
+    }
+  }
+  cuda::DeviceBuffer<float> d_phi;
+  CHECK_OK(d_phi.allocate(n * k));
+  CHECK_STATUS(cuda::shapley_values(d_phi.data(), nullptr, d_p.data(), d_t.data(), k, n, d, ShapleyMethod::exact,
+                                    ShapleyConfig{}, 5, true),
+               Status::out_of_range);
+}
