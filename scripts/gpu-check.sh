@@ -9,13 +9,15 @@
 # 2. runs the CUDA tests: every CUDA kernel against the CPU kernel (normalised MSE, gradients too),
 # 3. runs the benchmark (cudaEvent timings, median of repetitions),
 # 4. when python3 has torch, times the same cases in PyTorch CUDA eager and writes both as a table.
+# Each step has its own time limit (tests 200 s, benchmark 150 s, PyTorch 120 s); the whole run
+# fits a 10-minute command on a 16-core machine (the build takes 1–3 minutes there).
 # Results in $OUT (default ./gpu-check-out): summary.txt, build.log, nvidia-smi.txt, tests.txt,
 # bench.jsonl, torch.jsonl, table.md. The last line printed is the summary; the exit status is
 # 0 only when the build and every test passed and the benchmark validated its results.
 # Environment: OUT, BUILD_DIR (default build-cuda), CUDA_ARCHS (default "80;90"), JOBS.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-OUT=${OUT:-$PWD/gpu-check-out}
+if [ -z "${OUT:-}" ]; then OUT=$PWD/gpu-check-out; mkdir -p "$OUT" && echo '*' >"$OUT/.gitignore"; fi
 BUILD=${BUILD_DIR:-build-cuda}
 ARCHS=${CUDA_ARCHS:-80;90}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 4)}
@@ -29,7 +31,8 @@ fi
 command -v nvcc >/dev/null 2>&1 || { summary "nvcc not found: install the CUDA toolkit or put nvcc on PATH"; exit 1; }
 command -v cmake >/dev/null 2>&1 || { summary "cmake not found"; exit 1; }
 nvidia-smi >"$OUT/nvidia-smi.txt" 2>&1 || echo "(nvidia-smi failed)" >>"$OUT/nvidia-smi.txt"
-{ nvcc --version; cmake --version | head -n 1; } >"$OUT/build.log" 2>&1
+{ git rev-parse HEAD 2>/dev/null || echo "(not a git checkout)"; nvcc --version; cmake --version | head -n 1; } \
+  >"$OUT/build.log" 2>&1
 
 build() {  # build DIR [extra cmake args...]
   local dir=$1; shift
@@ -49,21 +52,21 @@ else
 fi
 
 status=0
-timeout 600 "$BUILD/shapca_cuda_tests" >"$OUT/tests.txt" 2>&1
+timeout 200 "$BUILD/shapca_cuda_tests" >"$OUT/tests.txt" 2>&1
 test_rc=$?
 tests=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$OUT/tests.txt" | tail -n 1)
 grep -E 'FAIL|^    |device:|skipped' "$OUT/tests.txt" | head -n 40
 summary "tests: ${tests:-no summary} (exit $test_rc)"
 [ "$test_rc" -eq 0 ] && grep -q '^device:' "$OUT/tests.txt" || status=1
 
-timeout 600 "$BUILD/shapca_cuda_bench" >"$OUT/bench.jsonl" 2>"$OUT/bench.err"
+timeout 150 "$BUILD/shapca_cuda_bench" >"$OUT/bench.jsonl" 2>"$OUT/bench.err"
 bench_rc=$?
 cat "$OUT/bench.err" >>"$OUT/tests.txt" && rm -f "$OUT/bench.err"
 summary "benchmark: $(grep -c '^{' "$OUT/bench.jsonl") cases (exit $bench_rc)"
 [ "$bench_rc" -eq 0 ] || status=1
 
 if python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' >/dev/null 2>&1; then
-  timeout 300 python3 native/cuda/bench/torch_peer.py >"$OUT/torch.jsonl" 2>>"$OUT/tests.txt" ||
+  timeout 120 python3 native/cuda/bench/torch_peer.py >"$OUT/torch.jsonl" 2>>"$OUT/tests.txt" ||
     summary "the PyTorch peer failed (its error is at the end of tests.txt)"
 else
   summary "no python3 with CUDA torch: PyTorch peer skipped"
