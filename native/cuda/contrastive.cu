@@ -115,11 +115,24 @@ Status check_pair(const char* what, const double* loss, const float* players, co
   return Status::ok;
 }
 
+Status launch_normalize(float* out, float* inv_norm, const float* inp, int64_t rows, int64_t d,
+                        unsigned long long* counter, const char* what) {
+  launch(l2_normalize_kernel, grid_for(rows, kWarps), kBlock, out, inv_norm, inp, rows, d, counter);
+  return check_launch(what);
+}
+
+Status normalize_failure(const char* what, unsigned long long row) {
+  return fail(Status::invalid_argument,
+              "%s: row %llu has norm 0 (or not finite): the embeddings are compared by direction and must be "
+              "non-zero",
+              what, row);
+}
+
 // The normalised pair and the gradient buffers of one loss call (Slot::loss).
 struct Pair {
   float *p, *t, *inv_p, *inv_t, *sim, *gram, *ds, *dg, *dp, *dt;
   int32_t* perms;
-  double *rows, *total;  // per-row losses (k), their sum
+  double* rows;  // per-row losses (k)
 };
 
 Status pair_workspace(Pair& w, const char* what, int64_t k, int64_t d, int64_t m) {
@@ -128,20 +141,20 @@ Status pair_workspace(Pair& w, const char* what, int64_t k, int64_t d, int64_t m
   const size_t op = c.add<float>(kd), ot = c.add<float>(kd), oip = c.add<float>(k), oit = c.add<float>(k);
   const size_t os = c.add<float>(kk), og = c.add<float>(kk), ods = c.add<float>(kk), odg = c.add<float>(kk);
   const size_t odp = c.add<float>(kd), odt = c.add<float>(kd), operm = c.add<int32_t>(static_cast<size_t>(m * k));
-  const size_t orows = c.add<double>(static_cast<size_t>(k)), otot = c.add<double>(1);
+  const size_t orows = c.add<double>(static_cast<size_t>(k));
   void* base = nullptr;
   if (Status s = workspace(&base, c.bytes, Slot::loss, what); s != Status::ok) return s;
   w = Pair{Carve::at<float>(base, op),   Carve::at<float>(base, ot),   Carve::at<float>(base, oip),
            Carve::at<float>(base, oit),  Carve::at<float>(base, os),   Carve::at<float>(base, og),
            Carve::at<float>(base, ods),  Carve::at<float>(base, odg),  Carve::at<float>(base, odp),
-           Carve::at<float>(base, odt),  Carve::at<int32_t>(base, operm), Carve::at<double>(base, orows),
-           Carve::at<double>(base, otot)};
+           Carve::at<float>(base, odt),  Carve::at<int32_t>(base, operm), Carve::at<double>(base, orows)};
   return Status::ok;
 }
 
-Status normalise_pair(const Pair& w, const float* players, const float* targets, int64_t k, int64_t d) {
-  if (Status s = l2_normalize_forward(w.p, w.inv_p, players, k, d, "players"); s != Status::ok) return s;
-  return l2_normalize_forward(w.t, w.inv_t, targets, k, d, "targets");
+Status normalise_pair(const Pair& w, const Checks& checks, const float* players, const float* targets, int64_t k,
+                      int64_t d) {
+  if (Status s = launch_normalize(w.p, w.inv_p, players, k, d, checks.device, "players"); s != Status::ok) return s;
+  return launch_normalize(w.t, w.inv_t, targets, k, d, checks.device + 1, "targets");
 }
 
 Status normalise_backward(float* dplayers, float* dtargets, const Pair& w, int64_t k, int64_t d) {
@@ -152,12 +165,23 @@ Status normalise_backward(float* dplayers, float* dtargets, const Pair& w, int64
   return Status::ok;
 }
 
-Status total_loss(double* loss, const Pair& w, const double* per_row, int64_t k, const char* what) {
-  launch(sum_in_order_kernel, 1, 1, w.total, per_row, k);
+// The forward's single wait: the normalisation counters (0: players, 1: targets), the game
+// counters (2..5, Shap-CA) and the summed loss come back in one copy; the first problem found
+// fails with the CPU's message.
+Status finish_forward(double* loss, const Checks& checks, const double* per_row, int64_t k, const char* what,
+                      const float* sim, const float* gram, const ShapleyConfig* games) {
+  launch(sum_in_order_kernel, 1, 1, checks.values, per_row, k);
   if (Status s = check_launch(what); s != Status::ok) return s;
-  double total = 0.0;
-  if (Status s = check(cudaMemcpy(&total, w.total, sizeof total, cudaMemcpyDeviceToHost), what); s != Status::ok) return s;
-  *loss = total / static_cast<double>(k);
+  unsigned long long bad[kCheckCount];
+  double values[kCheckValues];
+  if (Status s = checks_read(checks, bad, what, values); s != Status::ok) return s;
+  for (int side = 0; side < 2; ++side) {
+    if (bad[side] != kCheckNone) return normalize_failure(side == 0 ? "players" : "targets", bad[side]);
+  }
+  if (games) {
+    if (Status s = shapley_detail::report_games(what, bad + 2, sim, gram, k, k, games->tau_u); s != Status::ok) return s;
+  }
+  *loss = values[0] / static_cast<double>(k);
   return Status::ok;
 }
 
@@ -171,17 +195,10 @@ Status l2_normalize_forward(float* out, float* inv_norm, const float* inp, int64
   }
   Checks checks;
   if (Status s = checks_reset(&checks, what); s != Status::ok) return s;
-  launch(l2_normalize_kernel, grid_for(rows, kWarps), kBlock, out, inv_norm, inp, rows, d, checks.device);
-  if (Status s = check_launch(what); s != Status::ok) return s;
+  if (Status s = launch_normalize(out, inv_norm, inp, rows, d, checks.device, what); s != Status::ok) return s;
   unsigned long long bad[kCheckCount];
   if (Status s = checks_read(checks, bad, what); s != Status::ok) return s;
-  if (bad[0] != kCheckNone) {
-    return fail(Status::invalid_argument,
-                "%s: row %llu has norm 0 (or not finite): the embeddings are compared by direction and must be "
-                "non-zero",
-                what, bad[0]);
-  }
-  return Status::ok;
+  return bad[0] == kCheckNone ? Status::ok : normalize_failure(what, bad[0]);
 }
 
 Status l2_normalize_backward(float* dinp, const float* dout, const float* out, const float* inv_norm, int64_t rows,
@@ -206,11 +223,17 @@ Status shapca_loss(double* loss, float* phi_out, float* dplayers, float* dtarget
                          static_cast<long long>(m));
   Pair w;
   if (Status s = pair_workspace(w, what, k, d, m); s != Status::ok) return s;
-  if (Status s = normalise_pair(w, players, targets, k, d); s != Status::ok) return s;
+  // The whole forward is queued before the one wait (finish_forward): bad inputs make garbage
+  // numbers on the way but never bad indices, and fail there before any gradient is written.
+  Checks checks;
+  if (Status s = checks_reset(&checks, what); s != Status::ok) return s;
+  if (Status s = normalise_pair(w, checks, players, targets, k, d); s != Status::ok) return s;
   Status s = sgemm(false, true, k, k, d, 1.0f, w.p, d, w.t, d, 0.0f, w.sim, k, nullptr);
   if (s == Status::ok && cosine) s = sgemm(false, true, k, k, d, 1.0f, w.p, d, w.p, d, 0.0f, w.gram, k, nullptr);
   if (s == Status::ok) s = shapley_permutations(w.perms, k, m, cfg.antithetic, cfg.seed);
-  if (s == Status::ok) s = shapley_detail::check_games(what, w.sim, w.gram, k, k, cfg.utility, cfg.tau_u);
+  if (s == Status::ok) {
+    s = shapley_detail::launch_check_games(what, checks.device + 2, w.sim, w.gram, k, k, cfg.utility, cfg.tau_u);
+  }
   if (s != Status::ok) return s;
 
   Carve carve;
@@ -226,7 +249,7 @@ Status shapca_loss(double* loss, float* phi_out, float* dplayers, float* dtarget
   const double inv_temp = 1.0 / temperature, dscale = dloss * inv_temp / static_cast<double>(k);
   launch(shapley_head_kernel, grid_for(k, kWarps), kBlock, sc, inv_temp, dscale, grad);
   if (Status st = check_launch(what); st != Status::ok) return st;
-  if (Status st = total_loss(loss, w, sc.loss, k, what); st != Status::ok || !grad) return st;
+  if (Status st = finish_forward(loss, checks, sc.loss, k, what, w.sim, w.gram, &cfg); st != Status::ok || !grad) return st;
 
   // back through the scan to dS (and dG), then dP̂ = dS·T̂ (+ 2·dG·P̂), dT̂ = dSᵀ·P̂
   s = check(cudaMemsetAsync(w.ds, 0, k * k * sizeof(float)), what);
@@ -245,14 +268,16 @@ Status infonce_loss(double* loss, float* logits, float* dplayers, float* dtarget
   if (Status s = check_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
   Pair w;
   if (Status s = pair_workspace(w, what, k, d, 1); s != Status::ok) return s;
-  if (Status s = normalise_pair(w, players, targets, k, d); s != Status::ok) return s;
+  Checks checks;
+  if (Status s = checks_reset(&checks, what); s != Status::ok) return s;
+  if (Status s = normalise_pair(w, checks, players, targets, k, d); s != Status::ok) return s;
   // sim (k,k): row j = target j against every player
   if (Status s = sgemm(false, true, k, k, d, 1.0f, w.t, d, w.p, d, 0.0f, w.sim, k, nullptr); s != Status::ok) return s;
   const bool grad = dplayers != nullptr || dtargets != nullptr;
   launch(infonce_head_kernel, grid_for(k, kWarps), kBlock, w.rows, grad ? w.ds : nullptr, logits,
          static_cast<const float*>(w.sim), k, 1.0 / temperature, static_cast<double>(dloss));
   if (Status s = check_launch(what); s != Status::ok) return s;
-  if (Status s = total_loss(loss, w, w.rows, k, what); s != Status::ok || !grad) return s;
+  if (Status s = finish_forward(loss, checks, w.rows, k, what, nullptr, nullptr, nullptr); s != Status::ok || !grad) return s;
   Status s = sgemm(false, false, k, d, k, 1.0f, w.ds, k, w.p, d, 0.0f, w.dt, d, nullptr);
   if (s == Status::ok) s = sgemm(true, false, k, d, k, 1.0f, w.ds, k, w.t, d, 0.0f, w.dp, d, nullptr);
   if (s != Status::ok) return s;

@@ -142,8 +142,8 @@ Status shapley_permutations(int32_t* perms, int64_t k, int64_t m, bool antitheti
 
 namespace shapley_detail {
 
-Status check_games(const char* what, const float* s, const float* g, int64_t k, int64_t n, ShapleyUtility u,
-                   float tau_u) {
+Status launch_check_games(const char* what, unsigned long long* counters, const float* s, const float* g, int64_t k,
+                          int64_t n, ShapleyUtility u, float tau_u) {
   if (k < 1 || n < 0) {
     return fail(Status::invalid_argument, "%s: expected k >= 1 and n >= 0 but received k=%lld n=%lld", what,
                 static_cast<long long>(k), static_cast<long long>(n));
@@ -159,13 +159,13 @@ Status check_games(const char* what, const float* s, const float* g, int64_t k, 
     return fail(Status::invalid_argument, "%s: cosine-sum needs the Gram matrix G = P Pᵀ", what);
   }
   if (n == 0 && u != ShapleyUtility::cosine_sum) return Status::ok;
-  Checks checks;
-  if (Status st = checks_reset(&checks, what); st != Status::ok) return st;
   const int64_t items = n > k * k ? n : k * k;
-  launch(check_games_kernel, grid_for(items), kBlock, checks.device, s, g, k, n, static_cast<int>(u), tau_u);
-  if (Status st = check_launch(what); st != Status::ok) return st;
-  unsigned long long bad[kCheckCount];
-  if (Status st = checks_read(checks, bad, what); st != Status::ok) return st;
+  launch(check_games_kernel, grid_for(items), kBlock, counters, s, g, k, n, static_cast<int>(u), tau_u);
+  return check_launch(what);
+}
+
+Status report_games(const char* what, const unsigned long long* bad, const float* s, const float* g, int64_t k,
+                    int64_t n, float tau_u) {
   if (bad[0] != kCheckNone) {
     const long long i = static_cast<long long>(bad[0]);
     return fail(Status::non_finite, "%s: similarity s[%lld] (player %lld, game %lld) is not finite", what, i,
@@ -195,6 +195,16 @@ Status check_games(const char* what, const float* s, const float* g, int64_t k, 
     return fail(Status::non_finite, "%s: G[%lld] is not finite", what, static_cast<long long>(bad[3]));
   }
   return Status::ok;
+}
+
+Status check_games(const char* what, const float* s, const float* g, int64_t k, int64_t n, ShapleyUtility u,
+                   float tau_u) {
+  Checks checks;
+  if (Status st = checks_reset(&checks, what); st != Status::ok) return st;
+  if (Status st = launch_check_games(what, checks.device, s, g, k, n, u, tau_u); st != Status::ok) return st;
+  unsigned long long bad[kCheckCount];
+  if (Status st = checks_read(checks, bad, what); st != Status::ok) return st;
+  return report_games(what, bad, s, g, k, n, tau_u);
 }
 
 Status check_permutations(const char* what, const int32_t* perms, int64_t k, int64_t m) {

@@ -16,6 +16,12 @@ constexpr double kMaxExpSpread = 700.0;  // softmax-expectation: (max − min)/t
 // Device checks with the CPU's messages (kernels/shapley_common.cpp).
 Status check_games(const char* what, const float* s, const float* g, int64_t k, int64_t n, ShapleyUtility u,
                    float tau_u);
+// The same in two halves, so a caller can wait once for several checks: the host-side checks and
+// the check kernel writing counters[0..3]; then the message for what the counters found.
+Status launch_check_games(const char* what, unsigned long long* counters, const float* s, const float* g, int64_t k,
+                          int64_t n, ShapleyUtility u, float tau_u);
+Status report_games(const char* what, const unsigned long long* found, const float* s, const float* g, int64_t k,
+                    int64_t n, float tau_u);
 Status check_permutations(const char* what, const int32_t* perms, int64_t k, int64_t m);
 
 struct Scan {

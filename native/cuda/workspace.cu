@@ -1,5 +1,7 @@
 #include <cuda_runtime_api.h>
 
+#include <cstring>
+
 #include "device_buffer.h"
 #include "workspace.h"
 
@@ -35,14 +37,24 @@ Status workspace(void** ptr, size_t bytes, Slot slot, const char* what) {
 }
 
 Status checks_reset(Checks* c, const char* what) {
+  static_assert(sizeof(double) == sizeof(unsigned long long), "counters and values share one buffer");
   DeviceBuffer<unsigned long long>& buf = workspaces().checks;
-  if (Status s = buf.reserve(kCheckCount); s != Status::ok) return s;
+  if (Status s = buf.reserve(kCheckCount + kCheckValues); s != Status::ok) return s;
   c->device = buf.data();
+  c->values = reinterpret_cast<double*>(buf.data() + kCheckCount);
   return check(cudaMemsetAsync(c->device, 0xff, kCheckCount * sizeof(unsigned long long)), what);
 }
 
-Status checks_read(const Checks& c, unsigned long long out[kCheckCount], const char* what) {
-  return check(cudaMemcpy(out, c.device, kCheckCount * sizeof(unsigned long long), cudaMemcpyDeviceToHost), what);
+Status checks_read(const Checks& c, unsigned long long out[kCheckCount], const char* what, double* values) {
+  unsigned long long all[kCheckCount + kCheckValues];
+  const size_t n = kCheckCount + (values ? kCheckValues : 0);
+  if (Status s = check(cudaMemcpy(all, c.device, n * sizeof(unsigned long long), cudaMemcpyDeviceToHost), what);
+      s != Status::ok) {
+    return s;
+  }
+  for (int i = 0; i < kCheckCount; ++i) out[i] = all[i];
+  if (values) std::memcpy(values, all + kCheckCount, kCheckValues * sizeof(double));
+  return Status::ok;
 }
 
 }  // namespace shapca::cuda

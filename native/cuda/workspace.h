@@ -36,18 +36,23 @@ struct Carve {
 };
 
 // Validation counters: a kernel that meets a bad input (an id outside its table, a NaN) writes
-// the smallest offending index into its counter with atomicMin; read() brings all of them back
-// in one copy. The entry point then fails with the CPU kernel's message for that index.
+// the smallest offending index into its counter with atomicMin; checks_read brings all of them
+// back in one copy, with a few double results (a loss) that a kernel left beside them, so that
+// an entry point waits for the device once. It then fails with the CPU kernel's message for
+// the index found.
 constexpr int kCheckCount = 8;
+constexpr int kCheckValues = 4;
 constexpr unsigned long long kCheckNone = ~0ull;
 
 struct Checks {
   unsigned long long* device = nullptr;  // kCheckCount counters
+  double* values = nullptr;              // kCheckValues results, read back with the counters
 };
 
 // Resets this thread's counters to kCheckNone (queued on the stream, no wait).
 Status checks_reset(Checks* c, const char* what);
-// Copies the counters back (waits for the kernels queued before).
-Status checks_read(const Checks& c, unsigned long long out[kCheckCount], const char* what);
+// Copies the counters (and, when values is not null, the results) back, waiting for the kernels
+// queued before.
+Status checks_read(const Checks& c, unsigned long long out[kCheckCount], const char* what, double* values = nullptr);
 
 }  // namespace shapca::cuda

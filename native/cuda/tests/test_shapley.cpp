@@ -213,6 +213,23 @@ TEST("shapley: bad inputs fail with the CPU's status on the device checks") {
   CHECK_STATUS(cuda::shapca_loss(&loss, nullptr, nullptr, nullptr, d_p.data(), d_t.data(), k, 8, ShapleyConfig{}, 0.07f),
                Status::invalid_argument);
   CHECK(std::string(last_error()).find("players: row 1") != std::string::npos);
+  // a NaN target row, and weights exp() cannot carry: the one check after the forward reports
+  // them, and no gradient is written
+  auto pr = random_vector(k * 8, 3), tr = random_vector(k * 8, 4);
+  tr[3 * 8 + 2] = NAN;
+  auto d_pr = UP(pr), d_tr = UP(tr), d_grad = UP(std::vector<float>(k * 8, 0.0f));
+  CHECK_STATUS(cuda::infonce_loss(&loss, nullptr, d_grad.data(), nullptr, d_pr.data(), d_tr.data(), k, 8, 0.07f),
+               Status::invalid_argument);
+  CHECK(std::string(last_error()).find("targets: row 3") != std::string::npos);
+  tr[3 * 8 + 2] = 0.5f;
+  auto d_tr2 = UP(tr);
+  ShapleyConfig sharp;
+  sharp.tau_u = 1e-3f;
+  CHECK_STATUS(cuda::shapca_loss(&loss, nullptr, d_grad.data(), nullptr, d_pr.data(), d_tr2.data(), k, 8, sharp, 0.07f),
+               Status::out_of_range);
+  CHECK(std::string(last_error()).find("underflow in game") != std::string::npos);
+  std::vector<float> zeros(k * 8, 0.0f);
+  CHECK_NMSE(DOWN(d_grad).data(), zeros.data(), zeros.size(), 0.0, "gradients untouched after a failed check");
 }
 
 HOST_TEST("shapley: argument errors before any device work") {
