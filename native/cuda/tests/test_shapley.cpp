@@ -273,7 +273,8 @@ TEST("shapley: exact values of the embedding games and of a table game match the
     CHECK_OK(d_phi.allocate(k));
     CHECK_OK(cuda::shapley_exact_game(d_phi.data(), d_values.data(), k));
     CHECK_OK(d_phi.download(got.data(), k));
-    for (int64_t i = 0; i < k; ++i) CHECK(std::fabs(got[i] - phi[i]) <= 1e-12 * (1.0 + std::fabs(phi[i])));
+    // T − C of two long sums, in another order (and with FMA contraction on a GPU)
+    for (int64_t i = 0; i < k; ++i) CHECK(std::fabs(got[i] - phi[i]) <= 1e-10 * (1.0 + std::fabs(phi[i])));
   }
   std::vector<double> bad(8, 0.0);
   bad[6] = NAN;
