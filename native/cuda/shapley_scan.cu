@@ -24,6 +24,7 @@ __global__ void scan_forward_kernel(Scan sc) {
     double a = 0.0, b = 0.0, prev = 0.0;
     if (sc.u == ShapleyUtility::softmax_expectation) {
       const double off = sc.off[j];
+#pragma unroll 8
       for (int64_t t = 0; t < k; ++t) {
         const int64_t p = perm[t];
         a += sc.num[p * n + j];
@@ -34,6 +35,7 @@ __global__ void scan_forward_kernel(Scan sc) {
       }
     } else {
       const double* c = sc.u == ShapleyUtility::cosine_sum ? sc.c + r * k : sc.c;
+#pragma unroll 8
       for (int64_t t = 0; t < k; ++t) {
         const int64_t p = perm[t];
         a += sc.num[p * n + j];
@@ -84,6 +86,7 @@ __global__ void scan_backward_kernel(Scan sc) {
     double *ds = sc.x + o, *w1 = sc.w1 + o, *w2 = sc.w2 + o;
     if (sc.u == ShapleyUtility::softmax_expectation) {
       double a = 0.0, b = 0.0;
+#pragma unroll 8
       for (int64_t t = 0; t < k; ++t) {  // w1 = 1/B_t, w2 = ṽ_t = A_t/B_t
         const int64_t p = perm[t];
         a += sc.num[p * n + j];
@@ -93,6 +96,7 @@ __global__ void scan_backward_kernel(Scan sc) {
         w2[t * n] = a * ib;
       }
       double r1 = 0.0, r2 = 0.0, next = 0.0;
+#pragma unroll 8
       for (int64_t t = k - 1; t >= 0; --t) {
         const int64_t p = perm[t];
         const double dd = sc.dx[p * n + j];
@@ -108,6 +112,7 @@ __global__ void scan_backward_kernel(Scan sc) {
       double acc = 0.0;
       for (int64_t t = 0; t < k; ++t) w1[t * n] = acc += sc.num[perm[t] * n + j];  // N_t
       double run = 0.0, next = 0.0;
+#pragma unroll 8
       for (int64_t t = k - 1; t >= 0; --t) {
         const int64_t p = perm[t];
         const double dd = sc.dx[p * n + j];
