@@ -66,19 +66,21 @@ interface PeerLine {
   sample: number[];
 }
 
-function runPeer(bin: string, threads: number, reps: number, shape: Shape): PeerLine {
+function runPeer(bin: string, threads: number, reps: number, shape: Shape, core?: string): PeerLine {
   // OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE are pinned on some machines for old numpy builds; the
-  // peer runs with OpenBLAS's own CPU detection (its core is reported in the results).
+  // peer runs with OpenBLAS's own CPU detection unless a core is asked for (e.g. Haswell, its
+  // AVX2 kernels); the core used is reported in the results.
   const env = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
+  if (core) env.OPENBLAS_CORETYPE = core;
   const args = [String(threads), String(reps), ...[shape.m, shape.n, shape.k, +shape.ta, +shape.tb].map(String)];
   const r = spawnSync(bin, args, { env, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`OpenBLAS peer failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim()) as PeerLine;
 }
 
-export async function run(opts: BenchOptions & { threads?: number[] }): Promise<void> {
+export async function run(opts: BenchOptions & { threads?: number[]; openblasCore?: string }): Promise<void> {
   const bin = buildPeer();
   const threadCounts = opts.threads ?? [1, 2];
   for (const threads of threadCounts) {
@@ -87,7 +89,7 @@ export async function run(opts: BenchOptions & { threads?: number[] }): Promise<
     for (const s of SHAPES) {
       // The peer runs in its own process right before ours, shape by shape, so that both see
       // the same machine state.
-      const p = runPeer(bin, threads, opts.reps, s);
+      const p = runPeer(bin, threads, opts.reps, s, opts.openblasCore);
       const a = fill(s.m * s.k, 1), b = fill(s.k * s.n, 2);
       const c = new Float32Array(s.m * s.n);
       const call = () => kernels.sgemm({ transA: s.ta, transB: s.tb, m: s.m, n: s.n, k: s.k, a, b, c });

@@ -19,13 +19,14 @@ const { values, positionals } = parseArgs({
     json: { type: 'boolean', default: false },
     reps: { type: 'string' },
     threads: { type: 'string' },
+    'openblas-core': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 
 if (values.help || positionals.length === 0) {
   process.stdout.write(
-    `usage: npm run bench -- NAME|all [--json] [--reps N] [--threads 1,2]\n` +
+    `usage: npm run bench -- NAME|all [--json] [--reps N] [--threads 1,2] [--openblas-core NAME]\n` +
       `benchmarks: ${available.join(', ')}\n` +
       `Each times ours and its peer in the same run; --json prints one object per line:\n` +
       `{"bench","shape","ours_ms","peer","peer_ms","ratio","unit","value"} (ratio = peer_ms / ours_ms).\n`,
@@ -54,9 +55,9 @@ if (reps !== undefined && (!Number.isInteger(reps) || reps < 1)) {
 
 for (const name of names) {
   const mod = (await import(`./${name}.ts`)) as {
-    run(opts: BenchOptions & { threads?: number[] }): Promise<void>;
+    run(opts: BenchOptions & { threads?: number[]; openblasCore?: string }): Promise<void>;
   };
   if (!values.json) process.stderr.write(`# ${name}\n`);
-  await mod.run({ json: values.json, reps: reps ?? 7, threads });
+  await mod.run({ json: values.json, reps: reps ?? 7, threads, ...(values['openblas-core'] ? { openblasCore: values['openblas-core'] } : {}) });
   flushTable({ json: values.json, reps: reps ?? 7 });
 }
