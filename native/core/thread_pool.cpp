@@ -36,13 +36,17 @@ Status ThreadPool::set_threads(int n) {
 }
 
 void ThreadPool::start_workers(int count) {
+  uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = false;
+    generation = generation_;
   }
   threads_.store(count, std::memory_order_relaxed);
   workers_.reserve(count - 1);
-  for (int i = 1; i < count; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  // A worker started after earlier jobs must not take the last finished job for a new one (it
+  // would count itself out of a job it never joined and the next run could wait forever).
+  for (int i = 1; i < count; ++i) workers_.emplace_back([this, i, generation] { worker_loop(i, generation); });
 }
 
 void ThreadPool::stop_workers() {
@@ -69,8 +73,8 @@ void ThreadPool::work_on_job(int thread) {
   tl_inside_task = false;
 }
 
-void ThreadPool::worker_loop(int index) {
-  uint64_t seen = 0;
+void ThreadPool::worker_loop(int index, uint64_t first_generation) {
+  uint64_t seen = first_generation;
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mutex_);

@@ -41,7 +41,8 @@ class ThreadPool {
  private:
   void start_workers(int count);
   void stop_workers();
-  void worker_loop(int index);
+  // first_generation: the job generation when the worker starts; it waits for a newer one.
+  void worker_loop(int index, uint64_t first_generation);
   void work_on_job(int thread);
 
   std::mutex run_mutex_;  // one job at a time

@@ -92,3 +92,15 @@ TEST("thread count and kernel path errors are statuses with messages") {
   CHECK(best_kernel_path() != KernelPath::scalar || !has_avx2);
   CHECK(std::strcmp(status_code(Status::non_finite), "SHAPCA_NON_FINITE") == 0);
 }
+
+TEST("thread pool: resizing after jobs never lets a new worker join a finished job") {
+  // Workers started by set_threads must wait for the next job, not count themselves out of the
+  // last one: before the fix this sequence could return early or wait forever.
+  ThreadPool pool(2);
+  for (int round = 0; round < 200; ++round) {
+    std::atomic<int64_t> total{0};
+    CHECK(pool.run(64, [&](int64_t t, int) { total.fetch_add(t); }) == Status::ok);
+    CHECK(total.load() == 64 * 63 / 2);
+    CHECK(pool.set_threads(round % 2 ? 2 : 3) == Status::ok);
+  }
+}
