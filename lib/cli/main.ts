@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `shapca` command line. Each command lives in commands/<name>.ts and exports
 // `register(program)`; this file only wires them up and turns failures into one-line errors.
+import { createRequire } from 'node:module';
+
 import { Command, CommanderError } from 'commander';
 
 import { register as registerContext } from './commands/context.js';
@@ -18,6 +20,7 @@ export function buildProgram(): Command {
       'Multimodal information extraction (entities, relations, joint) from social-media posts ' +
         'with Shapley value-based contrastive alignment (Shap-CA).',
     )
+    .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInfo(program);

@@ -11,7 +11,7 @@ function cudaLine(cuda: runtime.RuntimeInfo['cuda']): string {
 export function register(program: Command): void {
   program
     .command('info')
-    .description('Show the native core in use: kernel path (avx2/scalar), CPU features, threads, CUDA')
+    .description('Show the native core in use: kernel path (avx512/avx2/scalar), CPU features, threads, CUDA')
     .option('--json', 'print one JSON object')
     .action((opts: { json?: boolean }) => {
       const info = runtime.info();
