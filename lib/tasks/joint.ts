@@ -48,6 +48,7 @@ export async function loadJointSplits(o: JointDataOptions, image: ImageRecipe | 
       },
       image,
     ),
+    o,
   );
   const triples = splits.train.flatMap((e) => e.triples ?? []);
   return {

@@ -12,7 +12,7 @@ import type { NerExample, NerPrediction } from '../model/index.js';
 import type { ShapCAModel } from '../model/ner-model.js';
 import { loadNerExamples, type NerLoadReport } from '../model/ner-data.js';
 import type { TrainSummary } from '../train/trainer.js';
-import { buildTaskModel, imageRecipeFor, runTaskTraining, type TaskTrainOptions } from './training.js';
+import { buildTaskModel, imageRecipeFor, loadSplits, runTaskTraining, type TaskTrainOptions } from './training.js';
 
 export interface NerDataOptions {
   /** Folder with train/valid(dev)/test files in Twitter CoNLL format. */
@@ -44,11 +44,7 @@ export async function loadNerSplits(o: NerDataOptions, image: { size: number; me
       },
       image,
     );
-  const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
-  return {
-    train: train.examples, dev: dev.examples, test: test.examples,
-    reports: { train: train.report, dev: dev.report, test: test.report },
-  };
+  return loadSplits(load, o);
 }
 
 /** Reads and merges context files (the first context of an image wins). */

@@ -44,6 +44,7 @@ export async function loadReSplits(o: ReDataOptions, image: ImageRecipe | null):
       { file: await findSplitFile('mnre', o.dataDir, split), lenient: o.lenient ?? false, ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}) },
       image,
     ),
+    o,
   );
   const labels = await mreLabels(o.dataDir, splits.train.map((e) => e.relation!), o.rel2id);
   const known = new Set(labels.relations);

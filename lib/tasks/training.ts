@@ -2,6 +2,7 @@
 // the model about to be built, loading the three splits, building the model from the tiny preset or
 // HF checkpoints, the run itself — lazily encoded batches, dev selection, one test evaluation with
 // its predictions written, reload for resume — and batched prediction.
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { BertConfig, VitConfig } from '../encoders/config.js';
@@ -58,12 +59,24 @@ export type Split = 'train' | 'dev' | 'test';
 /** The three splits, loaded together, with what loading each reported. */
 export async function loadSplits<E, R>(
   load: (split: Split) => Promise<{ examples: E[]; report: R }>,
+  where: { dataDir: string; imagesDir?: string | undefined },
 ): Promise<{ train: E[]; dev: E[]; test: E[]; reports: Record<Split, R> }> {
+  // A wrong images folder would otherwise only show up as every image failing, one by one.
+  if (where.imagesDir && !(await isDirectory(where.imagesDir))) {
+    throw new Error(`the images folder ${where.imagesDir} does not exist (leave out --images to train without images)`);
+  }
   const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
+  for (const [split, part] of [['train', train], ['dev', dev], ['test', test]] as const) {
+    if (part.examples.length === 0) throw new Error(`the ${split} split of ${where.dataDir} has no examples`);
+  }
   return {
     train: train.examples, dev: dev.examples, test: test.examples,
     reports: { train: train.report, dev: dev.report, test: test.report },
   };
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
 }
 
 type TaskModel = ShapCAModel | RelationModel | JointModel;
