@@ -63,6 +63,40 @@ test('with context and image the model beats the text-only model on dev', async 
   assert.ok(full.f1 > textOnly.f1 + 0.1, `dev F1 with context+image ${full.f1.toFixed(3)} vs text only ${textOnly.f1.toFixed(3)}`);
 });
 
+test('a killed Shap-CA training run resumes on the same trajectory as an uninterrupted one', async () => {
+  const { train: runTrain, readLog, epochBatches, batchCount } = await import('../lib/train/index.js');
+  const { loadModel } = await import('../lib/model/index.js');
+  const small = train.slice(0, 48);
+  async function run(outDir: string, stopAfter: number | null, resume: boolean) {
+    const model = await createFromScratch({
+      entityTypes: TYPES, corpus: small.flatMap((e) => [e.tokens.join(' '), e.context ?? '']), vocabSize: 300, seed: 5,
+      text: { hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 64 },
+      image: { image_size: 32, patch_size: 16, hidden_size: 24, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 48 },
+      options: { alignDim: 16, fusionHeads: 2, maxLength: 48 },
+    });
+    return runTrain(model, {
+      trainBatches: function* ({ epoch, start, seed }) {
+        for (const idx of epochBatches(small.length, 8, { seed, epoch }).slice(start)) yield model.encode(Array.from(idx, (i) => small[i]!));
+      },
+      batchesPerEpoch: batchCount(small.length, 8, false), epochs: 2, encoderLr: 1e-3, headLr: 1e-3, seed: 3, outDir, resume,
+      evaluate: async () => ({ score: (await evaluateNer(model, dev.slice(0, 8))).conlleval.micro.f1, metrics: {} }),
+      reload: async (d) => model.backbone.copyFrom((await loadModel(d)).backbone),
+      checkpointEvery: 2, progress: false,
+      onStep: (r) => {
+        if (stopAfter !== null && r.step === stopAfter) throw new Error('killed');
+      },
+    });
+  }
+  const steps = async (d: string) => (await readLog(join(d, 'log.jsonl'))).filter((r) => r.type === 'step').map((r) => (r as { loss: number }).loss);
+  await run(join(dir, 'whole'), null, false);
+  await run(join(dir, 'killed'), 7, false).then(() => assert.unreachable('the run should have been stopped'), (e: Error) => assert.is(e.message, 'killed'));
+  await run(join(dir, 'killed'), null, true);
+  const whole = await steps(join(dir, 'whole'));
+  const resumed = await steps(join(dir, 'killed'));
+  assert.is(resumed.length, whole.length);
+  assert.equal(resumed, whole);
+});
+
 test('bad task input: missing images folder, empty split, unknown entity type', async () => {
   const data = { dataDir: join(dir, 'ner'), entityTypes: TYPES };
   try {
