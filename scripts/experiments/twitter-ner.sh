@@ -25,9 +25,7 @@ for year in 2017 2015; do
   run context "$year" --no-align
   run shapca-softmax "$year" --utility softmax-expectation
   run infonce "$year" --objective infonce
-  if [ "$year" = 2017 ]; then
-    run shapca-cosine "$year" --utility cosine-sum
-    run shapca-mean "$year" --utility mean
-  fi
+  run shapca-cosine "$year" --utility cosine-sum
+  run shapca-mean "$year" --utility mean
 done
 node scripts/experiments/table.mjs "$runs"
