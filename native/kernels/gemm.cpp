@@ -68,7 +68,7 @@ void micro_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t 
 
 const GemmKernel kScalarKernel{micro_scalar, MR, NR, 144, 256, 4080};
 const GemmKernel kAvx2Kernel{avx2::sgemm_micro_6x16, MR, NR, 144, 256, 4080};
-const GemmKernel kAvx512Kernel{avx512::sgemm_micro_12x32, 12, 32, 96, 256, 4064};
+const GemmKernel kAvx512Kernel{avx512::sgemm_micro_12x32, 12, 32, 96, 384, 4064};
 
 // Packs rows [i0, i0+mc) × cols [p0, p0+kc) of op(A)·alpha into MR-row panels (zero padded).
 template <int64_t MR>
