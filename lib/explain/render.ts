@@ -32,7 +32,7 @@ function attributionLines(a: Attribution): string[] {
 export function renderExplanation(e: Explanation): string {
   const out: string[] = [];
   const relational = e.relations !== undefined;
-  out.push(`post ${e.id}: ${clip(e.tokens.join(' '))}`);
+  out.push(`${e.id === 'post' ? 'post' : `post ${e.id}`}: ${clip(e.tokens.join(' '))}`);
   out.push(`context: ${e.context === null ? (e.contextError ? `none (${e.contextError})` : 'none') : clip(e.context)}`);
   out.push(`image: ${e.image ? 'used' : e.imageError ? `not used (${e.imageError})` : 'none'}`);
   out.push(`fusion gate: ${e.gate === null ? 'n/a (no image or no fusion)' : `${e.gate.toFixed(4)} mean over tokens and channels`}`);
