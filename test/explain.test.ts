@@ -135,7 +135,7 @@ test('CLI: JSON and terminal views; one-line errors', async () => {
   assert.ok(!('skipped' in e.batchGame) && e.batchGame.ids.length === 8);
   const v = await cli('explain', '--model', t.modelDir, '--text', 'Chelsea meets Preston', '--context', 'A football crest.');
   assert.is(v.code, 0, v.stderr);
-  assert.match(v.stdout, /^post post: Chelsea meets Preston\ncontext: A football crest\.\nimage: none\nfusion gate: n\/a/);
+  assert.match(v.stdout, /^post: Chelsea meets Preston\ncontext: A football crest\.\nimage: none\nfusion gate: n\/a/);
   assert.match(v.stdout, /entity ".*" \[\d, \d\) (PER|LOC|ORG) {2}score/);
   assert.match(v.stdout, /sum [+−]\d\.\d{4} = v\(all\)/);
   assert.match(v.stdout, /context in its batch game: skipped \(no other post with a context/);
