@@ -65,7 +65,11 @@ export async function loadSplits<E, R>(
   if (where.imagesDir && !(await isDirectory(where.imagesDir))) {
     throw new Error(`the images folder ${where.imagesDir} does not exist (leave out --images to train without images)`);
   }
-  const [train, dev, test] = await Promise.all([load('train'), load('dev'), load('test')]);
+  // One split after the other, so that a missing or broken file is always reported for the
+  // first split that has one (train before dev before test), not for whichever failed first.
+  const train = await load('train');
+  const dev = await load('dev');
+  const test = await load('test');
   for (const [split, part] of [['train', train], ['dev', dev], ['test', test]] as const) {
     if (part.examples.length === 0) throw new Error(`the ${split} split of ${where.dataDir} has no examples`);
   }
