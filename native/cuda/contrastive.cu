@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "contrastive.h"
+#include "kernels/loss_checks.h"
 #include "gemm.h"
 #include "launch.cuh"
 #include "shapley.h"
@@ -100,20 +101,6 @@ __global__ void sum_in_order_kernel(double* total, const double* loss, int64_t n
   *total = acc;
 }
 
-Status check_pair(const char* what, const double* loss, const float* players, const float* targets, int64_t k,
-                  int64_t d, float temperature) {
-  if (k < 1 || d < 1) {
-    return fail(Status::invalid_argument, "%s: expected k >= 1 and d >= 1 but received k=%lld d=%lld", what,
-                static_cast<long long>(k), static_cast<long long>(d));
-  }
-  if (loss == nullptr || players == nullptr || targets == nullptr) {
-    return fail(Status::invalid_argument, "%s: a required buffer is null", what);
-  }
-  if (!(temperature > 0.0f) || !std::isfinite(temperature)) {
-    return fail(Status::invalid_argument, "%s: expected temperature > 0 but received %g", what, temperature);
-  }
-  return Status::ok;
-}
 
 Status launch_normalize(float* out, float* inv_norm, const float* inp, int64_t rows, int64_t d,
                         unsigned long long* counter, const char* what) {
@@ -216,7 +203,7 @@ Status shapca_loss(double* loss, float* phi_out, float* dplayers, float* dtarget
                    const float* targets, int64_t k, int64_t d, const ShapleyConfig& cfg, float temperature,
                    float dloss) {
   const char* what = "shapca_loss";
-  if (Status s = check_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
+  if (Status s = check_loss_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
   const int64_t m = cfg.permutations;
   const bool cosine = cfg.utility == ShapleyUtility::cosine_sum, grad = dplayers != nullptr || dtargets != nullptr;
   if (m < 1) return fail(Status::invalid_argument, "%s: expected at least 1 permutation but received %lld", what,
@@ -265,7 +252,7 @@ Status shapca_loss(double* loss, float* phi_out, float* dplayers, float* dtarget
 Status infonce_loss(double* loss, float* logits, float* dplayers, float* dtargets, const float* players,
                     const float* targets, int64_t k, int64_t d, float temperature, float dloss) {
   const char* what = "infonce_loss";
-  if (Status s = check_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
+  if (Status s = check_loss_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
   Pair w;
   if (Status s = pair_workspace(w, what, k, d, 1); s != Status::ok) return s;
   Checks checks;

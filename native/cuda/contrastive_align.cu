@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "contrastive.h"
+#include "kernels/loss_checks.h"
 #include "gemm.h"
 #include "launch.cuh"
 #include "shapley.h"
@@ -42,16 +43,9 @@ Status align_loss(double* loss, double* terms, float* dtext, float* dcontext, fl
                   const float* context, const float* image, const uint8_t* image_mask, int64_t k, int64_t d,
                   const AlignConfig& cfg) {
   const char* what = "align_loss";
-  if (loss == nullptr || terms == nullptr || text == nullptr || context == nullptr) {
-    return fail(Status::invalid_argument, "%s: a required buffer is null", what);
-  }
-  if (k < 1 || d < 1) {
-    return fail(Status::invalid_argument, "%s: expected k >= 1 and d >= 1 but received k=%lld d=%lld", what,
-                static_cast<long long>(k), static_cast<long long>(d));
-  }
-  if (!std::isfinite(cfg.lambda_ct) || !std::isfinite(cfg.lambda_ci) || cfg.lambda_ct < 0.0f || cfg.lambda_ci < 0.0f) {
-    return fail(Status::invalid_argument, "%s: expected finite lambda_ct, lambda_ci >= 0 but received %g and %g", what,
-                cfg.lambda_ct, cfg.lambda_ci);
+  if (Status s = check_align_args(what, loss, terms, text, context, k, d, cfg.lambda_ct, cfg.lambda_ci);
+      s != Status::ok) {
+    return s;
   }
   for (int i = 0; i < 4; ++i) terms[i] = 0.0;
   const float wct = 0.5f * cfg.lambda_ct, wci = 0.5f * cfg.lambda_ci;
@@ -106,25 +100,8 @@ Status align_loss(double* loss, double* terms, float* dtext, float* dcontext, fl
 Status shapley_values(float* phi, float* stderr, const float* players, const float* targets, int64_t k, int64_t n,
                       int64_t d, ShapleyMethod method, const ShapleyConfig& cfg, int64_t max_exact, bool normalize) {
   const char* what = "shapley_values";
-  if (k < 1 || n < 1 || d < 1) {
-    return fail(Status::invalid_argument, "%s: expected k, n, d >= 1 but received k=%lld n=%lld d=%lld", what,
-                static_cast<long long>(k), static_cast<long long>(n), static_cast<long long>(d));
-  }
-  if (phi == nullptr || players == nullptr || targets == nullptr) {
-    return fail(Status::invalid_argument, "%s: a required buffer is null", what);
-  }
-  if (method == ShapleyMethod::exact) {
-    if (max_exact < 1 || max_exact > kShapleyExactMaxPlayers) {
-      return fail(Status::out_of_range, "%s: expected the exact limit in [1, %lld] but received %lld", what,
-                  static_cast<long long>(kShapleyExactMaxPlayers), static_cast<long long>(max_exact));
-    }
-    if (k > max_exact) {
-      return fail(Status::out_of_range,
-                  "%s: method 'exact' enumerates 2^k coalitions: expected k <= %lld but received k=%lld (raise the "
-                  "limit up to %lld, or use method 'permutation')",
-                  what, static_cast<long long>(max_exact), static_cast<long long>(k),
-                  static_cast<long long>(kShapleyExactMaxPlayers));
-    }
+  if (Status s = check_shapley_values_args(what, phi, players, targets, k, n, d, method, max_exact); s != Status::ok) {
+    return s;
   }
   const bool cosine = cfg.utility == ShapleyUtility::cosine_sum;
   const int64_t m = method == ShapleyMethod::permutation ? cfg.permutations : 0;

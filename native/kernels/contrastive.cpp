@@ -1,5 +1,6 @@
 // Shap-CA and InfoNCE losses of one direction (math in contrastive.h).
 #include "contrastive.h"
+#include "loss_checks.h"
 
 #include <cmath>
 #include <vector>
@@ -81,20 +82,6 @@ double diagonal_cross_entropy(float* dx, const float* x, int64_t k, double inv_t
   return total / static_cast<double>(k);
 }
 
-Status check_pair(const char* what, const double* loss, const float* players, const float* targets, int64_t k,
-                  int64_t d, float temperature) {
-  if (k < 1 || d < 1) {
-    return fail(Status::invalid_argument, "%s: expected k >= 1 and d >= 1 but received k=%lld d=%lld", what,
-                static_cast<long long>(k), static_cast<long long>(d));
-  }
-  if (loss == nullptr || players == nullptr || targets == nullptr) {
-    return fail(Status::invalid_argument, "%s: a required buffer is null", what);
-  }
-  if (!(temperature > 0.0f) || !std::isfinite(temperature)) {
-    return fail(Status::invalid_argument, "%s: expected temperature > 0 but received %g", what, temperature);
-  }
-  return Status::ok;
-}
 
 // Buffers of one loss call, kept per thread between calls (grow-only) so that the hot path does
 // not allocate: normalised copies and inverse norms, similarities, gradients, permutations.
@@ -150,7 +137,7 @@ Status shapca_loss(double* loss, float* phi_out, float* dplayers, float* dtarget
                    const float* targets, int64_t k, int64_t d, const ShapleyConfig& cfg, float temperature,
                    float dloss) {
   const char* what = "shapca_loss";
-  if (Status s = check_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
+  if (Status s = check_loss_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
   return guarded(what, [&]() -> Status {
     Workspace& ws = workspace();
     if (Status s = normalise_pair(ws, players, targets, k, d); s != Status::ok) return s;
@@ -206,7 +193,7 @@ Status shapca_loss(double* loss, float* phi_out, float* dplayers, float* dtarget
 Status infonce_loss(double* loss, float* logits, float* dplayers, float* dtargets, const float* players,
                     const float* targets, int64_t k, int64_t d, float temperature, float dloss) {
   const char* what = "infonce_loss";
-  if (Status s = check_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
+  if (Status s = check_loss_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
   return guarded(what, [&]() -> Status {
     Workspace& ws = workspace();
     if (Status s = normalise_pair(ws, players, targets, k, d); s != Status::ok) return s;

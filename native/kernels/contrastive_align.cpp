@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "contrastive.h"
+#include "loss_checks.h"
 #include "shapley_internal.h"
 
 namespace shapca {
@@ -23,16 +24,9 @@ Status align_loss(double* loss, double* terms, float* dtext, float* dcontext, fl
                   const float* context, const float* image, const uint8_t* image_mask, int64_t k, int64_t d,
                   const AlignConfig& cfg) {
   const char* what = "align_loss";
-  if (loss == nullptr || terms == nullptr || text == nullptr || context == nullptr) {
-    return fail(Status::invalid_argument, "%s: a required buffer is null", what);
-  }
-  if (k < 1 || d < 1) {
-    return fail(Status::invalid_argument, "%s: expected k >= 1 and d >= 1 but received k=%lld d=%lld", what,
-                static_cast<long long>(k), static_cast<long long>(d));
-  }
-  if (!std::isfinite(cfg.lambda_ct) || !std::isfinite(cfg.lambda_ci) || cfg.lambda_ct < 0.0f || cfg.lambda_ci < 0.0f) {
-    return fail(Status::invalid_argument, "%s: expected finite lambda_ct, lambda_ci >= 0 but received %g and %g", what,
-                cfg.lambda_ct, cfg.lambda_ci);
+  if (Status s = check_align_args(what, loss, terms, text, context, k, d, cfg.lambda_ct, cfg.lambda_ci);
+      s != Status::ok) {
+    return s;
   }
   return shapley_detail::guarded(what, [&]() -> Status {
     for (int i = 0; i < 4; ++i) terms[i] = 0.0;

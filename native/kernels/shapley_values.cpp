@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "contrastive.h"
+#include "loss_checks.h"
 #include "gemm.h"
 #include "shapley_internal.h"
 
@@ -11,25 +12,8 @@ namespace shapca {
 Status shapley_values(float* phi, float* stderr, const float* players, const float* targets, int64_t k, int64_t n,
                       int64_t d, ShapleyMethod method, const ShapleyConfig& cfg, int64_t max_exact, bool normalize) {
   const char* what = "shapley_values";
-  if (k < 1 || n < 1 || d < 1) {
-    return fail(Status::invalid_argument, "%s: expected k, n, d >= 1 but received k=%lld n=%lld d=%lld", what,
-                static_cast<long long>(k), static_cast<long long>(n), static_cast<long long>(d));
-  }
-  if (phi == nullptr || players == nullptr || targets == nullptr) {
-    return fail(Status::invalid_argument, "%s: a required buffer is null", what);
-  }
-  if (method == ShapleyMethod::exact) {
-    if (max_exact < 1 || max_exact > kShapleyExactMaxPlayers) {
-      return fail(Status::out_of_range, "%s: expected the exact limit in [1, %lld] but received %lld", what,
-                  static_cast<long long>(kShapleyExactMaxPlayers), static_cast<long long>(max_exact));
-    }
-    if (k > max_exact) {
-      return fail(Status::out_of_range,
-                  "%s: method 'exact' enumerates 2^k coalitions: expected k <= %lld but received k=%lld (raise the "
-                  "limit up to %lld, or use method 'permutation')",
-                  what, static_cast<long long>(max_exact), static_cast<long long>(k),
-                  static_cast<long long>(kShapleyExactMaxPlayers));
-    }
+  if (Status s = check_shapley_values_args(what, phi, players, targets, k, n, d, method, max_exact); s != Status::ok) {
+    return s;
   }
   return shapley_detail::guarded(what, [&]() -> Status {
     const bool cosine = cfg.utility == ShapleyUtility::cosine_sum;
