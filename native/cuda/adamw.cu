@@ -71,27 +71,32 @@ Status adamw_step(float* params, const float* grads, float* m, float* v, int64_t
   return check_launch(what);
 }
 
-Status grad_norm(const float* grads, int64_t n, double* norm) {
-  const char* what = "grad_norm";
-  if (n < 0 || norm == nullptr || (n > 0 && grads == nullptr)) {
+Status sum_squares(const float* x, int64_t n, double* total) {
+  const char* what = "sum_squares";
+  if (n < 0 || total == nullptr || (n > 0 && x == nullptr)) {
     return fail(Status::invalid_argument, "%s: expected n >= 0 and non-null buffers", what);
   }
   if (n == 0) {
-    *norm = 0.0;
+    *total = 0.0;
     return Status::ok;
   }
   void* ws = nullptr;
   if (Status s = workspace(&ws, (kNormBlocks + 1) * sizeof(double), Slot::leaf, what); s != Status::ok) return s;
   double* partial = static_cast<double*>(ws);
   const unsigned blocks = grid_for(n) < kNormBlocks ? grid_for(n) : kNormBlocks;
-  launch(sum_squares_kernel, blocks, kBlock, partial, grads, n);
+  launch(sum_squares_kernel, blocks, kBlock, partial, x, n);
   if (Status s = check_launch(what); s != Status::ok) return s;
   launch(sum_partials_kernel, 1, kBlock, partial + kNormBlocks, static_cast<const double*>(partial), static_cast<int>(blocks));
   if (Status s = check_launch(what); s != Status::ok) return s;
-  double total = 0.0;
-  if (Status s = check(cudaMemcpy(&total, partial + kNormBlocks, sizeof total, cudaMemcpyDeviceToHost), what); s != Status::ok) {
-    return s;
+  return check(cudaMemcpy(total, partial + kNormBlocks, sizeof(double), cudaMemcpyDeviceToHost), what);
+}
+
+Status grad_norm(const float* grads, int64_t n, double* norm) {
+  if (n < 0 || norm == nullptr || (n > 0 && grads == nullptr)) {
+    return fail(Status::invalid_argument, "grad_norm: expected n >= 0 and non-null buffers");
   }
+  double total = 0.0;
+  if (Status s = sum_squares(grads, n, &total); s != Status::ok) return s;
   *norm = std::sqrt(total);
   return Status::ok;
 }

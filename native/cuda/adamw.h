@@ -13,5 +13,7 @@ namespace shapca::cuda {
 
 Status adamw_step(float* params, const float* grads, float* m, float* v, int64_t n, const AdamWConfig& cfg);
 Status grad_norm(const float* grads, int64_t n, double* norm);
+// Σ x² over n device floats, to the host: grad_norm before its square root (the same order).
+Status sum_squares(const float* x, int64_t n, double* total);
 
 }  // namespace shapca::cuda
