@@ -85,7 +85,9 @@ void pack_a(float* dst, const float* a, bool trans, int64_t lda, int64_t i0, int
         for (; r < rows; ++r) out[r] = alpha * src[r];
         for (; r < MR; ++r) out[r] = 0.0f;
       }
-    } else {  // op(A)(i,p) = A[i*lda + p]: read MR rows side by side, write the panel in order
+    } else if (rows == MR && use_avx2()) {  // op(A)(i,p) = A[i*lda + p]: rows side by side
+      avx2::pack_interleaved(panel, a + (i0 + ir) * lda + p0, lda, MR, kc, alpha);
+    } else {
       const float* src[MR];
       for (int64_t r = 0; r < MR; ++r) src[r] = a + (i0 + ir + std::min(r, rows - 1)) * lda + p0;
       for (int64_t p = 0; p < kc; ++p) {
@@ -114,7 +116,9 @@ void pack_b(float* dst, const float* b, bool trans, int64_t ldb, int64_t p0, int
           for (; j < NR; ++j) out[j] = 0.0f;
         }
       }
-    } else {  // op(B)(p,j) = B[j*ldb + p]: read NR rows side by side, write the panel in order
+    } else if (cols == NR && use_avx2()) {  // op(B)(p,j) = B[j*ldb + p]: rows side by side
+      avx2::pack_interleaved(panel, b + (j0 + jr) * ldb + p0, ldb, NR, kc, 1.0f);
+    } else {
       const float* src[NR];
       for (int64_t j = 0; j < NR; ++j) src[j] = b + (j0 + jr + std::min(j, cols - 1)) * ldb + p0;
       for (int64_t p = 0; p < kc; ++p) {
@@ -140,12 +144,26 @@ struct GemmArgs {
 };
 
 // C[m0:m1, n0:n1] = beta*C + bias: the pass before the products accumulate into C.
+// The cases are split outside the loops so that each loop vectorises (a branch per element
+// made this pass cost as much as the products for small k).
 void init_c(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const float beta = g.beta;
+  const float* bias = g.bias;
+  if (beta == 1.0f && bias == nullptr) return;
   for (int64_t i = m0; i < m1; ++i) {
     float* row = g.c + i * g.ldc;
-    for (int64_t j = n0; j < n1; ++j) {
-      float base = g.beta == 0.0f ? 0.0f : (g.beta == 1.0f ? row[j] : g.beta * row[j]);
-      row[j] = g.bias ? base + g.bias[j] : base;
+    if (beta == 0.0f) {
+      if (bias == nullptr) {
+        std::memset(row + n0, 0, static_cast<size_t>(n1 - n0) * sizeof(float));
+      } else {
+        std::memcpy(row + n0, bias + n0, static_cast<size_t>(n1 - n0) * sizeof(float));
+      }
+    } else if (beta == 1.0f) {
+      for (int64_t j = n0; j < n1; ++j) row[j] += bias[j];
+    } else if (bias == nullptr) {
+      for (int64_t j = n0; j < n1; ++j) row[j] *= beta;
+    } else {
+      for (int64_t j = n0; j < n1; ++j) row[j] = beta * row[j] + bias[j];
     }
   }
 }

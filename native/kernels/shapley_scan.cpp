@@ -8,6 +8,7 @@
 #include "../core/cpu.h"
 #include "avx2/contrastive_avx2.h"
 #include "avx2/shapley_avx2.h"
+#include "avx512/avx512.h"
 #include "shapley_internal.h"
 
 namespace shapca {
@@ -177,7 +178,7 @@ struct Scan {
   int64_t k, n, m;
   ShapleyUtility u;
   double inv_tau;
-  bool avx;
+  bool avx, avx512;
   std::vector<double> c;  // position_coefficients
   std::vector<double> dc;  // cosine-sum: (blocks, M, k) per-block ∂/∂c
 
@@ -189,6 +190,7 @@ Status prepare(Scan& sc, const char* what, float tau_u) {
   if (Status st = check_permutations(what, sc.perms, sc.k, sc.m); st != Status::ok) return st;
   sc.inv_tau = sc.u == ShapleyUtility::softmax_expectation ? 1.0 / tau_u : 0.0;
   sc.avx = use_avx2();
+  sc.avx512 = use_avx512();
   return position_coefficients(sc.c, sc.g, sc.perms, sc.k, sc.m, sc.u);
 }
 
@@ -205,7 +207,7 @@ void forward_block(const Scan& sc, Block& b, int64_t per, bool stats) {
       const int32_t* perm = sc.perms + r * k;
       const double scale = 1.0 / static_cast<double>(per);
       if (sc.u == ShapleyUtility::softmax_expectation) {
-        (sc.avx ? avx2::shapley_scan_ratio : scan_ratio_scalar)(b.x.data(), b.num.data(), b.den.data(), b.off.data(),
+        (sc.avx512 ? avx512::shapley_scan_ratio : sc.avx ? avx2::shapley_scan_ratio : scan_ratio_scalar)(b.x.data(), b.num.data(), b.den.data(), b.off.data(),
                                                                perm, k, scale);
       } else {
         (sc.avx ? avx2::shapley_scan_linear : scan_linear_scalar)(b.x.data(), b.num.data(), sc.coefficients(r), perm,
@@ -233,7 +235,8 @@ void backward_block(Scan& sc, Block& b, int64_t blk) {
   for (int64_t r = 0; r < sc.m; ++r) {
     const int32_t* perm = sc.perms + r * k;
     if (sc.u == ShapleyUtility::softmax_expectation) {
-      (sc.avx ? avx2::shapley_scan_ratio_backward : scan_ratio_backward_scalar)(
+      (sc.avx512 ? avx512::shapley_scan_ratio_backward
+                  : sc.avx ? avx2::shapley_scan_ratio_backward : scan_ratio_backward_scalar)(
           b.acc.data(), b.work.data(), b.dx.data(), b.num.data(), b.den.data(), b.st.data(), perm, k, sc.inv_tau);
     } else {
       double* dcr = sc.u == ShapleyUtility::cosine_sum ? sc.dc.data() + (blk * sc.m + r) * k : b.work.data() + k * L;
@@ -287,7 +290,7 @@ Status shapley_permutation_forward(float* phi, float* stderr, const float* s, co
   }
   if (n > 0 && phi == nullptr) return fail(Status::invalid_argument, "%s: phi is null", what);
   return guarded(what, [&]() -> Status {
-    Scan sc{s, g, perms, k, n, m, u, 0.0, false, {}, {}};
+    Scan sc{s, g, perms, k, n, m, u, 0.0, false, false, {}, {}};
     if (Status st = prepare(sc, what, tau_u); st != Status::ok || n == 0) return st;
     const int64_t per = antithetic ? 2 : 1, samples = m / per;
     return run_tasks(what, (n + L - 1) / L, [&](int64_t blk) {
@@ -318,7 +321,7 @@ Status shapley_permutation_backward(float* ds, float* dg, const float* dphi, con
     return fail(Status::invalid_argument, "%s: cosine-sum needs dg for the Gram matrix's gradient", what);
   }
   return guarded(what, [&]() -> Status {
-    Scan sc{s, g, perms, k, n, m, u, 0.0, false, {}, {}};
+    Scan sc{s, g, perms, k, n, m, u, 0.0, false, false, {}, {}};
     if (Status st = prepare(sc, what, tau_u); st != Status::ok || n == 0) return st;
     const int64_t blocks = (n + L - 1) / L;
     if (u == ShapleyUtility::cosine_sum) sc.dc.assign(blocks * m * k, 0.0);
@@ -352,7 +355,7 @@ Status shapley_permutation_fused(float* phi, float* ds, float* dg, const float* 
     return fail(Status::invalid_argument, "%s: cosine-sum needs dg for the Gram matrix's gradient", what);
   }
   return guarded(what, [&]() -> Status {
-    Scan sc{s, g, perms, k, n, m, u, 0.0, false, {}, {}};
+    Scan sc{s, g, perms, k, n, m, u, 0.0, false, false, {}, {}};
     if (Status st = prepare(sc, what, tau_u); st != Status::ok || n == 0) return st;
     const int64_t blocks = (n + L - 1) / L;
     if (u == ShapleyUtility::cosine_sum) sc.dc.assign(blocks * m * k, 0.0);

@@ -9,6 +9,9 @@ namespace shapca::avx2 {
 
 // C[6×16] (row stride ldc) += a[kc×6 packed] · b[kc×16 packed]
 void sgemm_micro_6x16(int64_t kc, const float* a, const float* b, float* c, int64_t ldc);
+// out[p·rows + r] = alpha·src[r·ld + p] for r < rows, p < kc: a full GEMM panel whose source rows
+// are read side by side (pack_a without transposition, pack_b with).
+void pack_interleaved(float* out, const float* src, int64_t ld, int64_t rows, int64_t kc, float alpha);
 
 // Softmax of one row: out = softmax(scale·x) over the entries whose mask is non-zero (mask may
 // be null); masked entries get 0; a fully masked row is all zeros.

@@ -36,6 +36,18 @@ float l2_normalize_row(float* out, const float* x, int64_t d) {
   return inv;
 }
 
+float l2_inv_norm_row(const float* x, int64_t d) {
+  const double sq = dot(x, x, d);
+  return (sq > 0.0 && sq < 1.0e308) ? static_cast<float>(1.0 / __builtin_sqrt(sq)) : 0.0f;
+}
+
+void sub_scaled_row(float* y, float a, const float* x, int64_t d) {
+  const __m256 va = _mm256_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 8 <= d; i += 8) _mm256_storeu_ps(y + i, _mm256_fnmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < d; ++i) y[i] -= a * x[i];
+}
+
 void l2_normalize_backward_row(float* dx, const float* y, const float* dy, float inv_norm, int64_t d) {
   const float dt = static_cast<float>(dot(y, dy, d));
   const __m256 vd = _mm256_set1_ps(dt), vi = _mm256_set1_ps(inv_norm);

@@ -10,6 +10,10 @@ namespace shapca::avx2 {
 float l2_normalize_row(float* out, const float* x, int64_t d);
 // dx += (dy − y·<y, dy>)·inv_norm for one row.
 void l2_normalize_backward_row(float* dx, const float* y, const float* dy, float inv_norm, int64_t d);
+// 1/||x|| for one row (0 for a zero or non-finite norm), summed in double as l2_normalize_row.
+float l2_inv_norm_row(const float* x, int64_t d);
+// y −= a·x over one row of d floats.
+void sub_scaled_row(float* y, float a, const float* x, int64_t d);
 // out[i] = exp(x[i]) for x in [−708, 0] (relative error < 1e−14; 2^n·Taylor(11) of the rest).
 void exp_nonpositive(double* out, const double* x, int64_t n);
 

@@ -8,4 +8,11 @@ namespace shapca::avx512 {
 // C[12×32] (row stride ldc) += a[kc×12 packed] · b[kc×32 packed]
 void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc);
 
+// The softmax-expectation Shapley scans of avx2/shapley_avx2.h on zmm vectors, same contract
+// and the same per-lane arithmetic (bit-identical results).
+void shapley_scan_ratio(double* x, const double* num, const double* den, const double* off, const int32_t* perm,
+                        int64_t k, double scale);
+void shapley_scan_ratio_backward(double* ds, double* work, const double* dx, const double* num, const double* den,
+                                 const double* st, const int32_t* perm, int64_t k, double inv_tau);
+
 }  // namespace shapca::avx512
