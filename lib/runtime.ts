@@ -1,4 +1,8 @@
+import { cudaStatus, type CudaStatus } from './device.js';
 import { addon, type NativeInfo } from './native/addon.js';
+
+export { resolveDevice } from './device.js';
+export type { CudaStatus, Device, DeviceChoice, DeviceRequest } from './device.js';
 
 export type KernelPath = 'scalar' | 'avx2' | 'avx512';
 export type RuntimeInfo = NativeInfo;
@@ -15,6 +19,15 @@ export function availableKernelPaths(): KernelPath[] {
 /** What the native core runs on: the active kernel path, CPU features, thread count. */
 export function info(): NativeInfo {
   return addon().info();
+}
+
+/**
+ * The CUDA probe made when the addon loaded: whether the addon was built with CUDA, the devices
+ * and device 0's name, why no GPU is usable (`message`), and whether `device: 'cuda'` would run
+ * the encoders on the GPU (`usable`). See `resolveDevice` for what a device option resolves to.
+ */
+export function cuda(): CudaStatus {
+  return cudaStatus();
 }
 
 /**

@@ -1,6 +1,7 @@
 // BertEncoder: HF BertModel on the native core (DESIGN §1.4, §3).
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import { addon, type NativeBertModel } from '../native/addon.js';
+import { selectDevice, cudaBackend, type Device, type DeviceRequest } from '../device.js';
+import { addon, type NativeBertCalls, type NativeBertConfig } from '../native/addon.js';
 import { BERT_BASE, type BertConfig, parseBertConfig, readConfigJson } from './config.js';
 import { NativeEncoder, openWithProbe } from './native-encoder.js';
 
@@ -11,6 +12,12 @@ const BUFFERS = ['embeddings.position_ids'];
 export interface BertEncoderOptions {
   /** Build the tanh pooler. fromPretrained: default whether the checkpoint has it; random: default true. */
   pooler?: boolean;
+  /**
+   * Where the encoder runs: 'cpu' (default), 'cuda' (parameters, gradients and optimizer state on
+   * the GPU; without a usable GPU, the CPU and one warning saying why) or 'auto' (the GPU when there
+   * is one, silently).
+   */
+  device?: DeviceRequest;
 }
 
 export interface BertForwardOptions {
@@ -33,19 +40,19 @@ export interface BertOutput {
   pooledOutput?: Float32Array;
 }
 
-export class BertEncoder extends NativeEncoder<NativeBertModel> {
+export class BertEncoder extends NativeEncoder<NativeBertCalls> {
   readonly config: BertConfig;
   readonly hasPooler: boolean;
   private trainTokens = 0;
 
-  private constructor(config: BertConfig, pooler: boolean) {
-    const native = addon();
-    super(new native.BertModel({
+  private constructor(config: BertConfig, pooler: boolean, device: Device) {
+    const native: NativeBertConfig = {
       vocabSize: config.vocab_size, hiddenSize: config.hidden_size, numLayers: config.num_hidden_layers,
       numHeads: config.num_attention_heads, intermediateSize: config.intermediate_size,
       maxPositions: config.max_position_embeddings, typeVocabSize: config.type_vocab_size,
       layerNormEps: config.layer_norm_eps, hiddenAct: config.hidden_act, pooler,
-    }));
+    };
+    super(device === 'cuda' ? { cuda: new (cudaBackend().CudaBertModel!)(native) } : { cpu: new (addon().BertModel)(native) });
     this.config = config;
     this.hasPooler = pooler;
   }
@@ -55,10 +62,11 @@ export class BertEncoder extends NativeEncoder<NativeBertModel> {
    * without the "bert." prefix; F16 and BF16 weights are converted to float32.
    */
   static async fromPretrained(dir: string, o: BertEncoderOptions = {}): Promise<BertEncoder> {
+    const device = selectDevice(o.device);
     const config = parseBertConfig(await readConfigJson(dir), `${dir}/config.json`);
     const { ckpt, has } = await openWithProbe(dir, 'pooler.dense.weight', PREFIXES);
     try {
-      const enc = new BertEncoder(config, o.pooler ?? has);
+      const enc = new BertEncoder(config, o.pooler ?? has, device);
       await enc.load(ckpt);
       return enc;
     } finally {
@@ -68,8 +76,9 @@ export class BertEncoder extends NativeEncoder<NativeBertModel> {
 
   /** A freshly initialised model (weights ~ N(0, initializer_range²), LayerNorm 1/0, biases 0). */
   static async random(config: Partial<BertConfig> = {}, seed = 0, o: BertEncoderOptions = {}): Promise<BertEncoder> {
+    const device = selectDevice(o.device);
     const full = parseBertConfig({ ...BERT_BASE, ...config, model_type: 'bert' });
-    const enc = new BertEncoder(full, o.pooler ?? true);
+    const enc = new BertEncoder(full, o.pooler ?? true, device);
     await enc.initRandom(seed, full.initializer_range);
     return enc;
   }
@@ -88,7 +97,7 @@ export class BertEncoder extends NativeEncoder<NativeBertModel> {
       const c = this.config.hidden_size;
       const lastHiddenState = new Float32Array(Math.max(0, o.batch * o.seqLen * c) || 0);
       const pooledOutput = this.hasPooler ? new Float32Array(Math.max(0, o.batch * c) || 0) : undefined;
-      if (o.train) this.enableGrad();
+      if (o.train) await this.prepareTraining();
       await h.forward({
         inputIds: o.inputIds, attentionMask: o.attentionMask ?? null, tokenTypeIds: o.tokenTypeIds ?? null,
         batch: o.batch, seqLen: o.seqLen, out: lastHiddenState, pooled: pooledOutput ?? null, forBackward: o.train ?? false,
@@ -114,18 +123,20 @@ export class BertEncoder extends NativeEncoder<NativeBertModel> {
   /**
    * A copy with `vocabSize` word-embedding rows (e.g. after tokenizer.addTokens for the relation
    * markers): existing rows and every other weight are kept, new rows ~ N(0, initializer_range²)
-   * drawn from `seed`. Gradients are not copied.
+   * drawn from `seed`. Gradients are not copied. The copy is on this encoder's device.
    */
   async resizeTokenEmbeddings(vocabSize: number, seed = 0): Promise<BertEncoder> {
     if (!Number.isInteger(vocabSize) || vocabSize < 1) {
       throw new RangeError(`resizeTokenEmbeddings: expected a positive integer but received ${vocabSize}`);
     }
-    const enc = await BertEncoder.random({ ...this.config, vocab_size: vocabSize }, seed, { pooler: this.hasPooler });
+    await this.syncParamsFromDevice();
+    const enc = await BertEncoder.random({ ...this.config, vocab_size: vocabSize }, seed, { pooler: this.hasPooler, device: this.device });
     for (const s of this.slots) {
       const src = this.param(s.name);
       const dst = enc.param(s.name);
       dst.set(src.length > dst.length ? src.subarray(0, dst.length) : src);
     }
+    await enc.syncParamsToDevice();
     return enc;
   }
 

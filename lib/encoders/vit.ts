@@ -1,6 +1,7 @@
 // VitEncoder: HF ViTModel or the CLIP vision tower (CLIPVisionModel) on the native core.
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
-import { addon, type NativeVitModel } from '../native/addon.js';
+import { selectDevice, cudaBackend, type Device, type DeviceRequest } from '../device.js';
+import { addon, type NativeVitCalls, type NativeVitConfig } from '../native/addon.js';
 import { CLIP_VIT_B16, VIT_BASE, type VitConfig, parseVitConfig, readConfigJson } from './config.js';
 import { NativeEncoder, openWithProbe } from './native-encoder.js';
 
@@ -14,6 +15,8 @@ const CLIP_LOAD = {
 export interface VitEncoderOptions {
   /** ViT only: build the tanh pooler. fromPretrained: default whether the checkpoint has it; random: false. */
   pooler?: boolean;
+  /** Where the encoder runs: 'cpu' (default), 'cuda' or 'auto' (see BertEncoderOptions.device). */
+  device?: DeviceRequest;
 }
 
 export interface VitOutput {
@@ -23,20 +26,20 @@ export interface VitOutput {
   pooledOutput?: Float32Array;
 }
 
-export class VitEncoder extends NativeEncoder<NativeVitModel> {
+export class VitEncoder extends NativeEncoder<NativeVitCalls> {
   readonly config: VitConfig;
   readonly hasPooler: boolean;
   private trainBatch = 0;
 
-  private constructor(config: VitConfig, pooler: boolean) {
-    const native = addon();
+  private constructor(config: VitConfig, pooler: boolean, device: Device) {
     const clip = config.model_type === 'clip_vision_model';
-    super(new native.VitModel({
+    const native: NativeVitConfig = {
       kind: clip ? 'clip' : 'vit', imageSize: config.image_size, patchSize: config.patch_size,
       numChannels: config.num_channels, hiddenSize: config.hidden_size, numLayers: config.num_hidden_layers,
       numHeads: config.num_attention_heads, intermediateSize: config.intermediate_size,
       layerNormEps: config.layer_norm_eps, hiddenAct: config.hidden_act, pooler: clip ? false : pooler,
-    }));
+    };
+    super(device === 'cuda' ? { cuda: new (cudaBackend().CudaVitModel!)(native) } : { cpu: new (addon().VitModel)(native) });
     this.config = config;
     this.hasPooler = clip || pooler;
   }
@@ -60,11 +63,12 @@ export class VitEncoder extends NativeEncoder<NativeVitModel> {
    * text tower is skipped.
    */
   static async fromPretrained(dir: string, o: VitEncoderOptions = {}): Promise<VitEncoder> {
+    const device = selectDevice(o.device);
     const config = parseVitConfig(await readConfigJson(dir), `${dir}/config.json`);
     const load = config.model_type === 'vit' ? VIT_LOAD : CLIP_LOAD;
     const { ckpt, has } = await openWithProbe(dir, 'pooler.dense.weight', load.prefixes);
     try {
-      const enc = new VitEncoder(config, o.pooler ?? has);
+      const enc = new VitEncoder(config, o.pooler ?? has, device);
       await enc.load(ckpt);
       return enc;
     } finally {
@@ -75,8 +79,9 @@ export class VitEncoder extends NativeEncoder<NativeVitModel> {
   /** A freshly initialised model; config.model_type picks ViT (default) or CLIP. */
   static async random(config: Partial<VitConfig> = {}, seed = 0, o: VitEncoderOptions = {}): Promise<VitEncoder> {
     const base = config.model_type === 'clip_vision_model' ? CLIP_VIT_B16 : VIT_BASE;
+    const device = selectDevice(o.device);
     const full = parseVitConfig({ ...base, ...config });
-    const enc = new VitEncoder(full, o.pooler ?? false);
+    const enc = new VitEncoder(full, o.pooler ?? false, device);
     await enc.initRandom(seed, full.initializer_range);
     return enc;
   }
@@ -91,7 +96,7 @@ export class VitEncoder extends NativeEncoder<NativeVitModel> {
       const c = this.config.hidden_size;
       const lastHiddenState = new Float32Array(Math.max(0, o.batch * this.tokens * c) || 0);
       const pooledOutput = this.hasPooler ? new Float32Array(Math.max(0, o.batch * c) || 0) : undefined;
-      if (o.train) this.enableGrad();
+      if (o.train) await this.prepareTraining();
       await h.forward({ pixels: o.pixels, batch: o.batch, out: lastHiddenState, pooled: pooledOutput ?? null, forBackward: o.train ?? false });
       this.trainBatch = o.train ? o.batch : 0;
       return pooledOutput ? { lastHiddenState, pooledOutput } : { lastHiddenState };

@@ -43,7 +43,13 @@ export interface HeadStep {
   dFused: Float32Array;
 }
 
-function encoderNoDecay(enc: NativeEncoder<never>): [number, number][] {
+function encoderGroup(name: string, enc: NativeEncoder<object>, pretrained: boolean): ParamGroup {
+  const noDecay = encoderNoDecay(enc);
+  const device = enc.deviceParams();
+  return device ? { name, params: enc.params, device, pretrained, noDecay } : { name, params: enc.params, grads: enc.enableGrad(), pretrained, noDecay };
+}
+
+function encoderNoDecay(enc: NativeEncoder<object>): [number, number][] {
   return enc.slots
     .filter((s) => s.name.endsWith('bias') || /layer_?norm|layrnorm|\.ln_?\d*\./i.test(s.name))
     .map((s) => [s.offset, s.numel]);
@@ -92,14 +98,11 @@ export class ShapCABackbone {
     return { useContext: o.useContext, useImage: this.usesImage, maxLength: o.maxLength, imageFloats: 3 * imageSize ** 2 };
   }
 
+  /** The encoders' groups (on 'cuda', their device calls) and the new layers' (always on the host). */
   paramGroups(): ParamGroup[] {
     const { text, image, pretrained } = this.parts;
-    const groups: ParamGroup[] = [
-      { name: 'text_encoder', params: text.params, grads: text.enableGrad(), pretrained, noDecay: encoderNoDecay(text as never) },
-    ];
-    if (image && this.usesImage) {
-      groups.push({ name: 'image_encoder', params: image.params, grads: image.enableGrad(), pretrained, noDecay: encoderNoDecay(image as never) });
-    }
+    const groups: ParamGroup[] = [encoderGroup('text_encoder', text, pretrained)];
+    if (image && this.usesImage) groups.push(encoderGroup('image_encoder', image, pretrained));
     groups.push({ name: 'heads', params: this.store.params, grads: this.store.grads, pretrained: false, noDecay: this.store.noDecayRanges() });
     return groups;
   }
@@ -176,10 +179,17 @@ export class ShapCABackbone {
     return sum / Math.max(1, tokens * hidden);
   }
 
-  /** Copies another backbone's weights (same architecture) into this one, then frees its encoders. */
-  copyFrom(from: ShapCABackbone): void {
-    this.parts.text.params.set(from.parts.text.params);
-    if (this.parts.image && from.parts.image) this.parts.image.params.set(from.parts.image.params);
+  /**
+   * Copies another backbone's weights (same architecture, any device) into this one, then frees
+   * its encoders.
+   */
+  async copyFrom(from: ShapCABackbone): Promise<void> {
+    const pairs = [[this.parts.text, from.parts.text], [this.parts.image, from.parts.image]] as const;
+    for (const [to, src] of pairs) {
+      if (!to || !src) continue;
+      await src.syncParamsFromDevice();
+      await to.setParams(src.params);
+    }
     this.store.params.set(from.store.params);
     from.parts.text.dispose();
     from.parts.image?.dispose();

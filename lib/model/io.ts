@@ -13,6 +13,7 @@ import { join } from 'node:path';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { SafetensorsFile, writeSafetensors } from '../checkpoint/safetensors.js';
+import { selectDevice, type DeviceRequest } from '../device.js';
 import type { BertConfig, VitConfig } from '../encoders/config.js';
 import { BertEncoder } from '../encoders/bert.js';
 import { VitEncoder } from '../encoders/vit.js';
@@ -67,11 +68,20 @@ export async function instantiate(config: ShapCAConfig, parts: ShapCAParts): Pro
   }
 }
 
+/** Where a model's encoders run (the task heads always run on the CPU). */
+export interface DeviceOptions {
+  /**
+   * 'cpu' (default), 'cuda' (the encoders' parameters, gradients and optimizer state on the GPU;
+   * without a usable GPU, the CPU and one warning saying why) or 'auto' (the GPU when there is one).
+   */
+  device?: DeviceRequest;
+}
+
 /**
  * Loads a directory written by `save()`. `task` (default 'ner') must be the saved model's task;
  * 'any' restores whatever task it holds.
  */
-export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: string, task?: T): Promise<ModelOf<T>> {
+export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: string, task?: T, o: DeviceOptions = {}): Promise<ModelOf<T>> {
   const want = task ?? 'ner';
   const path = join(dir, 'shapca.json');
   let json: ModelJson;
@@ -86,8 +96,9 @@ export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: strin
   if (want !== 'any' && json.config?.task !== want) {
     throw new Error(`${path}: expected a ${want} model but it holds a ${json.config?.task} model`);
   }
-  const text = await BertEncoder.fromPretrained(join(dir, 'text'));
-  const image = existsSync(join(dir, 'image')) ? await VitEncoder.fromPretrained(join(dir, 'image')) : null;
+  const device = selectDevice(o.device);
+  const text = await BertEncoder.fromPretrained(join(dir, 'text'), { device });
+  const image = existsSync(join(dir, 'image')) ? await VitEncoder.fromPretrained(join(dir, 'image'), { device }) : null;
   const tokenizer = await WordPieceTokenizer.load(join(dir, 'tokenizer'));
   const file = await SafetensorsFile.open(join(dir, 'heads.safetensors'));
   const heads = new Map<string, Float32Array>();
@@ -126,7 +137,7 @@ function config(labels: TaskLabels, options: ShapCAOptions, image: VitConfig | n
   };
 }
 
-export interface FromScratchOptions extends TaskLabels {
+export interface FromScratchOptions extends TaskLabels, DeviceOptions {
   /** Texts (and contexts) the WordPiece vocabulary is learned from: the training split. */
   corpus: Iterable<string>;
   options?: Partial<ShapCAOptions>;
@@ -142,14 +153,15 @@ export interface FromScratchOptions extends TaskLabels {
 export async function createFromScratch<T extends ShapCATask = 'ner'>(o: FromScratchOptions & { task?: T }): Promise<ModelOf<T>> {
   const options = resolveOptions(o.options);
   const seed = o.seed ?? 1;
+  const device = selectDevice(o.device);
   const tokenizer = learnWordPiece(o.corpus, { vocabSize: o.vocabSize ?? 8000 });
   if (o.task === 're') tokenizer.addTokens([...RELATION_MARKERS]);
-  const text = await BertEncoder.random({ ...TINY_TEXT, ...o.text, vocab_size: tokenizer.vocabSize }, seed, { pooler: false });
-  const image = options.useImage ? await VitEncoder.random({ ...TINY_IMAGE, ...o.image }, seed + 1) : null;
+  const text = await BertEncoder.random({ ...TINY_TEXT, ...o.text, vocab_size: tokenizer.vocabSize }, seed, { pooler: false, device });
+  const image = options.useImage ? await VitEncoder.random({ ...TINY_IMAGE, ...o.image }, seed + 1, { device }) : null;
   return (await instantiate(config(o, options, image?.config ?? null), { tokenizer, text, image, pretrained: false, seed })) as ModelOf<T>;
 }
 
-export interface FromPretrainedOptions extends TaskLabels {
+export interface FromPretrainedOptions extends TaskLabels, DeviceOptions {
   /** HF BERT directory: config.json, model.safetensors, tokenizer.json or vocab.txt. */
   textDir: string;
   /** HF ViT or CLIP vision directory; absent: no image encoder. */
@@ -165,8 +177,9 @@ export interface FromPretrainedOptions extends TaskLabels {
 export async function createFromPretrained<T extends ShapCATask = 'ner'>(o: FromPretrainedOptions & { task?: T }): Promise<ModelOf<T>> {
   const options = resolveOptions({ ...o.options, ...(o.imageDir ? {} : { useImage: false }) });
   const seed = o.seed ?? 1;
+  const device = selectDevice(o.device);
   const tokenizer = await WordPieceTokenizer.load(o.textDir);
-  let text = await BertEncoder.fromPretrained(o.textDir);
+  let text = await BertEncoder.fromPretrained(o.textDir, { device });
   if (o.task === 're') {
     tokenizer.addTokens([...RELATION_MARKERS]);
     if (tokenizer.vocabSize > text.config.vocab_size) {
@@ -175,6 +188,6 @@ export async function createFromPretrained<T extends ShapCATask = 'ner'>(o: From
       text = resized;
     }
   }
-  const image = o.imageDir && options.useImage ? await VitEncoder.fromPretrained(o.imageDir) : null;
+  const image = o.imageDir && options.useImage ? await VitEncoder.fromPretrained(o.imageDir, { device }) : null;
   return (await instantiate(config(o, options, image?.config ?? null), { tokenizer, text, image, pretrained: true, seed })) as ModelOf<T>;
 }

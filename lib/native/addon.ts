@@ -141,6 +141,9 @@ export interface NativeAddon {
 
   BertModel: new (config: NativeBertConfig) => NativeBertModel;
   VitModel: new (config: NativeVitConfig) => NativeVitModel;
+  /** The encoders on the GPU (native/binding/cuda_models.cpp): only in a CUDA build. */
+  CudaBertModel?: new (config: NativeBertConfig) => NativeCudaBertModel;
+  CudaVitModel?: new (config: NativeVitConfig) => NativeCudaVitModel;
 }
 
 /** One tensor of a native model's flat parameter buffer (HF name without the model prefix). */
@@ -161,13 +164,43 @@ export interface NativeModelHandle {
   dispose(): void;
 }
 
+/** AdamW settings of one device update (as the CPU adamwStep's). */
+export interface NativeAdamWSettings {
+  lr?: number; beta1?: number; beta2?: number; eps?: number; weightDecay?: number; step?: number; gradScale?: number;
+}
+
+/**
+ * Methods every CUDA model handle has (native/binding/cuda_models.cpp): parameters, gradients and
+ * AdamW moments live on the GPU and cross to the host only through these copies; n = table().total.
+ * Every call is a Promise, one at a time per model.
+ */
+export interface NativeCudaModelHandle {
+  table(): { total: number; entries: NativeParamEntry[] };
+  /** Initialises as the CPU model does (same values), on the device. */
+  initRandom(o: { seed?: number; std?: number }): Promise<void>;
+  uploadParams(o: { params: F32 }): Promise<void>;
+  downloadParams(o: { params: F32 }): Promise<void>;
+  /** Allocates zeroed gradients (once); needed before a training forward and the calls below. */
+  enableGrads(): Promise<void>;
+  zeroGrads(): Promise<void>;
+  downloadGrads(o: { grads: F32 }): Promise<void>;
+  /** Σ g² over the parameters [begin, end), accumulated in double. */
+  gradNormSq(o: { begin: number; end: number }): Promise<number>;
+  /** One AdamW update of the parameters [begin, end) with their moments (allocated zeroed on first use). */
+  adamwStep(o: NativeAdamWSettings & { begin: number; end: number }): Promise<void>;
+  downloadMoments(o: { m: F32; v: F32 }): Promise<void>;
+  uploadMoments(o: { m: F32; v: F32 }): Promise<void>;
+  dispose(): void;
+}
+
 export interface NativeBertConfig {
   vocabSize: number; hiddenSize: number; numLayers: number; numHeads: number; intermediateSize: number;
   maxPositions: number; typeVocabSize: number; layerNormEps?: number; hiddenAct?: 'gelu' | 'quick_gelu';
   pooler?: boolean;
 }
 
-export interface NativeBertModel extends NativeModelHandle {
+/** BERT's forward and backward, the same on the CPU and the GPU handle (host arrays in and out). */
+export interface NativeBertCalls {
   forward(o: {
     inputIds: Int32Array; attentionMask?: Int32Array | null; tokenTypeIds?: Int32Array | null; batch: number;
     seqLen: number; out: F32; pooled?: F32 | null; forBackward?: boolean;
@@ -175,16 +208,23 @@ export interface NativeBertModel extends NativeModelHandle {
   backward(o: { dLastHiddenState?: F32 | null; dPooled?: F32 | null; dInputsEmbeds?: F32 | null }): Promise<void>;
 }
 
+export interface NativeBertModel extends NativeModelHandle, NativeBertCalls {}
+export interface NativeCudaBertModel extends NativeCudaModelHandle, NativeBertCalls {}
+
 export interface NativeVitConfig {
   kind?: 'vit' | 'clip'; imageSize: number; patchSize: number; numChannels?: number; hiddenSize: number;
   numLayers: number; numHeads: number; intermediateSize: number; layerNormEps?: number;
   hiddenAct?: 'gelu' | 'quick_gelu'; pooler?: boolean;
 }
 
-export interface NativeVitModel extends NativeModelHandle {
+/** ViT's forward and backward, the same on the CPU and the GPU handle. */
+export interface NativeVitCalls {
   forward(o: { pixels: F32; batch: number; out: F32; pooled?: F32 | null; forBackward?: boolean }): Promise<void>;
   backward(o: { dLastHiddenState?: F32 | null; dPooled?: F32 | null; dPixels?: F32 | null }): Promise<void>;
 }
+
+export interface NativeVitModel extends NativeModelHandle, NativeVitCalls {}
+export interface NativeCudaVitModel extends NativeCudaModelHandle, NativeVitCalls {}
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');

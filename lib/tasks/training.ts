@@ -5,6 +5,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import type { DeviceRequest } from '../device.js';
 import type { BertConfig, VitConfig } from '../encoders/config.js';
 import { parseVitConfig, readConfigJson } from '../encoders/config.js';
 import { CLIP_MEAN, CLIP_STD, VIT_MEAN, VIT_STD } from '../image/preprocess.js';
@@ -42,6 +43,12 @@ export interface TaskTrainOptions {
   resume?: boolean;
   progress?: boolean;
   meta?: Record<string, unknown>;
+  /**
+   * Where the encoders train: 'cpu' (default), 'cuda' (parameters, gradients and AdamW moments on
+   * the GPU; the task heads, fusion and alignment stay on the CPU; without a usable GPU, the CPU and
+   * one warning) or 'auto'.
+   */
+  device?: DeviceRequest;
 }
 
 /** How images must be preprocessed for the model `start` builds; null without images. */
@@ -90,10 +97,10 @@ type ModelOf<T extends ShapCATask> = T extends 'ner' ? ShapCAModel : T extends '
 export async function buildTaskModel<T extends ShapCATask>(
   task: T,
   labels: TaskLabels,
-  o: Pick<TaskTrainOptions, 'start' | 'options' | 'seed'>,
+  o: Pick<TaskTrainOptions, 'start' | 'options' | 'seed' | 'device'>,
   corpus: () => Iterable<string>,
 ): Promise<ModelOf<T>> {
-  const common = { ...labels, task, options: { ...o.options }, seed: o.seed };
+  const common = { ...labels, task, options: { ...o.options }, seed: o.seed, ...(o.device ? { device: o.device } : {}) };
   const model = 'preset' in o.start
     ? await createFromScratch({
         ...common, corpus: corpus(), vocabSize: o.start.vocabSize ?? 8000,

@@ -5,7 +5,9 @@
  */
 export { train } from './trainer.js';
 export type { TrainOptions, TrainSummary } from './trainer.js';
-export type { ParamGroup, TrainableModel, StepContext, StepResult, EvalResult } from './types.js';
+export type {
+  ParamGroup, HostParamGroup, DeviceParamGroup, DeviceParams, DeviceAdamWSettings, TrainableModel, StepContext, StepResult, EvalResult,
+} from './types.js';
 export { AdamW } from './optimizer.js';
 export type { AdamWOptions, AdamWStepReport } from './optimizer.js';
 export { LinearSchedule, linearWarmupDecay, warmupSteps } from './schedule.js';

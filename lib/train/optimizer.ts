@@ -2,6 +2,9 @@
 // range of a group, on subarray views (zero-copy); weight decay is off for the group's noDecay
 // ranges; pretrained groups take the encoder lr and the others the new-layer lr; gradients are
 // clipped by the global norm over every trainable group, as torch.nn.utils.clip_grad_norm_.
+// A device group (an encoder on the GPU) keeps its gradients and moments there: the optimizer
+// calls its gradNormSq / adamwStep per range, and its moments cross to the host only to be saved
+// or restored.
 import { SafetensorsFile, writeSafetensors } from '../checkpoint/safetensors.js';
 import { adamwStep, clipScale, gradNorm } from '../kernels/optim.js';
 import { TrainError } from './errors.js';
@@ -44,8 +47,9 @@ interface Segment {
 
 interface GroupState {
   group: ParamGroup;
-  m: Float32Array;
-  v: Float32Array;
+  /** The moments of a host group; null for a device group (they live on the device). */
+  m: Float32Array | null;
+  v: Float32Array | null;
   segments: Segment[];
 }
 
@@ -67,8 +71,8 @@ export class AdamW {
       .filter((g) => !(this.o.freezePretrained && g.pretrained))
       .map((group) => ({
         group,
-        m: new Float32Array(group.params.length),
-        v: new Float32Array(group.params.length),
+        m: group.device ? null : new Float32Array(group.params.length),
+        v: group.device ? null : new Float32Array(group.params.length),
         segments: segmentsOf(group),
       }));
   }
@@ -88,7 +92,8 @@ export class AdamW {
    * accumulation) combined as sqrt(Σ norm²). Throws naming the group when one is not finite.
    */
   async gradNorm(): Promise<number> {
-    const norms = await Promise.all(this.trainable.map((s) => gradNorm(s.group.grads)));
+    const norms = await Promise.all(this.trainable.map(async ({ group: g }) =>
+      g.device ? Math.sqrt(await g.device.gradNormSq(0, g.params.length)) : gradNorm(g.grads)));
     let sq = 0;
     norms.forEach((n, i) => {
       if (!Number.isFinite(n)) {
@@ -113,16 +118,18 @@ export class AdamW {
     const lr = this.lr(lrScale);
     const step = this.steps + 1;
     // The ranges are disjoint, so their updates may run side by side on the libuv pool.
+    // (A device group's calls queue one after another on its encoder.)
     await Promise.all(
-      this.trainable.flatMap(({ group, m, v, segments }) => segments.map(({ begin, end, decay }) =>
-        adamwStep(
-          group.params.subarray(begin, end), group.grads.subarray(begin, end),
-          m.subarray(begin, end), v.subarray(begin, end), step,
-          {
-            lr: group.pretrained ? lr.encoder : lr.head, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps,
-            weightDecay: decay ? this.o.weightDecay : 0, gradScale: scale,
-          },
-        ))),
+      this.trainable.flatMap(({ group, m, v, segments }) => segments.map(({ begin, end, decay }) => {
+        const o = {
+          lr: group.pretrained ? lr.encoder : lr.head, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps,
+          weightDecay: decay ? this.o.weightDecay : 0, gradScale: scale,
+        };
+        if (group.device) return group.device.adamwStep(begin, end, { ...o, step });
+        return adamwStep(
+          group.params.subarray(begin, end), group.grads.subarray(begin, end), m!.subarray(begin, end), v!.subarray(begin, end), step, o,
+        );
+      })),
     );
     this.steps = step;
     return { gradNorm: norm, clipScale: scale, lr };
@@ -130,9 +137,16 @@ export class AdamW {
 
   /** Writes the moments (`<group>.m`, `<group>.v`) and the step count to a safetensors file, atomically. */
   async save(path: string): Promise<void> {
+    const moments = await Promise.all(this.trainable.map(async ({ group, m, v }) => {
+      if (!group.device) return { group, m: m!, v: v! };
+      const n = group.params.length;
+      const host = { group, m: new Float32Array(n), v: new Float32Array(n) };
+      await group.device.downloadMoments(host.m, host.v);
+      return host;
+    }));
     await writeSafetensors(
       path,
-      this.trainable.flatMap(({ group, m, v }) => [
+      moments.flatMap(({ group, m, v }) => [
         { name: `${group.name}.m`, shape: [m.length], data: m },
         { name: `${group.name}.v`, shape: [v.length], data: v },
       ]),
@@ -155,7 +169,10 @@ export class AdamW {
         if (!expected.has(name)) throw bad(`holds state ${name} for a group this model does not train (${this.groupNames.join(', ')})`);
       }
       for (const { group, m, v } of this.trainable) {
-        for (const [suffix, into] of [['m', m], ['v', v]] as const) {
+        const n = group.params.length;
+        // A device group's moments are read on the host, then uploaded.
+        const host = group.device ? { m: new Float32Array(n), v: new Float32Array(n) } : { m: m!, v: v! };
+        for (const [suffix, into] of [['m', host.m], ['v', host.v]] as const) {
           const name = `${group.name}.${suffix}`;
           const info = file.tensors.get(name);
           if (!info) throw bad(`has no state ${name} for group '${group.name}'`);
@@ -163,6 +180,7 @@ export class AdamW {
           if (numel !== into.length) throw bad(`state ${name} has ${numel} values but group '${group.name}' has ${into.length} parameters`);
           await file.read(name, into);
         }
+        if (group.device) await group.device.uploadMoments(host.m, host.v);
       }
       this.steps = steps;
     } finally {
@@ -193,6 +211,13 @@ function checkGroups(groups: readonly ParamGroup[]): void {
       throw bad(`Expected unique, non-empty group names but received ${JSON.stringify(g.name)} (twice or empty)`);
     }
     names.add(g.name);
+    if (g.device) {
+      const calls = ['gradNormSq', 'adamwStep', 'downloadMoments', 'uploadMoments'] as const;
+      if (!(g.params instanceof Float32Array) || calls.some((c) => typeof g.device![c] !== 'function')) {
+        throw bad(`Expected Float32Array params and device calls (${calls.join(', ')}) for device group '${g.name}'`);
+      }
+      continue;
+    }
     if (!(g.params instanceof Float32Array) || !(g.grads instanceof Float32Array)) {
       throw bad(`Expected Float32Array params and grads for group '${g.name}'`);
     }

@@ -1,18 +1,57 @@
 // The contract between the trainer and a model: flat parameter groups the optimizer updates in
 // place, and a training step that accumulates gradients into them.
 
-/** One group of parameters sharing a learning rate: a flat buffer and its gradient. */
-export interface ParamGroup {
+interface ParamGroupBase {
   /** Unique among the model's groups, e.g. 'text_encoder', 'image_encoder', 'fusion', 'head'. */
   name: string;
-  /** Flat buffer, updated in place by the optimizer. */
+  /** Flat buffer, updated in place by the optimizer (a device group: the host mirror, for its length). */
   params: Float32Array;
-  /** Same length as params, accumulated by the model's backward. */
-  grads: Float32Array;
   /** true → the encoder learning rate; false → the new-layer learning rate. */
   pretrained: boolean;
   /** Ranges (offset, length) of params without weight decay: biases, LayerNorm. */
   noDecay?: ReadonlyArray<readonly [offset: number, length: number]>;
+}
+
+/** A group on the host: a flat buffer and its gradient, updated by the CPU kernels. */
+export interface HostParamGroup extends ParamGroupBase {
+  /** Same length as params, accumulated by the model's backward. */
+  grads: Float32Array;
+  device?: undefined;
+}
+
+/** A group whose parameters, gradients and optimizer moments live on a GPU (an encoder on 'cuda'). */
+export interface DeviceParamGroup extends ParamGroupBase {
+  grads?: undefined;
+  device: DeviceParams;
+}
+
+/** One group of parameters sharing a learning rate. */
+export type ParamGroup = HostParamGroup | DeviceParamGroup;
+
+/** AdamW settings of one update of a parameter range. */
+export interface DeviceAdamWSettings {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  weightDecay: number;
+  /** Bias-correction count, ≥ 1. */
+  step: number;
+  /** Gradients are multiplied by this first (global-norm clipping). */
+  gradScale: number;
+}
+
+/**
+ * What the optimizer calls for a device group instead of touching host buffers; ranges are
+ * [begin, end) offsets into the group, as for `noDecay`.
+ */
+export interface DeviceParams {
+  /** Σ g² over the range (double accumulation). */
+  gradNormSq(begin: number, end: number): Promise<number>;
+  adamwStep(begin: number, end: number, o: DeviceAdamWSettings): Promise<void>;
+  /** Copies both moments (each of params.length) to the host, for optimizer checkpoints. */
+  downloadMoments(m: Float32Array, v: Float32Array): Promise<void>;
+  uploadMoments(m: Float32Array, v: Float32Array): Promise<void>;
 }
 
 /** Where a training step sits in the run; randomness inside a step (dropout) should derive from it. */

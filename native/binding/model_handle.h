@@ -1,8 +1,11 @@
-// The common half of the model handles (BertModel, VitModel): a JS object that owns one native
-// model, binds it to the caller's flat parameter and gradient Float32Arrays, and runs its
-// forward and backward as Promises. One call at a time per model (a second one is a
-// ShapcaError, the TS layer queues calls); dispose() frees the activations at once, and a job in
-// flight keeps the model and the arrays alive until it ends.
+// The common half of the model handles: a JS object that owns one native model and runs its
+// calls as Promises. One call at a time per model (a second one is a ShapcaError, the TS layer
+// queues calls); dispose() frees the model at once, and a job in flight keeps the model and the
+// arrays it uses alive until it ends.
+//   HandleBase   table(), dispose(), the busy mark and the job launch: every handle
+//   ModelHandle  the CPU models (BertModel, VitModel): bound to the caller's flat parameter and
+//                gradient Float32Arrays (setBuffers), initRandom into them
+// The CUDA models (cuda_models.cpp) derive from HandleBase directly: their buffers live on the GPU.
 #pragma once
 #include <napi.h>
 
@@ -23,27 +26,29 @@ struct ModelState {
   std::atomic<bool> busy{false};
 };
 
+// Self provides `static const ParamTable& param_table(const Model&)` (public).
 template <typename Self, typename Model>
-class ModelHandle : public Napi::ObjectWrap<Self> {
+class HandleBase : public Napi::ObjectWrap<Self> {
  public:
-  explicit ModelHandle(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Self>(info) {}
+  explicit HandleBase(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Self>(info) {}
 
-  template <typename Extra>
-  static Napi::Function define(Napi::Env env, const char* name, Extra extra) {
+ protected:
+  using State = ModelState<Model>;
+
+  // The class with table() and dispose() followed by its own methods.
+  static Napi::Function define_class(Napi::Env env, const char* name,
+                                     const std::vector<Napi::ClassPropertyDescriptor<Self>>& own) {
     std::vector<Napi::ClassPropertyDescriptor<Self>> methods{
-        Self::InstanceMethod("table", &ModelHandle::Table),
-        Self::InstanceMethod("setBuffers", &ModelHandle::SetBuffers),
-        Self::InstanceMethod("initRandom", &ModelHandle::InitRandom),
-        Self::InstanceMethod("dispose", &ModelHandle::Dispose),
+        Self::InstanceMethod("table", &HandleBase::Table),
+        Self::InstanceMethod("dispose", &HandleBase::Dispose),
     };
-    for (auto& m : extra) methods.push_back(m);
+    methods.insert(methods.end(), own.begin(), own.end());
     return Self::DefineClass(env, name, methods);
   }
 
- protected:
   // The state for a call: throws when disposed or busy, and marks it busy. Anything that throws
   // after it must release the mark (see guarded()).
-  std::shared_ptr<ModelState<Model>> acquire(Args& a) {
+  std::shared_ptr<State> acquire(Args& a) {
     if (!state_) a.type_error("the model was disposed");
     if (state_->busy.exchange(true)) {
       throw make_error(a.env(), Status::invalid_argument,
@@ -52,12 +57,11 @@ class ModelHandle : public Napi::ObjectWrap<Self> {
     return state_;
   }
 
-  // Queues fn on the libuv pool, keeping the model, the parameter arrays and every argument
-  // array alive, and releases the busy mark when it ends.
-  Napi::Value launch(Args& a, std::shared_ptr<ModelState<Model>> st, NativeFn fn, ResultFn result = nullptr) {
+  // Queues fn on the libuv pool, keeping the model, the bound arrays and every argument array
+  // alive, and releases the busy mark when it ends.
+  Napi::Value launch(Args& a, std::shared_ptr<State> st, NativeFn fn, ResultFn result = nullptr) {
     std::vector<Napi::ObjectReference> keep = a.take_keep_alive();
-    if (!params_.IsEmpty()) keep.push_back(Napi::Persistent(params_.Value()));
-    if (!grads_.IsEmpty()) keep.push_back(Napi::Persistent(grads_.Value()));
+    for (const Napi::ObjectReference& r : bound_) keep.push_back(Napi::Persistent(r.Value()));
     return run_job(a.env(), kAsyncWork, std::move(keep), [st, fn] {
       Status s = fn();
       st->busy.store(false);
@@ -76,13 +80,16 @@ class ModelHandle : public Napi::ObjectWrap<Self> {
       throw;
     }
   }
-  std::shared_ptr<ModelState<Model>> state_ = std::make_shared<ModelState<Model>>();
+
+  std::shared_ptr<State> state_ = std::make_shared<State>();
+  // Arrays the model keeps pointers to between calls (the CPU models' bound buffers).
+  std::vector<Napi::ObjectReference> bound_;
 
  private:
   Napi::Value Table(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!state_) throw Napi::TypeError::New(env, "table: the model was disposed");
-    const ParamTable& t = state_->model.table;
+    const ParamTable& t = Self::param_table(state_->model);
     Napi::Array entries = Napi::Array::New(env, t.entries().size());
     for (size_t i = 0; i < t.entries().size(); ++i) {
       const ParamInfo& p = t.entries()[i];
@@ -102,9 +109,36 @@ class ModelHandle : public Napi::ObjectWrap<Self> {
     return o;
   }
 
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    state_.reset();
+    bound_.clear();
+    return info.Env().Undefined();
+  }
+};
+
+template <typename Self, typename Model>
+class ModelHandle : public HandleBase<Self, Model> {
+  using Base = HandleBase<Self, Model>;
+
+ public:
+  explicit ModelHandle(const Napi::CallbackInfo& info) : Base(info) {}
+
+  static const ParamTable& param_table(const Model& m) { return m.table; }
+
+  template <typename Extra>
+  static Napi::Function define(Napi::Env env, const char* name, Extra extra) {
+    std::vector<Napi::ClassPropertyDescriptor<Self>> methods{
+        Self::InstanceMethod("setBuffers", &ModelHandle::SetBuffers),
+        Self::InstanceMethod("initRandom", &ModelHandle::InitRandom),
+    };
+    for (auto& m : extra) methods.push_back(m);
+    return Base::define_class(env, name, methods);
+  }
+
+ private:
   Napi::Value SetBuffers(const Napi::CallbackInfo& info) {
     Args a(info, "setBuffers");
-    return guarded(a, [&](const std::shared_ptr<ModelState<Model>>& st) {
+    return this->guarded(a, [&](const std::shared_ptr<typename Base::State>& st) {
       Model& m = st->model;
       const int64_t total = m.table.total();
       float* params = a.f32("params", total, false);
@@ -113,12 +147,9 @@ class ModelHandle : public Napi::ObjectWrap<Self> {
       m.grads = grads;
       m.saved = false;
       Napi::Object o = info[0].As<Napi::Object>();
-      params_ = Napi::Persistent(o.Get("params").As<Napi::Object>());
-      if (grads) {
-        grads_ = Napi::Persistent(o.Get("grads").As<Napi::Object>());
-      } else {
-        grads_.Reset();
-      }
+      this->bound_.clear();
+      this->bound_.push_back(Napi::Persistent(o.Get("params").As<Napi::Object>()));
+      if (grads) this->bound_.push_back(Napi::Persistent(o.Get("grads").As<Napi::Object>()));
       st->busy.store(false);
       return info.Env().Undefined();
     });
@@ -129,23 +160,14 @@ class ModelHandle : public Napi::ObjectWrap<Self> {
     const int64_t seed = a.integer("seed", 0, 9007199254740991LL, 0);
     const double std = a.number("std", 0.02);
     if (std < 0) a.range_error("expected std >= 0 but received " + std::to_string(std));
-    return guarded(a, [&](const std::shared_ptr<ModelState<Model>>& st) {
+    return this->guarded(a, [&](const std::shared_ptr<typename Base::State>& st) {
       if (st->model.params == nullptr) a.type_error("call setBuffers first");
-      return launch(a, st, [st, seed, std] {
+      return this->launch(a, st, [st, seed, std] {
         Model& m = st->model;
         return param_init(m.params, m.table, static_cast<uint64_t>(seed), static_cast<float>(std));
       });
     });
   }
-
-  Napi::Value Dispose(const Napi::CallbackInfo& info) {
-    state_.reset();
-    params_.Reset();
-    grads_.Reset();
-    return info.Env().Undefined();
-  }
-
-  Napi::ObjectReference params_, grads_;
 };
 
 }  // namespace shapca::binding

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 
 import type { Command } from 'commander';
 
+import type { DeviceRequest } from '../../device.js';
 import { generateSyntheticDataset, SYNTHETIC_ENTITY_TYPES, SYNTHETIC_LAYOUT } from '../../data/index.js';
 import { chunksOf } from '../../metrics/chunks.js';
 import type { NerExample } from '../../model/batch.js';
@@ -13,6 +14,7 @@ import { loadModel } from '../../model/io.js';
 import type { ShapCAModel } from '../../model/ner-model.js';
 import { setThreads } from '../../runtime.js';
 import { loadNerSplits, trainNer } from '../../tasks/ner.js';
+import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { printJson } from '../output.js';
 import { nonNegativeInt, positiveInt } from '../parse.js';
 
@@ -26,6 +28,7 @@ interface DemoFlags {
   threads?: number;
   progress: boolean;
   json?: boolean;
+  device: DeviceRequest;
 }
 
 function entities(tokens: string[], tags: string[]): string {
@@ -39,9 +42,9 @@ async function tagsOf(model: ShapCAModel, ex: NerExample): Promise<{ tags: strin
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('demo')
-    .description('Generate the synthetic multimodal dataset, train the tiny model on CPU, evaluate, and show extractions')
+    .description('Generate the synthetic multimodal dataset, train the tiny model (on the CPU unless --device says otherwise), evaluate, and show extractions')
     .option('--out <dir>', 'where the data and the run go', 'shapca-demo')
     .option('--seed <n>', 'seed of the data and the run', nonNegativeInt('--seed'), 1)
     .option('--epochs <n>', 'training epochs', positiveInt('--epochs'), 8)
@@ -50,15 +53,17 @@ export function register(program: Command): void {
     .option('--fresh', 'discard an earlier demo run in --out instead of continuing it')
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--no-progress', 'no progress bar')
-    .option('--json', 'print the summary and the examples as one JSON object')
+    .option('--json', 'print the summary and the examples as one JSON object');
+  addDeviceFlag(cmd)
     .addHelpText('after', `
 The synthetic posts use ambiguous names ("Camden", "Dakota") in neutral sentences; whether each
 name is a person, a place or a team is only visible in the drawn image and said in its caption
 (the context). The run goes to --out/run (rerunning continues it; --fresh starts over); the model
 is at --out/run/best, usable with \`shapca eval --model\`.
-`)
+${DEVICE_HELP}`)
     .action(async (f: DemoFlags) => {
       if (f.threads) setThreads(f.threads);
+      const device = deviceOf(f.device);
       const dataDir = join(f.out, 'data');
       const runDir = join(f.out, 'run');
       const side = Math.max(1, Math.round(f.trainSize / 4));
@@ -73,9 +78,9 @@ is at --out/run/best, usable with \`shapca eval --model\`.
       log(`training the tiny model (BERT 4×256 + ViT 4×192 at 96×96) from scratch for ${f.epochs} epochs`);
       const { summary } = await trainNer({
         data, outDir: runDir, start: { preset: 'tiny', vocabSize: 2000 }, epochs: f.epochs, batchSize: 16,
-        seed: f.seed, resume: true, progress: f.progress, meta: { demo: true },
+        seed: f.seed, resume: true, progress: f.progress, meta: { demo: true }, device,
       });
-      const model = await loadModel(summary.bestDir);
+      const model = await loadModel(summary.bestDir, 'ner', { device });
       const splits = await loadNerSplits(data, { size: model.config.imageSize, mean: model.config.imageMean, std: model.config.imageStd });
       const shown = [];
       for (const ex of splits.test.slice(0, f.show)) {

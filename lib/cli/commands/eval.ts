@@ -3,6 +3,7 @@
 import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
+import type { DeviceRequest } from '../../device.js';
 import type { ContextSet } from '../../data/contexts.js';
 import type { PRF } from '../../metrics/f1.js';
 import type { ImageRecipe } from '../../model/image-loader.js';
@@ -17,6 +18,7 @@ import { setThreads } from '../../runtime.js';
 import { evaluateJoint, writeJointPredictions } from '../../tasks/joint.js';
 import { evaluateNer, readContextFiles, writePredictions } from '../../tasks/ner.js';
 import { evaluateRe, writeRePredictions } from '../../tasks/re.js';
+import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
 
@@ -32,6 +34,7 @@ interface EvalFlags {
   threads?: number;
   lenient?: boolean;
   json?: boolean;
+  device: DeviceRequest;
 }
 
 interface Inputs {
@@ -102,7 +105,7 @@ async function evalJoint(model: JointModel, f: EvalFlags, io: Inputs): Promise<v
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('eval')
     .description('Score a trained model on a dataset file: entities (ner), relations (re) or quintuples (joint)')
     .addOption(new Option('--task <task>', "the model's task (default: what the model folder holds)").choices(['ner', 're', 'joint']))
@@ -115,7 +118,8 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'samples per batch', positiveInt('--batch-size'), 32)
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--lenient', 'skip malformed lines instead of failing')
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object');
+  addDeviceFlag(cmd)
     .addHelpText('after', `
 Metrics:
   ner    micro and per-type precision / recall / F1 over entities. "conlleval" chunks as the CoNLL
@@ -126,10 +130,10 @@ Metrics:
   joint  exact quintuples (head span + type, tail span + type, relation): micro and per relation;
          entity F1 (span + type) and pair F1 (both typed spans, relation ignored) beside it. JMERE
          annotates only entities that take part in a relation, so entity F1 is not a full NER score.
-`)
+${DEVICE_HELP}`)
     .action(async (f: EvalFlags) => {
       if (f.threads) setThreads(f.threads);
-      const model: TaskModel = await loadModel(f.model, f.task ?? 'any');
+      const model: TaskModel = await loadModel(f.model, f.task ?? 'any', { device: deviceOf(f.device) });
       const cfg = model.config;
       const io: Inputs = {
         recipe: f.images && cfg.imageSize ? { size: cfg.imageSize, mean: cfg.imageMean, std: cfg.imageStd } : null,

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
+import type { DeviceRequest } from '../../device.js';
 import { extractionModelOf } from '../../extract/extractor.js';
 import { detectFormat, type InputFormat } from '../../extract/sources.js';
 import type { ExtractRecord, SpanRef } from '../../extract/types.js';
@@ -15,6 +16,7 @@ import { loadModel } from '../../model/io.js';
 import { setThreads } from '../../runtime.js';
 import { readContextFiles } from '../../tasks/ner.js';
 import { printJson } from '../output.js';
+import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { positiveInt } from '../parse.js';
 
 interface ExplainFlags {
@@ -33,6 +35,7 @@ interface ExplainFlags {
   batchSize: number;
   threads?: number;
   json?: boolean;
+  device: DeviceRequest;
 }
 
 const HELP = `
@@ -77,7 +80,7 @@ function spanArg(flag: string): (value: string) => SpanRef {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('explain')
     .description('Explain one post: Shapley attribution of text, context and image to each entity and relation, the fusion gate, the context in its batch game')
     .requiredOption('--model <dir>', 'a model folder written by `shapca train`')
@@ -94,13 +97,14 @@ export function register(program: Command): void {
     .addOption(new Option('--contexts-format <fmt>', 'format of the context files').choices(['jsonl', 'pgim-aligned', 'blip2', 'riveg', 'camim', 'kecpm']).default('jsonl'))
     .option('--batch-size <n>', 'posts in the batch game (2..20)', positiveInt('--batch-size'), 8)
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
-    .option('--json', 'print the explanation as one JSON object')
-    .addHelpText('after', HELP)
+    .option('--json', 'print the explanation as one JSON object');
+  addDeviceFlag(cmd)
+    .addHelpText('after', HELP + DEVICE_HELP)
     .action(async (f: ExplainFlags) => {
       if ((f.text === undefined) === (f.input === undefined)) throw new Error('expected either --text or --input with --id');
       if (f.input !== undefined && f.id === undefined) throw new Error('expected --id with --input (the post to explain)');
       if (f.threads) setThreads(f.threads);
-      const model = extractionModelOf(await loadModel(f.model, 'any'));
+      const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device) }));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const override: Partial<ExtractRecord> = {
         ...(f.image !== undefined ? { image: resolve(f.image) } : {}), ...(f.context !== undefined ? { context: f.context } : {}),

@@ -4,6 +4,7 @@
 import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
+import type { DeviceRequest } from '../../device.js';
 import { extractionModelOf } from '../../extract/extractor.js';
 import { extractFile, type ExtractFileSummary } from '../../extract/file.js';
 import type { GenerateContextOptions } from '../../extract/contexts.js';
@@ -15,6 +16,7 @@ import { setThreads } from '../../runtime.js';
 import { readContextFiles } from '../../tasks/ner.js';
 import { interruptible } from '../interrupt.js';
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
+import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.js';
 
 interface ExtractFlags extends LmmServerFlags {
@@ -41,6 +43,7 @@ interface ExtractFlags extends LmmServerFlags {
   threads?: number;
   progress: boolean;
   json?: boolean;
+  device: DeviceRequest;
 }
 
 const HELP = `
@@ -124,7 +127,7 @@ function report(s: ExtractFileSummary, json: boolean): void {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('extract')
     .description('Extract entities and relations from a file of posts (JSONL, Twitter CoNLL or MNRE) with a trained model: JSONL out, in order, resumable')
     .requiredOption('--model <dir>', 'a model folder written by `shapca train` (e.g. runs/x/best)')
@@ -154,13 +157,14 @@ export function register(program: Command): void {
     .option('--overwrite', 'replace an existing output')
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--no-progress', 'no progress bar on stderr')
-    .option('--json', 'print the summary as one JSON object')
-    .addHelpText('after', HELP)
+    .option('--json', 'print the summary as one JSON object');
+  addDeviceFlag(cmd)
+    .addHelpText('after', HELP + DEVICE_HELP)
     .action(async (f: ExtractFlags) => {
       if (f.resume && f.overwrite) throw new Error('expected --resume or --overwrite, not both');
       if (f.resume && !f.output) throw new Error('--resume needs --output (stdout cannot be resumed)');
       if (f.threads) setThreads(f.threads);
-      const model = extractionModelOf(await loadModel(f.model, 'any'));
+      const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device) }));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const generate = f.generateContexts ? await generateOptions(f) : undefined;
       const summary = await interruptible((signal) =>

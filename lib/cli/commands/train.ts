@@ -2,6 +2,7 @@
 import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
+import type { DeviceRequest } from '../../device.js';
 import { setThreads } from '../../runtime.js';
 import { inferEntityTypes } from '../../tasks/entity-types.js';
 import { trainJoint } from '../../tasks/joint.js';
@@ -9,6 +10,7 @@ import { trainNer } from '../../tasks/ner.js';
 import { trainRe } from '../../tasks/re.js';
 import type { StartPoint, TaskTrainOptions } from '../../tasks/training.js';
 import type { TrainSummary } from '../../train/trainer.js';
+import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { addModelFlags, type ModelFlags, modelOptions } from '../model-flags.js';
 import { printJson } from '../output.js';
 import { nonNegativeInt, positiveInt, positiveNumber, ratio, typeList } from '../parse.js';
@@ -42,6 +44,7 @@ interface TrainFlags extends ModelFlags {
   lenient?: boolean;
   progress: boolean;
   json?: boolean;
+  device: DeviceRequest;
 }
 
 const CONTEXT_FORMATS: ContextFormat[] = ['jsonl', 'pgim-aligned', 'blip2', 'riveg', 'camim', 'kecpm'];
@@ -130,19 +133,20 @@ export function register(program: Command): void {
     .option('--lenient', 'skip malformed dataset lines (and report them) instead of failing')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the summary as one JSON object');
-  addModelFlags(cmd)
-    .addHelpText('after', HELP)
+  addModelFlags(addDeviceFlag(cmd))
+    .addHelpText('after', HELP + DEVICE_HELP)
     .action(async (f: TrainFlags) => {
       if (f.preset && f.model) throw new Error('--preset and --model exclude each other');
       if (f.relations && f.task !== 're') throw new Error('--relations applies to --task re only');
       if (!(f.negativeRatio >= 0)) throw new Error(`expected a non-negative number for --negative-ratio but received ${f.negativeRatio}`);
       if (f.threads) setThreads(f.threads);
+      const device = deviceOf(f.device);
       const start: StartPoint = f.model ? { textDir: f.model, ...(f.imageModel ? { imageDir: f.imageModel } : {}) } : { preset: 'tiny', vocabSize: f.vocabSize };
       const common: TaskTrainOptions = {
         outDir: f.out, start, options: modelOptions(f),
         epochs: f.epochs, batchSize: f.batchSize, encoderLr: f.lrEncoder, ...(f.lrHead ? { headLr: f.lrHead } : {}),
         warmup: f.warmup, maxGradNorm: f.maxGradNorm, weightDecay: f.weightDecay, freezePretrained: f.freezeEncoders ?? false,
-        seed: f.seed, resume: f.resume ?? false, progress: f.progress, meta: { argv: process.argv.slice(2), task: f.task },
+        seed: f.seed, resume: f.resume ?? false, progress: f.progress, meta: { argv: process.argv.slice(2), task: f.task }, device,
       };
       const data = {
         dataDir: f.data, lenient: f.lenient ?? false,
