@@ -25,6 +25,7 @@ export * as image from './image/index.js';
 export { ShapcaError } from './errors.js';
 export type { ShapcaErrorCode } from './errors.js';
 export type { KernelPath } from './runtime.js';
+export type { CudaStatus, Device, DeviceChoice, DeviceRequest } from './device.js';
 export * as extract from './extract/index.js';
 export { Extractor, loadExtractor } from './extract/index.js';
 export type { ExtractRecord, ExtractResult, ExtractedEntity, ExtractOptions, ExtractionModel } from './extract/index.js';
