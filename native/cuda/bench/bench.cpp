@@ -1,10 +1,11 @@
 // The CUDA benchmark (DESIGN §5): SGEMM at BERT-base shapes (cuBLAS when built with it, and the
 // tiled kernel), attention, softmax, LayerNorm, GELU, AdamW over BERT-base's parameter count,
-// and the Shap-CA loss at k=64, d=768, M=16 with the CPU kernel as the peer in the same run.
-// Each case validates its result first, warms up, times repetitions with CUDA events and
-// reports the median. One JSON object per line:
+// the Shap-CA loss at k=64, d=768, M=16 with the CPU kernel as the peer in the same run, and the
+// device models (bench_models.cpp: BERT-base forward, forward+backward and a training step, ViT-B/16
+// forward). Each case validates its result first, warms up, times repetitions with CUDA events
+// and reports the median. One JSON object per line:
 //   {"bench","shape","ours_ms","peer","peer_ms","ratio","unit","value"}   (ratio = peer_ms/ours_ms)
-//   shapca_cuda_bench [FILTER]
+//   shapca_cuda_bench [--tiny] [FILTER]     (--tiny: the model cases at a toy size, for the emulator)
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -25,16 +26,17 @@
 #include "cuda/layernorm.h"
 #include "cuda/probe.h"
 #include "cuda/softmax.h"
+#include "bench.h"
 #include "kernels/contrastive.h"
 
 using namespace shapca;
 
-namespace {
+namespace shapca_bench {
 
 const char* g_filter = nullptr;
 int g_failures = 0;
 
-std::vector<float> random_vector(size_t n, uint64_t seed, float scale = 1.0f) {
+std::vector<float> random_vector(size_t n, uint64_t seed, float scale) {
   CounterRng rng(seed, 0);
   std::vector<float> v(n);
   for (float& x : v) x = (rng.next_uniform() * 2.0f - 1.0f) * scale;
@@ -48,20 +50,8 @@ bool ok(Status s, const char* what) {
   return false;
 }
 
-cuda::DeviceBuffer<float> device(const std::vector<float>& h) {
-  cuda::DeviceBuffer<float> d;
-  ok(d.upload(h.data(), h.size()), "upload");
-  return d;
-}
-
-cuda::DeviceBuffer<float> device_zeros(size_t n) {
-  cuda::DeviceBuffer<float> d;
-  ok(d.zeros(n), "allocate");
-  return d;
-}
-
 // Median milliseconds of fn over reps runs after warm-up, timed with CUDA events.
-double time_gpu(const std::function<void()>& fn, int reps = 20) {
+double time_gpu(const std::function<void()>& fn, int reps) {
   for (int i = 0; i < 3; ++i) fn();
   cudaEvent_t start, stop;
   cudaEventCreate(&start);
@@ -83,7 +73,7 @@ double time_gpu(const std::function<void()>& fn, int reps = 20) {
   return ms[ms.size() / 2];
 }
 
-double time_cpu(const std::function<void()>& fn, int reps = 5) {
+double time_cpu(const std::function<void()>& fn, int reps) {
   fn();
   std::vector<double> ms;
   for (int i = 0; i < reps; ++i) {
@@ -109,6 +99,24 @@ void report(const std::string& bench, const std::string& shape, double ours_ms, 
               bench.c_str(), shape.c_str(), ours_ms, peer ? "\"" : "", peer ? peer : "null", peer ? "\"" : "",
               peer_buf, ratio, unit, value);
   std::fflush(stdout);
+}
+
+}  // namespace shapca_bench
+
+using namespace shapca_bench;
+
+namespace {
+
+cuda::DeviceBuffer<float> device(const std::vector<float>& h) {
+  cuda::DeviceBuffer<float> d;
+  ok(d.upload(h.data(), h.size()), "upload");
+  return d;
+}
+
+cuda::DeviceBuffer<float> device_zeros(size_t n) {
+  cuda::DeviceBuffer<float> d;
+  ok(d.zeros(n), "allocate");
+  return d;
 }
 
 // op(A)·op(B) sampled against a double-precision dot product on the host.
@@ -268,16 +276,26 @@ void bench_shapley() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  g_filter = argc > 1 ? argv[1] : nullptr;
+  bool tiny = false;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--tiny") == 0) {
+      tiny = true;
+    } else {
+      g_filter = argv[i];
+    }
+  }
   const cuda::Probe p = cuda::probe();
   if (p.device_count == 0) {
     std::fprintf(stderr, "shapca_cuda_bench: no CUDA device found (%s)\n", p.message);
     return 2;
   }
   std::fprintf(stderr, "device: %s, SGEMM through %s\n", p.device_name, cuda::have_cublas() ? "cuBLAS" : "the tiled kernel");
-  bench_gemm();
-  bench_rows();
-  bench_shapley();
+  if (!tiny) {  // the kernels at full size only: the emulator's --tiny run checks the model cases
+    bench_gemm();
+    bench_rows();
+    bench_shapley();
+  }
+  bench_models(tiny);
   if (g_failures > 0) std::fprintf(stderr, "shapca_cuda_bench: %d failures\n", g_failures);
   return g_failures == 0 ? 0 : 1;
 }
