@@ -5,7 +5,9 @@
 #include <cstring>
 #include <cstdio>
 
+#include "core/cpu.h"
 #include "core/tensor.h"
+#include "kernels/avx2/avx2.h"
 
 namespace shapca::binding {
 
@@ -41,17 +43,22 @@ std::string describe(const Napi::Value& v) {
 }
 // Index of the first NaN or infinity in x[0, n), or n. The check runs on the JS thread before
 // every call, so it must cost memory bandwidth, not a branch per element: blocks are scanned with
-// a loop the compiler vectorises (exponent bits all ones ⇔ not finite), and only a block that has
+// a vector loop (exponent bits all ones ⇔ not finite; AVX2 when the CPU has it), and only a block that has
 // one is searched element by element.
 size_t first_non_finite(const float* x, size_t n) {
   constexpr size_t kBlock = 4096;
+  const bool avx = use_avx2();
   for (size_t b = 0; b < n; b += kBlock) {
     const size_t e = std::min(n, b + kBlock);
     uint32_t any = 0;
-    for (size_t i = b; i < e; ++i) {
-      uint32_t bits;
-      std::memcpy(&bits, x + i, sizeof bits);
-      any |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+    if (avx) {
+      any = avx2::any_non_finite(x + b, static_cast<int64_t>(e - b));
+    } else {
+      for (size_t i = b; i < e; ++i) {
+        uint32_t bits;
+        std::memcpy(&bits, x + i, sizeof bits);
+        any |= static_cast<uint32_t>((bits & 0x7f800000u) == 0x7f800000u);
+      }
     }
     if (any) {
       for (size_t i = b; i < e; ++i) {

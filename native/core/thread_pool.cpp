@@ -1,12 +1,32 @@
 #include "thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 namespace shapca {
 
 namespace {
 thread_local bool tl_inside_task = false;
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#else
+  std::this_thread::yield();
+#endif
 }
+
+// Spins until done() or kSpinMicros have passed; returns done().
+template <typename Done>
+bool spin_until(const Done& done) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(ThreadPool::kSpinMicros);
+  for (int i = 1;; ++i) {
+    if (done()) return true;
+    if (i % 64 == 0 && std::chrono::steady_clock::now() >= until) return done();
+    cpu_relax();
+  }
+}
+}  // namespace
 
 int default_thread_count() {
   unsigned n = std::thread::hardware_concurrency();
@@ -36,11 +56,11 @@ Status ThreadPool::set_threads(int n) {
 }
 
 void ThreadPool::start_workers(int count) {
-  uint64_t generation = 0;
+  uint32_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = false;
-    generation = generation_;
+    stop_.store(false);
+    generation = generation_.load();
   }
   threads_.store(count, std::memory_order_relaxed);
   workers_.reserve(count - 1);
@@ -52,41 +72,50 @@ void ThreadPool::start_workers(int count) {
 void ThreadPool::stop_workers() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    stop_ = true;
+    stop_.store(true);
   }
   wake_.notify_all();
   for (std::thread& t : workers_) t.join();
   workers_.clear();
 }
 
-void ThreadPool::work_on_job(int thread) {
+void ThreadPool::work_on_job(uint32_t generation, int thread) {
   tl_inside_task = true;
   for (;;) {
-    int64_t task = next_task_.fetch_add(1, std::memory_order_relaxed);
-    if (task >= job_tasks_) break;
+    uint64_t word = claim_.load(std::memory_order_acquire);
+    int64_t task = -1;
+    while ((word >> 32) == generation && static_cast<int64_t>(word & 0xffffffffu) < job_tasks_.load(std::memory_order_relaxed)) {
+      if (claim_.compare_exchange_weak(word, word + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        task = static_cast<int64_t>(word & 0xffffffffu);
+        break;
+      }
+    }
+    if (task < 0) break;
+    const int64_t total = job_tasks_.load(std::memory_order_relaxed);
     try {
-      (*job_)(task, thread);
+      (*job_.load(std::memory_order_relaxed))(task, thread);
     } catch (...) {
       job_failed_.store(true, std::memory_order_relaxed);
+    }
+    if (tasks_done_.fetch_add(1, std::memory_order_acq_rel) + 1 == total && thread != 0) {
+      std::lock_guard<std::mutex> lock(mutex_);  // the caller may be between its check and its wait
+      done_.notify_one();
     }
   }
   tl_inside_task = false;
 }
 
-void ThreadPool::worker_loop(int index, uint64_t first_generation) {
-  uint64_t seen = first_generation;
+void ThreadPool::worker_loop(int index, uint32_t first_generation) {
+  uint32_t seen = first_generation;
+  auto ready = [&] { return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen; };
   for (;;) {
-    {
+    if (!spin_until(ready)) {
       std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
+      wake_.wait(lock, ready);
     }
-    work_on_job(index);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (--busy_workers_ == 0) done_.notify_one();
-    }
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    work_on_job(seen, index);
   }
 }
 
@@ -103,22 +132,24 @@ Status ThreadPool::run(int64_t n_tasks, const std::function<void(int64_t, int)>&
     }
     return failed ? fail(Status::internal, "A parallel task failed") : Status::ok;
   }
+  if (n_tasks > 0xffffffffLL) return fail(Status::out_of_range, "A parallel job has more than 2^32 tasks");
   std::lock_guard<std::mutex> run_lock(run_mutex_);
+  const uint32_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  job_.store(&fn, std::memory_order_relaxed);
+  job_tasks_.store(n_tasks, std::memory_order_relaxed);
+  tasks_done_.store(0, std::memory_order_relaxed);
+  job_failed_.store(false, std::memory_order_relaxed);
+  claim_.store(static_cast<uint64_t>(generation) << 32, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    job_ = &fn;
-    job_tasks_ = n_tasks;
-    next_task_.store(0, std::memory_order_relaxed);
-    job_failed_.store(false, std::memory_order_relaxed);
-    busy_workers_ = static_cast<int>(workers_.size());
-    ++generation_;
+    generation_.store(generation, std::memory_order_release);
   }
   wake_.notify_all();
-  work_on_job(0);
-  {
+  work_on_job(generation, 0);
+  auto finished = [&] { return tasks_done_.load(std::memory_order_acquire) == n_tasks; };
+  if (!spin_until(finished)) {
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [&] { return busy_workers_ == 0; });
-    job_ = nullptr;
+    done_.wait(lock, finished);
   }
   return job_failed_.load() ? fail(Status::internal, "A parallel task failed") : Status::ok;
 }

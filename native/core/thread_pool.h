@@ -1,6 +1,11 @@
 // A small persistent thread pool. threads() counts the calling thread, which always works too.
 // Calls from several outside threads (e.g. libuv workers) are served one after another; a call
 // made from inside a task runs serially on that thread instead of deadlocking.
+// Between jobs a worker spins for kSpinMicros before it sleeps on the condition variable, and the
+// calling thread spins as long for the last tasks to finish: a kernel made of several short
+// parallel steps (the Shap-CA loss: norms, GEMMs, scans) then pays no futex wake-up per step.
+// The caller waits for the job's tasks, not for the workers: a worker that wakes late (descheduled
+// by other threads of the process) finds every task taken and goes back to waiting.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -17,6 +22,7 @@ namespace shapca {
 class ThreadPool {
  public:
   static constexpr int kMaxThreads = 256;
+  static constexpr int kSpinMicros = 50;
 
   // The process-wide pool, sized to the number of cores on first use.
   static ThreadPool& global();
@@ -42,23 +48,29 @@ class ThreadPool {
   void start_workers(int count);
   void stop_workers();
   // first_generation: the job generation when the worker starts; it waits for a newer one.
-  void worker_loop(int index, uint64_t first_generation);
-  void work_on_job(int thread);
+  void worker_loop(int index, uint32_t first_generation);
+  // Takes and runs tasks of job `generation` until none is left.
+  void work_on_job(uint32_t generation, int thread);
 
   std::mutex run_mutex_;  // one job at a time
   std::atomic<int> threads_{1};
   std::vector<std::thread> workers_;
 
+  // generation_ and stop_ change under mutex_ (so that a sleeper cannot miss them) and are read
+  // without it by spinning threads. claim_ = (generation << 32) | next task: a task is taken by a
+  // compare-exchange that also checks the generation, so a late worker never takes a task of a
+  // job that has ended, and the job fields, written before claim_ (release), are those of the
+  // task it took (the caller waits for every task before it changes them).
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable done_;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
-  int busy_workers_ = 0;
+  std::atomic<uint32_t> generation_{0};
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> claim_{0};
+  std::atomic<int64_t> tasks_done_{0};
 
-  const std::function<void(int64_t, int)>* job_ = nullptr;
-  int64_t job_tasks_ = 0;
-  std::atomic<int64_t> next_task_{0};
+  std::atomic<const std::function<void(int64_t, int)>*> job_{nullptr};
+  std::atomic<int64_t> job_tasks_{0};
   std::atomic<bool> job_failed_{false};
 };
 

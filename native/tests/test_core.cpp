@@ -104,3 +104,24 @@ TEST("thread pool: resizing after jobs never lets a new worker join a finished j
     CHECK(pool.set_threads(round % 2 ? 2 : 3) == Status::ok);
   }
 }
+
+TEST("thread pool: back-to-back short jobs each run every task once, late workers take none") {
+  // Workers spin between jobs and a job ends when its tasks are done, whether or not every worker
+  // arrived: a worker that arrives late must not run a task of the next job as one of the last
+  // (each job below has its own function and task count, and checks both).
+  ThreadPool pool(4);
+  for (int round = 0; round < 5000; ++round) {
+    const int64_t n = 1 + round % 7;
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    const int tag = round;
+    std::atomic<int> wrong{0};
+    CHECK(pool.run(n, [&, tag](int64_t t, int) {
+            if (t < 0 || t >= n || tag != round) wrong.fetch_add(1);
+            else hits[static_cast<size_t>(t)].fetch_add(1);
+          }) == Status::ok);
+    bool once = wrong.load() == 0;
+    for (auto& h : hits) once = once && h.load() == 1;
+    CHECK(once);
+    if (!once) break;
+  }
+}

@@ -37,6 +37,9 @@ void add_inplace(float* y, const float* x, int64_t n);
 void adamw(float* p, const float* g, float* m, float* v, int64_t n, float lr, float beta1, float beta2, float eps,
            float weight_decay, float bias_c1, float bias_c2, float grad_scale);
 
+// Whether x[0, n) holds a NaN or an infinity (exponent bits all ones), 32 floats per step.
+bool any_non_finite(const float* x, int64_t n);
+
 // Σ x², accumulated in double per 8-lane block.
 double sum_squares(const float* x, int64_t n);
 
