@@ -180,6 +180,8 @@ void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, co
       float* c = g.c + (ic + ir) * g.ldc + jc + jr;
       if (rows == MR && cols == NR) {
         kern.micro(kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
+      } else if (MR == 12 && cols == NR) {  // AVX-512: the short last row panel straight into C
+        avx512::sgemm_micro_rows_x32(rows, kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
       } else {
         std::memset(tile, 0, sizeof tile);
         kern.micro(kc, ap + ir * kc, bp + jr * kc, tile, NR);

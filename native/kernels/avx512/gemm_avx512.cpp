@@ -6,11 +6,17 @@
 
 namespace shapca::avx512 {
 
-void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
-  __m512 acc0[12], acc1[12];
+namespace {
+
+// C[R×32] += a[kc×12 packed]·b[kc×32 packed] using the first R rows of each packed A step: the
+// full tile (R = 12) and the last, partial row panel of a block (R < 12), which then costs R/12
+// of a full one instead of a full tile computed into a scratch buffer.
+template <int R>
+void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
+  __m512 acc0[R], acc1[R];
   // C is read once at the end; fetch it now so that an L3-resident tile costs no stall.
 #pragma GCC unroll 12
-  for (int r = 0; r < 12; ++r) {
+  for (int r = 0; r < R; ++r) {
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
     _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
     acc0[r] = _mm512_setzero_ps();
@@ -20,7 +26,7 @@ void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int
     const __m512 b0 = _mm512_load_ps(b + q * 32);
     const __m512 b1 = _mm512_load_ps(b + q * 32 + 16);
 #pragma GCC unroll 12
-    for (int r = 0; r < 12; ++r) {
+    for (int r = 0; r < R; ++r) {
       const __m512 av = _mm512_set1_ps(a[q * 12 + r]);
       acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
       acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
@@ -43,11 +49,25 @@ void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int
     b += 32;
   }
 #pragma GCC unroll 12
-  for (int r = 0; r < 12; ++r) {
+  for (int r = 0; r < R; ++r) {
     float* row = c + r * ldc;
     _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[r]));
     _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[r]));
   }
+}
+
+}  // namespace
+
+void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
+  micro_rows<12>(kc, a, b, c, ldc);
+}
+
+void sgemm_micro_rows_x32(int64_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
+  using Fn = void (*)(int64_t, const float*, const float*, float*, int64_t);
+  static constexpr Fn kByRows[12] = {micro_rows<1>, micro_rows<2>, micro_rows<3>, micro_rows<4>,
+                                     micro_rows<5>, micro_rows<6>, micro_rows<7>, micro_rows<8>,
+                                     micro_rows<9>, micro_rows<10>, micro_rows<11>, micro_rows<12>};
+  kByRows[rows - 1](kc, a, b, c, ldc);
 }
 
 }  // namespace shapca::avx512
