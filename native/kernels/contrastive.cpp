@@ -42,23 +42,6 @@ Status l2_normalize_forward(float* out, float* inv_norm, const float* inp, int64
   return Status::ok;
 }
 
-Status l2_normalize_backward(float* dinp, const float* dout, const float* out, const float* inv_norm, int64_t rows,
-                             int64_t d) {
-  if (Status s = check_rows("l2_normalize_backward", rows, d, dinp, dout, out, inv_norm); s != Status::ok) return s;
-  const bool avx = use_avx2();
-  return for_rows(rows, d, [&](int64_t r) {
-    const float *y = out + r * d, *dy = dout + r * d;
-    if (avx) {
-      avx2::l2_normalize_backward_row(dinp + r * d, y, dy, inv_norm[r], d);
-      return;
-    }
-    double dot = 0.0;
-    for (int64_t c = 0; c < d; ++c) dot += static_cast<double>(y[c]) * dy[c];
-    const float fdot = static_cast<float>(dot), inv = inv_norm[r];
-    for (int64_t c = 0; c < d; ++c) dinp[r * d + c] += (dy[c] - y[c] * fdot) * inv;
-  });
-}
-
 namespace {
 
 // Cross-entropy of the rows of z = x·inv_temp (k,k) with the diagonal as positives, averaged

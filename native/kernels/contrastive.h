@@ -2,7 +2,9 @@
 //
 // Players P (k,d) and targets T (k,d) are raw embeddings: both are L2-normalised inside,
 //   p̂ = p/||p||,  backward  dp += (dp̂ − p̂·<p̂, dp̂>)/||p||,
-// and the positive of target j is player j.
+// and the positive of target j is player j. The losses fold the normalisation into the GEMMs
+// (s_ij = (p_i·t_j)/(||p_i||·||t_j||) from the raw rows, and the backward's projection as a row
+// correction after them): no normalised copies are made.
 //   Shap-CA   L(P→T) = −(1/k) Σ_j log softmax_i(phi_ij/tau)[j], phi the permutation estimate of
 //             shapley.h on s = P̂ T̂ᵀ (and G = P̂ P̂ᵀ for cosine-sum);
 //             dphi_ij = (softmax_i(phi_·j/tau) − [i=j])/(k·tau), back through the scan to dS (dG),
@@ -23,9 +25,6 @@ namespace shapca {
 // out (rows,d) = inp / ||inp|| row-wise; inv_norm (rows) keeps 1/||inp|| for backward. A zero or
 // non-finite row fails, naming `what` and the row.
 Status l2_normalize_forward(float* out, float* inv_norm, const float* inp, int64_t rows, int64_t d, const char* what);
-// dinp (rows,d) += (dout − out·<out, dout>)·inv_norm.
-Status l2_normalize_backward(float* dinp, const float* dout, const float* out, const float* inv_norm, int64_t rows,
-                             int64_t d);
 
 // Shap-CA loss L(P→T). phi (k,k) (phi[j*k+i], may be null) receives the estimate;
 // dplayers/dtargets (k,d) may both be null for a forward-only call.

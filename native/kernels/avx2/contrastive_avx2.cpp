@@ -48,17 +48,6 @@ void sub_scaled_row(float* y, float a, const float* x, int64_t d) {
   for (; i < d; ++i) y[i] -= a * x[i];
 }
 
-void l2_normalize_backward_row(float* dx, const float* y, const float* dy, float inv_norm, int64_t d) {
-  const float dt = static_cast<float>(dot(y, dy, d));
-  const __m256 vd = _mm256_set1_ps(dt), vi = _mm256_set1_ps(inv_norm);
-  int64_t i = 0;
-  for (; i + 8 <= d; i += 8) {
-    const __m256 g = _mm256_fnmadd_ps(_mm256_loadu_ps(y + i), vd, _mm256_loadu_ps(dy + i));
-    _mm256_storeu_ps(dx + i, _mm256_fmadd_ps(g, vi, _mm256_loadu_ps(dx + i)));
-  }
-  for (; i < d; ++i) dx[i] += (dy[i] - y[i] * dt) * inv_norm;
-}
-
 void exp_nonpositive(double* out, const double* x, int64_t n) {
   const __m256d log2e = _mm256_set1_pd(1.4426950408889634), ln2_hi = _mm256_set1_pd(6.93147180369123816490e-01),
                 ln2_lo = _mm256_set1_pd(1.90821492927058770002e-10), lo = _mm256_set1_pd(-708.0);
