@@ -30,11 +30,21 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Runs fn `warmup` times untimed, then `reps` times; returns the median in milliseconds. */
+/** Minimum warm-up and timed durations of timeMedian (and of the peers' own loops). */
+export const kWarmupMs = 100;
+export const kTimedMs = 200;
+
+/** Runs fn untimed (warm-up), then timed; returns the median in milliseconds. */
 export async function timeMedian(fn: () => Promise<unknown> | unknown, reps: number, warmup = 2): Promise<number> {
-  for (let i = 0; i < warmup; i++) await fn();
+  // Warm up for `warmup` calls and at least kWarmupMs (a sub-millisecond case reaches its steady
+  // state — allocator, caches, branch predictors — only after many calls), then time `reps` calls
+  // and at least kTimedMs, so that the median of a fast case is not taken over a handful of calls.
+  // The peers follow the same rule (tools/reference/shapley_bench.py).
+  const start = performance.now();
+  for (let i = 0; i < warmup || performance.now() - start < kWarmupMs; i++) await fn();
   const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
+  const t1 = performance.now();
+  while (times.length < reps || performance.now() - t1 < kTimedMs) {
     const t0 = performance.now();
     await fn();
     times.push(performance.now() - t0);

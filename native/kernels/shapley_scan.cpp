@@ -195,33 +195,37 @@ Status prepare(Scan& sc, const char* what, float tau_u) {
 }
 
 // Sample sums of a block: b.sum (k,L) = Σ_samples x; with stats, also the shifted sums of the
-// variance (b.dsum, b.sq). A sample is one permutation, or an antithetic pair's mean.
+// variance (b.dsum, b.sq). A sample is one permutation, or an antithetic pair's mean. Without
+// stats the scans add straight into b.sum.
 void forward_block(const Scan& sc, Block& b, int64_t per, bool stats) {
   const int64_t k = sc.k, samples = sc.m / per;
-  b.x.resize(k * L);
+  const double scale = 1.0 / static_cast<double>(per);
+  auto scan = [&](double* x, int64_t r) {
+    const int32_t* perm = sc.perms + r * k;
+    if (sc.u == ShapleyUtility::softmax_expectation) {
+      (sc.avx512 ? avx512::shapley_scan_ratio : sc.avx ? avx2::shapley_scan_ratio : scan_ratio_scalar)(
+          x, b.num.data(), b.den.data(), b.off.data(), perm, k, scale);
+    } else {
+      (sc.avx ? avx2::shapley_scan_linear : scan_linear_scalar)(x, b.num.data(), sc.coefficients(r), perm, k, scale);
+    }
+  };
   b.sum.assign(k * L, 0.0);
-  if (stats) b.shift.resize(k * L), b.dsum.assign(k * L, 0.0), b.sq.assign(k * L, 0.0);
+  if (!stats) {
+    for (int64_t r = 0; r < sc.m; ++r) scan(b.sum.data(), r);
+    return;
+  }
+  b.x.resize(k * L);
+  b.shift.resize(k * L), b.dsum.assign(k * L, 0.0), b.sq.assign(k * L, 0.0);
   for (int64_t q = 0; q < samples; ++q) {
     std::fill(b.x.begin(), b.x.end(), 0.0);
-    for (int64_t r = q * per; r < (q + 1) * per; ++r) {
-      const int32_t* perm = sc.perms + r * k;
-      const double scale = 1.0 / static_cast<double>(per);
-      if (sc.u == ShapleyUtility::softmax_expectation) {
-        (sc.avx512 ? avx512::shapley_scan_ratio : sc.avx ? avx2::shapley_scan_ratio : scan_ratio_scalar)(b.x.data(), b.num.data(), b.den.data(), b.off.data(),
-                                                               perm, k, scale);
-      } else {
-        (sc.avx ? avx2::shapley_scan_linear : scan_linear_scalar)(b.x.data(), b.num.data(), sc.coefficients(r), perm,
-                                                                 k, scale);
-      }
-    }
+    for (int64_t r = q * per; r < (q + 1) * per; ++r) scan(b.x.data(), r);
     for (int64_t e = 0; e < k * L; ++e) b.sum[e] += b.x[e];
-    if (stats) {  // shifted sums: var = (Σ(x−K)² − (Σ(x−K))²/Q)/(Q−1), K = first sample
-      if (q == 0) b.shift = b.x;
-      for (int64_t e = 0; e < k * L; ++e) {
-        const double dlt = b.x[e] - b.shift[e];
-        b.dsum[e] += dlt;
-        b.sq[e] += dlt * dlt;
-      }
+    // shifted sums: var = (Σ(x−K)² − (Σ(x−K))²/Q)/(Q−1), K = first sample
+    if (q == 0) b.shift = b.x;
+    for (int64_t e = 0; e < k * L; ++e) {
+      const double dlt = b.x[e] - b.shift[e];
+      b.dsum[e] += dlt;
+      b.sq[e] += dlt * dlt;
     }
   }
 }

@@ -27,11 +27,17 @@ def fill(n, salt):
     return torch.from_numpy(((i * np.uint64(2654435761)) % np.uint64(1 << 32)).astype(np.float64) / 2**32 - 0.5).float()
 
 
-def median_ms(fn, reps, warmup=2):
-    for _ in range(warmup):
+def median_ms(fn, reps, warmup=2, warmup_ms=100, timed_ms=200):
+    """As bench/harness.ts timeMedian: warm up for `warmup` calls and at least warmup_ms, then
+    time `reps` calls and at least timed_ms."""
+    start = time.perf_counter()
+    i = 0
+    while i < warmup or (time.perf_counter() - start) * 1e3 < warmup_ms:
         fn()
+        i += 1
     times = []
-    for _ in range(reps):
+    t1 = time.perf_counter()
+    while len(times) < reps or (time.perf_counter() - t1) * 1e3 < timed_ms:
         t0 = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t0) * 1e3)
