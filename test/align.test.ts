@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { align, runtime, shapley } from '../lib/index.js';
+import { addon } from '../lib/native/addon.js';
 import type { ShapleyUtility } from '../lib/shapley/index.js';
 import { f32, readFixture, tensor } from './fixtures.js';
 import { assertClose, randomArray } from './helpers.js';
@@ -119,8 +120,28 @@ test('L_align: no image batch or fewer than two images → zero image terms; Inf
   assert.ok(Math.abs(nce.loss - expect) < 1e-9, `${nce.loss} vs ${expect}`);
 });
 
-test('large batch (k = 96, d = 64) runs off the main thread and agrees across thread counts', async () => {
-  const k = 96, d = 64;
+test('fresh gradients are written, not added: buffers holding NaN give the same result as zeroed ones', async () => {
+  const k = 6, d = 5;
+  const players = randomArray(k * d, 21), targets = randomArray(k * d, 22);
+  for (const loss of ['shapca', 'infonce'] as const) {
+    const call = (o: { dPlayers: Float32Array; dTargets: Float32Array; accumulate: boolean }) =>
+      loss === 'shapca'
+        ? addon().shapcaLoss({ players, targets, k, d, seed: 3, ...o })
+        : addon().infoNceLoss({ players, targets, k, d, ...o });
+    const zeroed = { dPlayers: new Float32Array(k * d), dTargets: new Float32Array(k * d), accumulate: true };
+    const garbage = { dPlayers: new Float32Array(k * d).fill(NaN), dTargets: new Float32Array(k * d).fill(NaN), accumulate: false };
+    assert.is(await call(garbage), await call(zeroed));
+    assertClose(garbage.dPlayers, zeroed.dPlayers, 0, 0, `${loss} dPlayers`);
+    assertClose(garbage.dTargets, zeroed.dTargets, 0, 0, `${loss} dTargets`);
+    const fresh = loss === 'shapca'
+      ? await align.shapleyContrastiveLoss({ players, targets, k, d, seed: 3 })
+      : await align.infoNceLoss({ players, targets, k, d });
+    assertClose(fresh.dTargets, zeroed.dTargets, 0, 0, `${loss} through the wrapper`);
+  }
+});
+
+test('large batch (k = 256, d = 64) runs off the main thread and agrees across thread counts', async () => {
+  const k = 256, d = 64;
   const o = { players: randomArray(k * d, 11), targets: randomArray(k * d, 12), k, d, utility: 'cosine-sum' as const };
   try {
     runtime.setThreads(1);

@@ -5,7 +5,7 @@
  * gradients go back through the normalisation. Gradients are exact for the sampled permutations.
  */
 import { addon } from '../native/addon.js';
-import { zeros } from '../kernels/alloc.js';
+import { uninitialized, zeros } from '../kernels/alloc.js';
 import type { ShapleySamplingOptions } from '../shapley/index.js';
 
 export interface PairLossOptions {
@@ -31,21 +31,30 @@ export interface PairLoss {
   dTargets: Float32Array;
 }
 
+/**
+ * The gradient buffers of a pair loss: the caller's (accumulated into), or, when the caller gave
+ * neither, fresh uninitialised ones that the native call writes instead of adding to.
+ */
+function gradientBuffers(o: PairLossOptions): { dPlayers: Float32Array; dTargets: Float32Array; accumulate: boolean } {
+  if (!o.dPlayers && !o.dTargets) {
+    return { dPlayers: uninitialized(o.k * o.d), dTargets: uninitialized(o.k * o.d), accumulate: false };
+  }
+  return { dPlayers: o.dPlayers ?? zeros(o.k * o.d), dTargets: o.dTargets ?? zeros(o.k * o.d), accumulate: true };
+}
+
 /** Shap-CA loss L(P→T) with its gradients; phi (k, k) is the estimate, phi[j*k+i]. */
 export async function shapleyContrastiveLoss(o: ShapleyContrastiveLossOptions): Promise<PairLoss & { phi: Float32Array }> {
   const phi = zeros(o.k * o.k);
-  const dPlayers = o.dPlayers ?? zeros(o.k * o.d);
-  const dTargets = o.dTargets ?? zeros(o.k * o.d);
-  const loss = await addon().shapcaLoss({ ...o, phi, dPlayers, dTargets });
+  const { dPlayers, dTargets, accumulate } = gradientBuffers(o);
+  const loss = await addon().shapcaLoss({ ...o, phi, dPlayers, dTargets, accumulate });
   return { loss, phi, dPlayers, dTargets };
 }
 
 /** InfoNCE on s_ij/τ (softmax over players for each target); logits (k, k), logits[j*k+i]. */
 export async function infoNceLoss(o: PairLossOptions): Promise<PairLoss & { logits: Float32Array }> {
   const logits = zeros(o.k * o.k);
-  const dPlayers = o.dPlayers ?? zeros(o.k * o.d);
-  const dTargets = o.dTargets ?? zeros(o.k * o.d);
-  const loss = await addon().infoNceLoss({ ...o, logits, dPlayers, dTargets });
+  const { dPlayers, dTargets, accumulate } = gradientBuffers(o);
+  const loss = await addon().infoNceLoss({ ...o, logits, dPlayers, dTargets, accumulate });
   return { loss, logits, dPlayers, dTargets };
 }
 

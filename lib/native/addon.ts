@@ -57,7 +57,8 @@ export interface NativeAddon {
   setErrorClass(cls: typeof ShapcaError): void;
   randomUniform(o: { out: F32; n: number; seed?: number; stream?: number }): void;
 
-  // Shapley values and alignment losses (native/binding/shapley.cpp); gradients accumulate (+=).
+  // Shapley values and alignment losses (native/binding/shapley.cpp); gradients accumulate (+=),
+  // or are written (=) into fresh buffers with accumulate: false.
   shapleyExactGame(o: { values: Float64Array; k: number; phi: Float64Array }): Promise<void>;
   shapleyPermutations(o: { out: Int32Array; k: number; permutations?: number; antithetic?: boolean; seed?: number }): void;
   shapleyValues(o: NativeShapleySettings & {
@@ -66,11 +67,11 @@ export interface NativeAddon {
   }): Promise<void>;
   shapcaLoss(o: NativeShapleySettings & {
     players: F32; targets: F32; k: number; d: number; temperature?: number; phi?: F32 | null;
-    dPlayers?: F32 | null; dTargets?: F32 | null;
+    dPlayers?: F32 | null; dTargets?: F32 | null; accumulate?: boolean;
   }): Promise<number>;
   infoNceLoss(o: {
     players: F32; targets: F32; k: number; d: number; temperature?: number; logits?: F32 | null;
-    dPlayers?: F32 | null; dTargets?: F32 | null;
+    dPlayers?: F32 | null; dTargets?: F32 | null; accumulate?: boolean;
   }): Promise<number>;
   alignLoss(o: NativeShapleySettings & {
     text: F32; context: F32; image?: F32 | null; imageMask?: Uint8Array | null; k: number; d: number;

@@ -166,6 +166,7 @@ struct PairArgs {
   int64_t k, d;
   const float *players, *targets;
   float *dplayers, *dtargets;
+  bool accumulate;
 };
 
 PairArgs pair_args(const Napi::CallbackInfo& info, Args& a) {
@@ -177,8 +178,11 @@ PairArgs pair_args(const Napi::CallbackInfo& info, Args& a) {
   for (const char* name : {"players", "targets", "dPlayers", "dTargets"}) exact_length(info, a, name, kd, shape2("k", p.k, p.d));
   p.players = a.f32("players", kd, true);
   p.targets = a.f32("targets", kd, true);
-  p.dplayers = a.f32("dPlayers", kd, true, true);
-  p.dtargets = a.f32("dTargets", kd, true, true);
+  // accumulate: false (the TS wrapper's fresh, uninitialised buffers) writes the gradients
+  // instead of adding to them; such buffers are not checked for NaN, they are only written.
+  p.accumulate = a.boolean("accumulate", true);
+  p.dplayers = a.f32("dPlayers", kd, p.accumulate, true);
+  p.dtargets = a.f32("dTargets", kd, p.accumulate, true);
   return p;
 }
 
@@ -191,7 +195,10 @@ Napi::Value ShapcaLoss(const Napi::CallbackInfo& info) {
   auto loss = std::make_shared<double>(0.0);
   return run_job(
       a.env(), 2.0 * scan_work(cfg, p.k, p.k, p.d), a.take_keep_alive(),
-      [=] { return shapca_loss(loss.get(), phi, p.dplayers, p.dtargets, p.players, p.targets, p.k, p.d, cfg, temperature); },
+      [=] {
+        return shapca_loss(loss.get(), phi, p.dplayers, p.dtargets, p.players, p.targets, p.k, p.d, cfg, temperature,
+                           1.0f, p.accumulate);
+      },
       [loss](Napi::Env env) { return Napi::Number::New(env, *loss); });
 }
 
@@ -203,7 +210,10 @@ Napi::Value InfoNceLoss(const Napi::CallbackInfo& info) {
   auto loss = std::make_shared<double>(0.0);
   return run_job(
       a.env(), 3.0 * static_cast<double>(p.k) * p.k * p.d, a.take_keep_alive(),
-      [=] { return infonce_loss(loss.get(), logits, p.dplayers, p.dtargets, p.players, p.targets, p.k, p.d, temperature); },
+      [=] {
+        return infonce_loss(loss.get(), logits, p.dplayers, p.dtargets, p.players, p.targets, p.k, p.d, temperature,
+                            1.0f, p.accumulate);
+      },
       [loss](Napi::Env env) { return Napi::Number::New(env, *loss); });
 }
 

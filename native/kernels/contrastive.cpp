@@ -200,9 +200,11 @@ Status similarities(Workspace& ws, const float* x, const float* y, int64_t k, in
 }
 
 // dx += back through X̂ of (ws.ds·Ŷ + 2·ws.dg·X̂), dy += back through Ŷ of ws.dsᵀ·X̂ (either may
-// be null), for ws.ds = ∂/∂sim and ws.dg = ∂/∂gram (symmetric; empty when there is no Gram term).
+// be null; = instead of += when not accumulate), for ws.ds = ∂/∂sim and ws.dg = ∂/∂gram
+// (symmetric; empty when there is no Gram term).
 Status similarities_backward(Workspace& ws, float* dx, float* dy, const float* x, const float* y, int64_t k,
-                             int64_t d) {
+                             int64_t d, bool accumulate) {
+  const float beta = accumulate ? 1.0f : 0.0f;
   const bool gram = !ws.dg.empty();
   ws.corr_x.assign(k, 0.0f), ws.corr_y.assign(k, 0.0f);
   fold_backward(ws.ds.data(), ws.sim.data(), ws.inv_x.data(), ws.inv_y.data(), k, k, ws.corr_x.data(),
@@ -210,13 +212,13 @@ Status similarities_backward(Workspace& ws, float* dx, float* dy, const float* x
   // dg symmetric: its row and column corrections together are the 2· of 2·dG·X̂
   if (gram) fold_backward(ws.dg.data(), ws.gram.data(), ws.inv_x.data(), ws.inv_x.data(), k, k, ws.corr_x.data(), ws.corr_x.data());
   if (dx) {
-    Status s = sgemm(false, false, k, d, k, 1.0f, ws.ds.data(), k, y, d, 1.0f, dx, d, nullptr);
+    Status s = sgemm(false, false, k, d, k, 1.0f, ws.ds.data(), k, y, d, beta, dx, d, nullptr);
     if (s == Status::ok && gram) s = sgemm(false, false, k, d, k, 2.0f, ws.dg.data(), k, x, d, 1.0f, dx, d, nullptr);
     if (s == Status::ok) s = subtract_rows(dx, ws.corr_x.data(), x, k, d);
     if (s != Status::ok) return s;
   }
   if (!dy) return Status::ok;
-  if (Status s = sgemm(true, false, k, d, k, 1.0f, ws.ds.data(), k, x, d, 1.0f, dy, d, nullptr); s != Status::ok) return s;
+  if (Status s = sgemm(true, false, k, d, k, 1.0f, ws.ds.data(), k, x, d, beta, dy, d, nullptr); s != Status::ok) return s;
   return subtract_rows(dy, ws.corr_y.data(), y, k, d);
 }
 
@@ -224,7 +226,7 @@ Status similarities_backward(Workspace& ws, float* dx, float* dy, const float* x
 
 Status shapca_loss(double* loss, float* phi_out, float* dplayers, float* dtargets, const float* players,
                    const float* targets, int64_t k, int64_t d, const ShapleyConfig& cfg, float temperature,
-                   float dloss) {
+                   float dloss, bool accumulate) {
   const char* what = "shapca_loss";
   if (Status s = check_loss_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
   return guarded(what, [&]() -> Status {
@@ -260,12 +262,12 @@ Status shapca_loss(double* loss, float* phi_out, float* dplayers, float* dtarget
     double total = 0.0;
     for (double b : ws.block_loss) total += b;
     *loss = total / static_cast<double>(k);
-    return similarities_backward(ws, dplayers, dtargets, players, targets, k, d);
+    return similarities_backward(ws, dplayers, dtargets, players, targets, k, d, accumulate);
   });
 }
 
 Status infonce_loss(double* loss, float* logits, float* dplayers, float* dtargets, const float* players,
-                    const float* targets, int64_t k, int64_t d, float temperature, float dloss) {
+                    const float* targets, int64_t k, int64_t d, float temperature, float dloss, bool accumulate) {
   const char* what = "infonce_loss";
   if (Status s = check_loss_pair(what, loss, players, targets, k, d, temperature); s != Status::ok) return s;
   return guarded(what, [&]() -> Status {
@@ -280,7 +282,7 @@ Status infonce_loss(double* loss, float* logits, float* dplayers, float* dtarget
       for (int64_t e = 0; e < k * k; ++e) logits[e] = static_cast<float>(ws.sim[e] * inv_temp);
     }
     if (!backward) return Status::ok;
-    return similarities_backward(ws, dtargets, dplayers, targets, players, k, d);
+    return similarities_backward(ws, dtargets, dplayers, targets, players, k, d, accumulate);
   });
 }
 

@@ -27,14 +27,16 @@ namespace shapca {
 Status l2_normalize_forward(float* out, float* inv_norm, const float* inp, int64_t rows, int64_t d, const char* what);
 
 // Shap-CA loss L(P→T). phi (k,k) (phi[j*k+i], may be null) receives the estimate;
-// dplayers/dtargets (k,d) may both be null for a forward-only call.
+// dplayers/dtargets (k,d) may both be null for a forward-only call. With accumulate false the
+// gradients are written (=) instead of added, so fresh buffers need not be zeroed first.
 Status shapca_loss(double* loss, float* phi, float* dplayers, float* dtargets, const float* players,
                    const float* targets, int64_t k, int64_t d, const ShapleyConfig& cfg, float temperature,
-                   float dloss = 1.0f);
+                   float dloss = 1.0f, bool accumulate = true);
 
 // InfoNCE on s_ij/tau. logits (k,k) (logits[j*k+i] = s_ij/tau, may be null).
 Status infonce_loss(double* loss, float* logits, float* dplayers, float* dtargets, const float* players,
-                    const float* targets, int64_t k, int64_t d, float temperature, float dloss = 1.0f);
+                    const float* targets, int64_t k, int64_t d, float temperature, float dloss = 1.0f,
+                    bool accumulate = true);
 
 enum class AlignObjective : int { shapley = 0, infonce = 1 };
 
