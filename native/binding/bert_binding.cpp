@@ -1,17 +1,13 @@
 // BertModel handle: new BertModel(config), then setBuffers / forward / backward (model_handle.h).
 #include "models.h"
 
+#include "model_configs.h"
 #include "model_handle.h"
 #include "models/bert.h"
 
 namespace shapca::binding {
 
 namespace {
-
-Activation read_activation(Args& a) {
-  return a.choice("hiddenAct", {"gelu", "quick_gelu"}, "gelu") == "quick_gelu" ? Activation::quick_gelu
-                                                                                : Activation::gelu;
-}
 
 class BertHandle : public ModelHandle<BertHandle, BertModel> {
  public:
@@ -25,17 +21,7 @@ class BertHandle : public ModelHandle<BertHandle, BertModel> {
 
   explicit BertHandle(const Napi::CallbackInfo& info) : ModelHandle(info) {
     Args a(info, "BertModel");
-    BertConfig c;
-    c.vocab_size = a.size("vocabSize");
-    c.hidden = a.size("hiddenSize");
-    c.layers = a.size("numLayers");
-    c.heads = a.size("numHeads");
-    c.intermediate = a.size("intermediateSize");
-    c.max_positions = a.size("maxPositions");
-    c.type_vocab = a.size("typeVocabSize");
-    c.eps = static_cast<float>(a.number("layerNormEps", 1e-12));
-    c.act = read_activation(a);
-    c.pooler = a.boolean("pooler", true);
+    const BertConfig c = read_bert_config(a);
     throw_if_failed(info.Env(), bert_init(&state_->model, c));
   }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cuda/models/device_model.h"
+#include "model_configs.h"
 #include "model_handle.h"
 #include "models.h"
 
@@ -215,11 +216,6 @@ class DeviceHandle : public HandleBase<Self, DeviceSlot<Config>> {
   }
 };
 
-Activation read_activation(Args& a, const char* fallback) {
-  return a.choice("hiddenAct", {"gelu", "quick_gelu"}, fallback) == std::string("quick_gelu") ? Activation::quick_gelu
-                                                                                               : Activation::gelu;
-}
-
 class CudaBertHandle : public DeviceHandle<CudaBertHandle, BertConfig> {
  public:
   static Napi::Function init_class(Napi::Env env) {
@@ -233,17 +229,7 @@ class CudaBertHandle : public DeviceHandle<CudaBertHandle, BertConfig> {
   // The same config object as BertModel.
   explicit CudaBertHandle(const Napi::CallbackInfo& info) : DeviceHandle(info) {
     Args a(info, "CudaBertModel");
-    BertConfig c;
-    c.vocab_size = a.size("vocabSize");
-    c.hidden = a.size("hiddenSize");
-    c.layers = a.size("numLayers");
-    c.heads = a.size("numHeads");
-    c.intermediate = a.size("intermediateSize");
-    c.max_positions = a.size("maxPositions");
-    c.type_vocab = a.size("typeVocabSize");
-    c.eps = static_cast<float>(a.number("layerNormEps", 1e-12));
-    c.act = read_activation(a, "gelu");
-    c.pooler = a.boolean("pooler", true);
+    const BertConfig c = read_bert_config(a);
     state_->model.cfg = c;
     throw_if_failed(info.Env(), cuda::bert_create(&state_->model.dev, c));
   }
@@ -299,19 +285,7 @@ class CudaVitHandle : public DeviceHandle<CudaVitHandle, VitConfig> {
   // The same config object as VitModel.
   explicit CudaVitHandle(const Napi::CallbackInfo& info) : DeviceHandle(info) {
     Args a(info, "CudaVitModel");
-    VitConfig c;
-    c.kind = a.choice("kind", {"vit", "clip"}, "vit") == "clip" ? VitKind::clip : VitKind::vit;
-    const bool clip = c.kind == VitKind::clip;
-    c.image_size = a.size("imageSize");
-    c.patch = a.size("patchSize");
-    c.channels = a.integer("numChannels", 1, 64, 3);
-    c.hidden = a.size("hiddenSize");
-    c.layers = a.size("numLayers");
-    c.heads = a.size("numHeads");
-    c.intermediate = a.size("intermediateSize");
-    c.eps = static_cast<float>(a.number("layerNormEps", clip ? 1e-5 : 1e-12));
-    c.act = read_activation(a, clip ? "quick_gelu" : "gelu");
-    c.pooler = a.boolean("pooler", false);
+    const VitConfig c = read_vit_config(a);
     state_->model.cfg = c;
     throw_if_failed(info.Env(), cuda::vit_create(&state_->model.dev, c));
     // Tokens per image, as vit_init computes them (vit_create has checked the sizes).

@@ -1,5 +1,6 @@
 // VitModel handle (ViTModel or the CLIP vision tower): new VitModel(config), then setBuffers /
 // forward / backward (model_handle.h).
+#include "model_configs.h"
 #include "model_handle.h"
 #include "models.h"
 #include "models/vit.h"
@@ -20,20 +21,7 @@ class VitHandle : public ModelHandle<VitHandle, VitModel> {
 
   explicit VitHandle(const Napi::CallbackInfo& info) : ModelHandle(info) {
     Args a(info, "VitModel");
-    VitConfig c;
-    c.kind = a.choice("kind", {"vit", "clip"}, "vit") == "clip" ? VitKind::clip : VitKind::vit;
-    c.image_size = a.size("imageSize");
-    c.patch = a.size("patchSize");
-    c.channels = a.integer("numChannels", 1, 64, 3);
-    c.hidden = a.size("hiddenSize");
-    c.layers = a.size("numLayers");
-    c.heads = a.size("numHeads");
-    c.intermediate = a.size("intermediateSize");
-    c.eps = static_cast<float>(a.number("layerNormEps", c.kind == VitKind::clip ? 1e-5 : 1e-12));
-    c.act = a.choice("hiddenAct", {"gelu", "quick_gelu"}, c.kind == VitKind::clip ? "quick_gelu" : "gelu") == "quick_gelu"
-                ? Activation::quick_gelu
-                : Activation::gelu;
-    c.pooler = a.boolean("pooler", false);
+    const VitConfig c = read_vit_config(a);
     throw_if_failed(info.Env(), vit_init(&state_->model, c));
   }
 
