@@ -10,19 +10,19 @@
 
 namespace shapca {
 
-namespace {
-
-Status check_ids(const char* name, const int32_t* ids, int64_t n, int64_t limit) {
-  for (int64_t i = 0; i < n; ++i) {
-    if (ids[i] < 0 || ids[i] >= limit) {
-      return fail(Status::out_of_range, "bert_forward: expected %s in [0, %lld) but %s[%lld] = %d", name,
-                  static_cast<long long>(limit), name, static_cast<long long>(i), ids[i]);
+Status bert_check_ids(const BertConfig& cfg, const int32_t* ids, const int32_t* token_types, int64_t n) {
+  auto check = [](const char* name, const int32_t* x, int64_t count, int64_t limit) {
+    for (int64_t i = 0; i < count; ++i) {
+      if (x[i] < 0 || x[i] >= limit) {
+        return fail(Status::out_of_range, "bert_forward: expected %s in [0, %lld) but %s[%lld] = %d", name,
+                    static_cast<long long>(limit), name, static_cast<long long>(i), x[i]);
+      }
     }
-  }
-  return Status::ok;
+    return Status::ok;
+  };
+  if (Status s = check("input_ids", ids, n, cfg.vocab_size); s != Status::ok) return s;
+  return token_types ? check("token_type_ids", token_types, n, cfg.type_vocab) : Status::ok;
 }
-
-}  // namespace
 
 Status bert_init(BertModel* m, const BertConfig& cfg) {
   const BertConfig& c = cfg;
@@ -83,8 +83,7 @@ Status bert_forward(BertModel& m, float* last_hidden, float* pooled, const int32
   if (for_backward && m.grads == nullptr) {
     return fail(Status::invalid_argument, "bert_forward: for_backward needs a gradient buffer");
   }
-  SHAPCA_TRY(check_ids("input_ids", ids, bt, cfg.vocab_size));
-  if (token_types) SHAPCA_TRY(check_ids("token_type_ids", token_types, bt, cfg.type_vocab));
+  SHAPCA_TRY(bert_check_ids(cfg, ids, token_types, bt));
 
   Arena& ar = m.arena;
   ar.begin();

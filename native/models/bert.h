@@ -43,6 +43,10 @@ struct BertModel {
   float *dy = nullptr, *dx0 = nullptr;       // (BT, C) gradients, training only
 };
 
+// input_ids in [0, vocab) and token_type_ids (may be null) in [0, type_vocab), n of each; the
+// CPU and the GPU model check them on the host before anything runs.
+Status bert_check_ids(const BertConfig& cfg, const int32_t* ids, const int32_t* token_types, int64_t n);
+
 // Checks the config and builds the parameter table.
 Status bert_init(BertModel* m, const BertConfig& cfg);
 

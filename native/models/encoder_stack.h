@@ -20,8 +20,27 @@ struct LayerStack {
   float *dx_a = nullptr, *dx_b = nullptr;  // (BT, C) gradient ping-pong, training only
 };
 
-// Requests the stack's buffers for a batch of b sequences of t tokens (commit the arena after).
-void stack_plan(Arena& arena, LayerStack& st, int64_t b, int64_t t, bool training);
+// Requests the stack's buffers for a batch of b sequences of t tokens (commit the arena after):
+// an Arena on the CPU, a DeviceArena (cuda/models) on the GPU.
+template <typename ArenaT>
+void stack_plan(ArenaT& arena, LayerStack& st, int64_t b, int64_t t, bool training) {
+  LayerShape& s = st.shape;
+  s.b = b;
+  s.t = t;
+  st.training = training;
+  const int64_t bt = b * t, sets = training ? static_cast<int64_t>(st.layers.size()) : 1;
+  arena.plan(&st.acts, sets * layer_acts_floats(s));
+  arena.plan(&st.scratch.fcact, bt * s.inter);
+  const int64_t g = training ? 1 : 0;  // backward-only buffers are empty for inference
+  arena.plan(&st.scratch.dfact, g * bt * s.inter);
+  arena.plan(&st.scratch.dres, g * bt * s.c);
+  arena.plan(&st.scratch.dnorm, g * bt * s.c);
+  arena.plan(&st.scratch.datty, g * bt * s.c);
+  arena.plan(&st.scratch.dqkv, g * bt * 3 * s.c);
+  arena.plan(&st.dx_a, g * bt * s.c);
+  arena.plan(&st.dx_b, g * bt * s.c);
+}
+
 LayerActs stack_acts(const LayerStack& st, int64_t layer);
 
 // out receives x_L (a pointer into the stack's activations, valid until the next forward).

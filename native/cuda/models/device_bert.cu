@@ -11,16 +11,6 @@ namespace shapca::cuda {
 
 namespace {
 
-Status check_ids(const char* name, const int32_t* ids, int64_t n, int64_t limit) {
-  for (int64_t i = 0; i < n; ++i) {
-    if (ids[i] < 0 || ids[i] >= limit) {
-      return fail(Status::out_of_range, "bert_forward: expected %s in [0, %lld) but %s[%lld] = %d", name,
-                  static_cast<long long>(limit), name, static_cast<long long>(i), ids[i]);
-    }
-  }
-  return Status::ok;
-}
-
 void plan(DeviceModel& m, int64_t b, int64_t t, bool for_backward) {
   const int64_t c = m.bert.cfg.hidden, bt = b * t, g = for_backward ? 1 : 0;
   BertActs& a = m.ba;
@@ -37,7 +27,7 @@ void plan(DeviceModel& m, int64_t b, int64_t t, bool for_backward) {
   ar.plan(&a.dpooled, g * b * c);
   ar.plan(&a.dy, g * bt * c);
   ar.plan(&a.dx0, g * bt * c);
-  device_stack_plan(ar, m.stack, b, t, for_backward);
+  stack_plan(ar, m.stack, b, t, for_backward);
 }
 
 }  // namespace
@@ -62,8 +52,7 @@ Status bert_forward(DeviceModel& m, float* last_hidden, float* pooled, const int
   if (for_backward && m.grads.size() == 0) {
     return fail(Status::invalid_argument, "bert_forward: for_backward needs gradients (call enable_grads first)");
   }
-  SHAPCA_TRY(check_ids("input_ids", ids, bt, cfg.vocab_size));
-  if (token_types) SHAPCA_TRY(check_ids("token_type_ids", token_types, bt, cfg.type_vocab));
+  SHAPCA_TRY(bert_check_ids(cfg, ids, token_types, bt));
 
   plan(m, b, t, for_backward);
   SHAPCA_TRY(m.arena.commit("bert_forward"));

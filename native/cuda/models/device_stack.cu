@@ -4,24 +4,6 @@
 
 namespace shapca::cuda {
 
-void device_stack_plan(DeviceArena& arena, LayerStack& st, int64_t b, int64_t t, bool training) {
-  LayerShape& s = st.shape;
-  s.b = b;
-  s.t = t;
-  st.training = training;
-  const int64_t bt = b * t, sets = training ? static_cast<int64_t>(st.layers.size()) : 1;
-  arena.plan(&st.acts, sets * layer_acts_floats(s));
-  arena.plan(&st.scratch.fcact, bt * s.inter);
-  const int64_t g = training ? 1 : 0;  // backward-only buffers are empty for inference
-  arena.plan(&st.scratch.dfact, g * bt * s.inter);
-  arena.plan(&st.scratch.dres, g * bt * s.c);
-  arena.plan(&st.scratch.dnorm, g * bt * s.c);
-  arena.plan(&st.scratch.datty, g * bt * s.c);
-  arena.plan(&st.scratch.dqkv, g * bt * 3 * s.c);
-  arena.plan(&st.dx_a, g * bt * s.c);
-  arena.plan(&st.dx_b, g * bt * s.c);
-}
-
 Status device_stack_forward(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params) {
   const float* x = x0;
   for (int64_t l = 0; l < static_cast<int64_t>(st.layers.size()); ++l) {

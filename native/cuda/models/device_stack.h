@@ -12,7 +12,7 @@
 
 namespace shapca::cuda {
 
-void device_stack_plan(DeviceArena& arena, LayerStack& st, int64_t b, int64_t t, bool training);
+// Buffers are planned with models/encoder_stack.h's stack_plan on a DeviceArena.
 // out receives x_L (inside the stack's activations, valid until the next forward).
 Status device_stack_forward(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params);
 // dx0 (BT, C) is accumulated into; dout (BT, C) is not modified.

@@ -39,7 +39,7 @@ void plan(DeviceModel& m, int64_t b, bool for_backward) {
   ar.plan(&a.dxl, g * bt * c);
   ar.plan(&a.dx0, g * bt * c);
   ar.plan(&a.dpe, g * b * np * c);
-  device_stack_plan(ar, m.stack, b, t, for_backward);
+  stack_plan(ar, m.stack, b, t, for_backward);
 }
 
 }  // namespace
