@@ -30,6 +30,15 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/**
+ * Waits for a peer process's threads to go idle before timing ours: OpenBLAS's workers (under
+ * PyTorch) busy-wait for a while after each call, and on a 2-core machine that took a core from
+ * our first ~100 ms, enough to move the median of a 2-thread case.
+ */
+export function settle(ms = 250): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Minimum warm-up and timed durations of timeMedian (and of the peers' own loops). */
 export const kWarmupMs = 100;
 export const kTimedMs = 200;

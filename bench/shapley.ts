@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { align, runtime, shapley } from '../lib/index.js';
-import { report, timeMedian, validate, type BenchOptions } from './harness.js';
+import { report, settle, timeMedian, validate, type BenchOptions } from './harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const D = 768;
@@ -50,7 +50,14 @@ class Peer {
 
   constructor(threads: number, reps: number) {
     const script = join(root, 'tools', 'reference', 'shapley_bench.py');
-    this.proc = spawn('/usr/bin/python3', [script], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // PyTorch's threads are its OpenMP intra-op threads (torch.set_num_threads); OpenBLAS under it
+    // runs single-threaded, with the kernels it detects for this CPU (as in the encoders bench):
+    // its own pthread pool beside OpenMP's oversubscribed the 2 cores (2-thread cases of 12 ms
+    // instead of 1.6), and with it a "1-thread" PyTorch used a second core in its GEMMs.
+    const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads), OPENBLAS_NUM_THREADS: '1' };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    this.proc = spawn('/usr/bin/python3', [script], { stdio: ['pipe', 'pipe', 'pipe'], env });
     this.proc.stderr.on('data', (b: Buffer) => (this.stderr += b.toString()));
     this.lines = createInterface({ input: this.proc.stdout })[Symbol.asyncIterator]();
     this.proc.stdin.write(`${JSON.stringify({ threads, reps })}\n`);
@@ -77,6 +84,7 @@ export async function run(opts: BenchOptions & { threads?: number[] }): Promise<
     runtime.setThreads(threads);
     for (const c of CASES) {
       const p = await peer.run(c);  // right before ours, so that both see the same machine state
+      await settle();
       if (c.kind === 'loss') {
         const o = { players: fill(c.k * c.d, 1), targets: fill(c.k * c.d, 2), k: c.k, d: c.d, permutations: c.m, seed: c.seed, utility: UTILITY };
         const first = await align.shapleyContrastiveLoss(o);
