@@ -21,12 +21,13 @@ AddonData* addon_data(Napi::Env env) {
 
 class KernelWorker : public Napi::AsyncWorker {
  public:
-  KernelWorker(Napi::Env env, std::vector<Napi::ObjectReference> keep, NativeFn fn, ResultFn result)
+  KernelWorker(Napi::Env env, std::vector<Napi::ObjectReference> keep, NativeFn fn, ResultFn result, DoneFn done)
       : Napi::AsyncWorker(env, "shapca:kernel"),
         deferred_(Napi::Promise::Deferred::New(env)),
         keep_(std::move(keep)),
         fn_(std::move(fn)),
-        result_(std::move(result)) {}
+        result_(std::move(result)),
+        done_(std::move(done)) {}
 
   Napi::Promise promise() const { return deferred_.Promise(); }
 
@@ -39,19 +40,24 @@ class KernelWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
+    if (done_) done_();
     if (status_ != Status::ok) {
       deferred_.Reject(make_error(env, status_, message_).Value());
       return;
     }
     deferred_.Resolve(result_ ? result_(env) : env.Undefined());
   }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    if (done_) done_();
+    deferred_.Reject(e.Value());
+  }
 
  private:
   Napi::Promise::Deferred deferred_;
   std::vector<Napi::ObjectReference> keep_;
   NativeFn fn_;
   ResultFn result_;
+  DoneFn done_;
   Status status_ = Status::ok;
   std::string message_;
 };
@@ -77,11 +83,12 @@ void throw_if_failed(Napi::Env env, Status status) {
 }
 
 Napi::Value run_job(Napi::Env env, double work, std::vector<Napi::ObjectReference> keep_alive, NativeFn fn,
-                    ResultFn result) {
+                    ResultFn result, DoneFn done) {
   if (work < kAsyncWork) {
     Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
     clear_error();
     Status s = fn();
+    if (done) done();
     if (s != Status::ok) {
       deferred.Reject(make_error(env, s, last_error()).Value());
     } else {
@@ -89,7 +96,7 @@ Napi::Value run_job(Napi::Env env, double work, std::vector<Napi::ObjectReferenc
     }
     return deferred.Promise();
   }
-  auto* worker = new KernelWorker(env, std::move(keep_alive), std::move(fn), std::move(result));
+  auto* worker = new KernelWorker(env, std::move(keep_alive), std::move(fn), std::move(result), std::move(done));
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;

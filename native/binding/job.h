@@ -18,9 +18,12 @@ constexpr double kAsyncWork = 1 << 26;
 
 using NativeFn = std::function<Status()>;
 using ResultFn = std::function<Napi::Value(Napi::Env)>;
+using DoneFn = std::function<void()>;
 
+// done (may be null) runs on the JS thread once fn has ended, whether it failed or not, before the
+// Promise settles: what it releases (a model's busy mark) is released when JS can see the end.
 Napi::Value run_job(Napi::Env env, double work, std::vector<Napi::ObjectReference> keep_alive, NativeFn fn,
-                    ResultFn result = nullptr);
+                    ResultFn result = nullptr, DoneFn done = nullptr);
 
 // Stores the JS ShapcaError class used for native failures (see lib/errors.ts).
 void set_error_class(Napi::Env env, Napi::Function cls);

@@ -58,15 +58,13 @@ class HandleBase : public Napi::ObjectWrap<Self> {
   }
 
   // Queues fn on the libuv pool, keeping the model, the bound arrays and every argument array
-  // alive, and releases the busy mark when it ends.
+  // alive, and releases the busy mark when it has ended (on the JS thread).
   Napi::Value launch(Args& a, std::shared_ptr<State> st, NativeFn fn, ResultFn result = nullptr) {
     std::vector<Napi::ObjectReference> keep = a.take_keep_alive();
     for (const Napi::ObjectReference& r : bound_) keep.push_back(Napi::Persistent(r.Value()));
-    return run_job(a.env(), kAsyncWork, std::move(keep), [st, fn] {
-      Status s = fn();
-      st->busy.store(false);
-      return s;
-    }, std::move(result));
+    // The mark is released on the JS thread when the job has ended, so a call made before its
+    // Promise settles is always refused, however fast the job.
+    return run_job(a.env(), kAsyncWork, std::move(keep), std::move(fn), std::move(result), [st] { st->busy.store(false); });
   }
 
   // Runs body(state) with the busy mark held; an exception releases it.
