@@ -6,8 +6,7 @@
 // only when the model is certain of every tag of the span, and stays comparable across span
 // lengths (a product of per-token posteriors would shrink with length). It is not the exact
 // probability of the span as a whole (which would also need the tag after it not to be I-X).
-import { bioTags } from '../heads/bio.js';
-import { chunksOf } from '../metrics/chunks.js';
+import { bioTags, chunksOf } from '../data/bio.js';
 import type { ShapCAModel } from '../model/ner-model.js';
 import { adapterBase } from './adapter-common.js';
 import type { EntityTarget, ExtractedEntity, ExtractionModel, ModelInput, ModelOutput } from './types.js';

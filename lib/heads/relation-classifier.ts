@@ -4,8 +4,8 @@
 // labels, trained with cross-entropy.
 import { crossEntropyBackward, crossEntropyForward } from '../kernels/cross-entropy.js';
 import { embeddingBackward, embeddingForward } from '../kernels/elementwise.js';
-import { Linear, linearSpecs } from '../model/linear.js';
-import type { ParamSpec, ParamStore } from '../model/params.js';
+import { Linear, linearSpecs } from '../nn/linear.js';
+import type { ParamSpec, ParamStore } from '../nn/params.js';
 
 export function relationClassifierSpecs(prefix: string, hidden: number, statesPerRow: number, numLabels: number): ParamSpec[] {
   return linearSpecs(`${prefix}classifier`, hidden * statesPerRow, numLabels);

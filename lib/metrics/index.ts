@@ -1,5 +1,5 @@
-export { chunksOf, parseTag } from './chunks.js';
-export type { Chunk, ChunkScheme } from './chunks.js';
+export { chunksOf, parseTag } from '../data/bio.js';
+export type { Chunk, ChunkScheme } from '../data/bio.js';
 export { prf, PrfCounter } from './f1.js';
 export type { PRF } from './f1.js';
 export { scoreNer } from './ner.js';

@@ -5,8 +5,8 @@ import { alignmentLoss } from '../align/index.js';
 import { embeddingBackward, embeddingForward } from '../kernels/elementwise.js';
 import { meanPoolBackward, meanPoolForward } from '../kernels/fusion.js';
 import type { ShapCAOptions } from './config.js';
-import { Linear, linearSpecs } from './linear.js';
-import type { ParamSpec, ParamStore } from './params.js';
+import { Linear, linearSpecs } from '../nn/linear.js';
+import type { ParamSpec, ParamStore } from '../nn/params.js';
 
 export function alignmentSpecs(prefix: string, hidden: number, imageHidden: number | null, dim: number): ParamSpec[] {
   return [

@@ -11,7 +11,7 @@ import { AlignmentHead, alignmentSpecs } from './alignment.js';
 import type { ShapCAOptions } from './config.js';
 import { FusionLayer, fusionSpecs, type FusionCache } from './fusion.js';
 import type { EncodedInputs, InputOptions } from './inputs.js';
-import { ParamStore, type ParamSpec } from './params.js';
+import { ParamStore, type ParamSpec } from '../nn/params.js';
 
 export interface ShapCAParts {
   tokenizer: WordPieceTokenizer;

@@ -4,8 +4,8 @@
 // Samples without an image pass H through unchanged.
 import { sgemm } from '../kernels/gemm.js';
 import { crossAttentionBackward, crossAttentionForward, fusionGateBackward, fusionGateForward, type FusionGateState } from '../kernels/fusion.js';
-import { Linear, linearSpecs } from './linear.js';
-import type { ParamSpec, ParamStore } from './params.js';
+import { Linear, linearSpecs } from '../nn/linear.js';
+import type { ParamSpec, ParamStore } from '../nn/params.js';
 
 export interface FusionConfig {
   /** Text hidden size C. */

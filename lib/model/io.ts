@@ -1,68 +1,41 @@
-// Saving and loading Shap-CA models of every task, and building one from scratch or from
-// pretrained encoders.
-//
-// Layout of a model directory (every file written atomically):
-//   shapca.json              { format, version, config, pretrained }; config.task says which model
-//   text/                    BertModel: config.json + model.safetensors (HF names)
-//   image/                   ViTModel / CLIPVisionModel, when the model has an image encoder
-//   tokenizer/               tokenizer.json + vocab.txt (with the relation markers for task 're')
-//   heads.safetensors        the new layers: task head, fusion, alignment projections
+// Loading Shap-CA models of every task (the layout is in save.ts), and building one from scratch
+// or from pretrained encoders.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { SafetensorsFile, writeSafetensors } from '../checkpoint/safetensors.js';
+import { SafetensorsFile } from '../checkpoint/safetensors.js';
 import { selectDevice, type DeviceRequest } from '../device.js';
 import type { BertConfig, VitConfig } from '../encoders/config.js';
 import { BertEncoder } from '../encoders/bert.js';
 import { VitEncoder } from '../encoders/vit.js';
-import { bioTags } from '../heads/bio.js';
+import { bioTags } from '../data/bio.js';
 import { VIT_MEAN, VIT_STD, CLIP_MEAN, CLIP_STD } from '../image/preprocess.js';
 import { learnWordPiece } from '../tokenizer/train.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ShapCAParts } from './backbone.js';
 import { DEFAULT_PAIR_OPTIONS, resolveOptions, TINY_IMAGE, TINY_TEXT, type PairOptions, type ShapCAConfig, type ShapCAOptions, type ShapCATask } from './config.js';
-import type { JointModel } from './joint-model.js';
+import { JointModel } from './joint-model.js';
 import { RELATION_MARKERS } from './markers.js';
-import type { ShapCAModel } from './ner-model.js';
-import type { ParamStore } from './params.js';
-import type { RelationModel } from './re-model.js';
+import { ShapCAModel } from './ner-model.js';
+import { RelationModel } from './re-model.js';
+import { MODEL_FORMAT, MODEL_VERSION, type ModelJson } from './save.js';
 
-const FORMAT = 'shapca-model';
-const VERSION = 1;
+export { saveModel } from './save.js';
 
 /** A model of any task; narrow on `model.config.task`. */
 export type TaskModel = ShapCAModel | RelationModel | JointModel;
 type ModelOf<T extends ShapCATask | 'any'> = T extends 'ner' ? ShapCAModel : T extends 're' ? RelationModel : T extends 'joint' ? JointModel : TaskModel;
 
-interface ModelJson {
-  format: typeof FORMAT;
-  version: number;
-  config: ShapCAConfig;
-  pretrained: boolean;
-}
-
-export async function saveModel(model: { config: ShapCAConfig; parts: ShapCAParts; store: ParamStore }, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const { text, image, tokenizer, pretrained } = model.parts;
-  await text.save(join(dir, 'text'));
-  if (image && model.config.options.useImage) await image.save(join(dir, 'image'));
-  await tokenizer.save(join(dir, 'tokenizer'));
-  await writeSafetensors(join(dir, 'heads.safetensors'), model.store.tensors());
-  const json: ModelJson = { format: FORMAT, version: VERSION, config: model.config, pretrained };
-  await writeFileAtomic(join(dir, 'shapca.json'), `${JSON.stringify(json, null, 2)}\n`);
-}
-
 /** The model class of config.task over the given parts. */
 export async function instantiate(config: ShapCAConfig, parts: ShapCAParts): Promise<TaskModel> {
   switch (config.task) {
     case 'ner':
-      return new (await import('./ner-model.js')).ShapCAModel(config, parts);
+      return new ShapCAModel(config, parts);
     case 're':
-      return new (await import('./re-model.js')).RelationModel(config, parts);
+      return new RelationModel(config, parts);
     case 'joint':
-      return new (await import('./joint-model.js')).JointModel(config, parts);
+      return new JointModel(config, parts);
     default:
       throw new RangeError(`expected task ner, re or joint but the config says ${JSON.stringify((config as { task: unknown }).task)}`);
   }
@@ -90,8 +63,8 @@ export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: strin
   } catch (err) {
     throw new Error(`${path}: cannot read a shapca model (${(err as Error).message})`);
   }
-  if (json.format !== FORMAT || json.version !== VERSION) {
-    throw new Error(`${path}: expected format ${FORMAT} version ${VERSION} but found ${json.format} version ${json.version}`);
+  if (json.format !== MODEL_FORMAT || json.version !== MODEL_VERSION) {
+    throw new Error(`${path}: expected format ${MODEL_FORMAT} version ${MODEL_VERSION} but found ${json.format} version ${json.version}`);
   }
   if (want !== 'any' && json.config?.task !== want) {
     throw new Error(`${path}: expected a ${want} model but it holds a ${json.config?.task} model`);

@@ -1,20 +1,19 @@
 // JointModel for MJERE (DESIGN §1.6): the shared backbone, a CRF tagger for the entities, and a
 // relation classifier over ordered entity pairs (span start/end states of head and tail) —
 // gold pairs with sampled negatives in training, pairs of predicted entities at inference.
-import { bioSpans } from '../data/bio.js';
-import { bioTags } from '../heads/bio.js';
+import { bioSpans, bioTags } from '../data/bio.js';
 import { CrfTagger, crfTaggerSpecs } from '../heads/crf-tagger.js';
 import { RelationClassifier, relationClassifierSpecs } from '../heads/relation-classifier.js';
 import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
 import { ShapCABackbone, type ShapCAParts } from './backbone.js';
 import { DEFAULT_PAIR_OPTIONS, type PairOptions, relationLabels, type ShapCAConfig } from './config.js';
-import { saveModel } from './io.js';
+import { saveModel } from './save.js';
 import {
   allPairs, encodeJointBatch, givenPairRows, type JointBatch, type JointEntity, type JointExample, type JointTriple, type SpanPair, trainingPairs,
 } from './joint-batch.js';
 import { wordPositions } from './ner-model.js';
-import type { ParamStore } from './params.js';
+import type { ParamStore } from '../nn/params.js';
 
 /** A predicted triple with the classifier's probability of its relation. */
 export interface ScoredTriple extends JointTriple {
@@ -118,7 +117,7 @@ export class JointModel implements TrainableModel<JointBatch> {
     });
   }
 
-  /** Writes the model (see io.ts for the layout). */
+  /** Writes the model (see save.ts for the layout). */
   save(dir: string): Promise<void> {
     return saveModel(this, dir);
   }

@@ -1,7 +1,7 @@
 // ShapCAModel for MNER (DESIGN §1): the shared backbone (BERT over [CLS] text [SEP] context [SEP],
 // an optional image encoder, adaptive fusion, the Shapley contrastive alignment — backbone.ts)
 // with a CRF tagger on the words.
-import { bioTags } from '../heads/bio.js';
+import { bioTags } from '../data/bio.js';
 import { CrfTagger, crfTaggerSpecs, type WordPositions } from '../heads/crf-tagger.js';
 import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
@@ -10,8 +10,8 @@ import { ShapCABackbone, type ShapCAParts } from './backbone.js';
 import type { ShapCAConfig } from './config.js';
 import { encodeNerBatch, type NerBatch, type NerExample } from './batch.js';
 import type { FusionLayer } from './fusion.js';
-import { saveModel } from './io.js';
-import type { ParamStore } from './params.js';
+import { saveModel } from './save.js';
+import type { ParamStore } from '../nn/params.js';
 
 export type { ShapCAParts } from './backbone.js';
 
@@ -86,7 +86,7 @@ export class ShapCAModel implements TrainableModel<NerBatch> {
     });
   }
 
-  /** Writes the model (see io.ts for the layout). */
+  /** Writes the model (see save.ts for the layout). */
   save(dir: string): Promise<void> {
     return saveModel(this, dir);
   }

@@ -5,9 +5,9 @@ import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
 import { ShapCABackbone, type ShapCAParts } from './backbone.js';
 import { relationLabels, type ShapCAConfig } from './config.js';
-import { saveModel } from './io.js';
+import { saveModel } from './save.js';
 import { RELATION_MARKERS } from './markers.js';
-import type { ParamStore } from './params.js';
+import type { ParamStore } from '../nn/params.js';
 import { encodeReBatch, type ReBatch, type ReExample } from './re-batch.js';
 
 /** What predict() returns per sample. */
@@ -83,7 +83,7 @@ export class RelationModel implements TrainableModel<ReBatch> {
     });
   }
 
-  /** Writes the model (see io.ts for the layout). */
+  /** Writes the model (see save.ts for the layout). */
   save(dir: string): Promise<void> {
     return saveModel(this, dir);
   }

@@ -1,5 +1,6 @@
 /** The three tasks end to end (DESIGN §1.6–1.7): loading splits, training with dev selection, evaluation, predictions. */
-export { evaluateNer, loadNerSplits, predictNer, readContextFiles, trainNer, writePredictions } from './ner.js';
+export { evaluateNer, loadNerSplits, predictNer, trainNer, writePredictions } from './ner.js';
+export { readContextFiles } from '../data/context-files.js';
 export type { NerDataOptions, NerEvaluation, NerSplits, TrainNerOptions, TrainNerResult } from './ner.js';
 export { evaluateRe, loadReSplits, predictRe, summariseRe, trainRe, writeRePredictions } from './re.js';
 export type { ReDataOptions, ReEvaluation, ReSplits, TrainReOptions, TrainReResult } from './re.js';

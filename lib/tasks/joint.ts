@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ContextFormat } from '../data/context-importers.js';
+import { readContextFiles } from '../data/context-files.js';
 import { findSplitFile } from '../data/splits.js';
 import { type JointScores, scoreJoint } from '../metrics/quintuples.js';
 import type { PairOptions } from '../model/config.js';
@@ -14,7 +15,6 @@ import { entitiesOf, type JointExample } from '../model/joint-batch.js';
 import { type JointLoadReport, loadJointExamples } from '../model/joint-data.js';
 import type { JointModel, JointPrediction } from '../model/joint-model.js';
 import type { TrainSummary } from '../train/trainer.js';
-import { readContextFiles } from './ner.js';
 import { jointEntityTypes, jointRelations, type RelationLabelSet } from './relation-labels.js';
 import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from './training.js';
 

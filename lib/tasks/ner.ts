@@ -3,12 +3,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { importContexts, type ContextFormat } from '../data/context-importers.js';
-import { ContextSet } from '../data/contexts.js';
+import type { ContextFormat } from '../data/context-importers.js';
+import { readContextFiles } from '../data/context-files.js';
 import { findSplitFile } from '../data/splits.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { scoreNer, type NerScores } from '../metrics/ner.js';
-import type { NerExample, NerPrediction } from '../model/index.js';
+import type { NerExample } from '../model/batch.js';
+import type { NerPrediction } from '../model/ner-model.js';
 import type { ShapCAModel } from '../model/ner-model.js';
 import { loadNerExamples, type NerLoadReport } from '../model/ner-data.js';
 import type { TrainSummary } from '../train/trainer.js';
@@ -45,13 +46,6 @@ export async function loadNerSplits(o: NerDataOptions, image: { size: number; me
       image,
     );
   return loadSplits(load, o);
-}
-
-/** Reads and merges context files (the first context of an image wins). */
-export async function readContextFiles(paths: string[], format: ContextFormat): Promise<ContextSet> {
-  const merged = new ContextSet();
-  for (const path of paths) for (const r of await importContexts(path, format)) merged.add(r);
-  return merged;
 }
 
 /** Predictions for examples, in order, batchSize at a time. */

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { ContextFormat } from '../data/context-importers.js';
+import { readContextFiles } from '../data/context-files.js';
 import { findSplitFile } from '../data/splits.js';
 import { type RelationScores, scoreRelations } from '../metrics/relations.js';
 import type { ImageRecipe } from '../model/image-loader.js';
@@ -12,7 +13,6 @@ import type { ReExample } from '../model/re-batch.js';
 import { loadReExamples, type ReLoadReport } from '../model/re-data.js';
 import type { RelationModel, RePrediction } from '../model/re-model.js';
 import type { TrainSummary } from '../train/trainer.js';
-import { readContextFiles } from './ner.js';
 import { mreLabels, type RelationLabelSet } from './relation-labels.js';
 import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from './training.js';
 

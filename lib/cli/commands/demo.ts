@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 
 import type { DeviceRequest } from '../../device.js';
-import { generateSyntheticDataset, SYNTHETIC_ENTITY_TYPES, SYNTHETIC_LAYOUT } from '../../data/index.js';
-import { chunksOf } from '../../metrics/chunks.js';
+import { generateSyntheticDataset, SYNTHETIC_LAYOUT } from '../../data/synthetic/generate.js';
+import { SYNTHETIC_ENTITY_TYPES } from '../../data/synthetic/vocabulary.js';
+import { chunksOf } from '../../data/bio.js';
 import type { NerExample } from '../../model/batch.js';
 import { loadModel } from '../../model/io.js';
 import type { ShapCAModel } from '../../model/ner-model.js';

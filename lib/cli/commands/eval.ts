@@ -2,6 +2,7 @@
 // RE: micro and per-label P/R/F1 over non-None labels; joint: quintuple, entity and pair P/R/F1.
 import { type Command, Option } from 'commander';
 
+import { readContextFiles } from '../../data/context-files.js';
 import type { ContextFormat } from '../../data/context-importers.js';
 import type { DeviceRequest } from '../../device.js';
 import type { ContextSet } from '../../data/contexts.js';
@@ -16,7 +17,7 @@ import { loadReExamples } from '../../model/re-data.js';
 import type { RelationModel } from '../../model/re-model.js';
 import { setThreads } from '../../runtime.js';
 import { evaluateJoint, writeJointPredictions } from '../../tasks/joint.js';
-import { evaluateNer, readContextFiles, writePredictions } from '../../tasks/ner.js';
+import { evaluateNer, writePredictions } from '../../tasks/ner.js';
 import { evaluateRe, writeRePredictions } from '../../tasks/re.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { printJson } from '../output.js';

@@ -14,7 +14,7 @@ import { explainPost, preparedFromFile, preparedRecord } from '../../explain/exp
 import { renderExplanation } from '../../explain/render.js';
 import { loadModel } from '../../model/io.js';
 import { setThreads } from '../../runtime.js';
-import { readContextFiles } from '../../tasks/ner.js';
+import { readContextFiles } from '../../data/context-files.js';
 import { printJson } from '../output.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { positiveInt } from '../parse.js';

@@ -13,7 +13,7 @@ import { defaultCacheDir } from '../../lmm/cache.js';
 import { createVisionClient } from '../../lmm/client.js';
 import { loadModel } from '../../model/io.js';
 import { setThreads } from '../../runtime.js';
-import { readContextFiles } from '../../tasks/ner.js';
+import { readContextFiles } from '../../data/context-files.js';
 import { interruptible } from '../interrupt.js';
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
