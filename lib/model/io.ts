@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { CheckpointError } from '../checkpoint/errors.js';
 import { SafetensorsFile } from '../checkpoint/safetensors.js';
 import { selectDevice, type DeviceRequest } from '../device.js';
 import type { BertConfig, VitConfig } from '../encoders/config.js';
@@ -61,13 +62,16 @@ export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: strin
   try {
     json = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
   } catch (err) {
-    throw new Error(`${path}: cannot read a shapca model (${(err as Error).message})`);
+    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'SHAPCA_CHECKPOINT_NOT_FOUND' : 'SHAPCA_CHECKPOINT_CONFIG';
+    throw new CheckpointError(`${path}: cannot read a shapca model (${(err as Error).message})`, code, path);
   }
   if (json.format !== MODEL_FORMAT || json.version !== MODEL_VERSION) {
-    throw new Error(`${path}: expected format ${MODEL_FORMAT} version ${MODEL_VERSION} but found ${json.format} version ${json.version}`);
+    throw new CheckpointError(
+      `${path}: expected format ${MODEL_FORMAT} version ${MODEL_VERSION} but found ${json.format} version ${json.version}`, 'SHAPCA_CHECKPOINT_CONFIG', path,
+    );
   }
   if (want !== 'any' && json.config?.task !== want) {
-    throw new Error(`${path}: expected a ${want} model but it holds a ${json.config?.task} model`);
+    throw new CheckpointError(`${path}: expected a ${want} model but it holds a ${json.config?.task} model`, 'SHAPCA_CHECKPOINT_TASK', path);
   }
   const device = selectDevice(o.device);
   const text = await BertEncoder.fromPretrained(join(dir, 'text'), { device });
