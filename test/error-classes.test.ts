@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { checkpoint, data, image, lmm, ShapcaError, train } from '../lib/index.js';
-import { loadModel } from '../lib/model/io.js';
+import { loadModel } from '../lib/tasks/io.js';
 import { rejects } from './helpers.js';
 
 const test = suite('error classes');

@@ -4,9 +4,9 @@
  * an LMM, and resumable JSONL output; the model plugs in through ExtractionModel.
  */
 export { Extractor, extractionModelOf, loadExtractor } from './extractor.js';
-export { nerExtractionModel, spanScore } from './ner-adapter.js';
-export { reExtractionModel } from './re-adapter.js';
-export { jointExtractionModel } from './joint-adapter.js';
+export { nerExtractionModel, spanScore } from '../tasks/ner/adapter.js';
+export { reExtractionModel } from '../tasks/re/adapter.js';
+export { jointExtractionModel } from '../tasks/joint/adapter.js';
 export { checkPair } from './pairs.js';
 export { runPipeline } from './pipeline.js';
 export type { ExtractOptions } from './pipeline.js';

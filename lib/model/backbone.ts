@@ -64,7 +64,7 @@ export class ShapCABackbone {
   constructor(
     readonly options: ShapCAOptions,
     readonly parts: ShapCAParts,
-    headSpecs: readonly ParamSpec[],
+    private readonly headSpecs: readonly ParamSpec[],
   ) {
     const o = options;
     const hidden = parts.text.hiddenSize;
@@ -177,6 +177,11 @@ export class ShapCABackbone {
     let sum = 0;
     for (let t = 0; t < b.seqLen; t++) if (b.attentionMask[i * b.seqLen + t]) for (let c = 0; c < hidden; c++) sum += g[t * hidden + c]!;
     return sum / Math.max(1, tokens * hidden);
+  }
+
+  /** Takes the weights of a saved model's parts (see model/io.ts readModelDirectory), for resume. */
+  async reloadFrom(parts: ShapCAParts): Promise<void> {
+    await this.copyFrom(new ShapCABackbone(this.options, parts, this.headSpecs));
   }
 
   /**

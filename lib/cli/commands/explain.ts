@@ -12,7 +12,7 @@ import { detectFormat, type InputFormat } from '../../extract/sources.js';
 import type { ExtractRecord, SpanRef } from '../../extract/types.js';
 import { explainPost, preparedFromFile, preparedRecord } from '../../explain/explain.js';
 import { renderExplanation } from '../../explain/render.js';
-import { loadModel } from '../../model/io.js';
+import { loadModel } from '../../tasks/io.js';
 import { setThreads } from '../../runtime.js';
 import { readContextFiles } from '../../data/context-files.js';
 import { printJson } from '../output.js';

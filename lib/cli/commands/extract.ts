@@ -11,7 +11,7 @@ import type { GenerateContextOptions } from '../../extract/contexts.js';
 import type { InputFormat } from '../../extract/sources.js';
 import { defaultCacheDir } from '../../lmm/cache.js';
 import { createVisionClient } from '../../lmm/client.js';
-import { loadModel } from '../../model/io.js';
+import { loadModel } from '../../tasks/io.js';
 import { setThreads } from '../../runtime.js';
 import { readContextFiles } from '../../data/context-files.js';
 import { interruptible } from '../interrupt.js';

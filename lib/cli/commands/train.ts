@@ -3,11 +3,10 @@ import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
 import type { DeviceRequest } from '../../device.js';
+import type { ShapCATask } from '../../model/config.js';
 import { setThreads } from '../../runtime.js';
-import { inferEntityTypes } from '../../tasks/entity-types.js';
-import { trainJoint } from '../../tasks/joint.js';
-import { trainNer } from '../../tasks/ner.js';
-import { trainRe } from '../../tasks/re.js';
+import type { TrainData } from '../../tasks/definition.js';
+import { TASK_NAMES, taskDefinition } from '../../tasks/registry.js';
 import type { StartPoint, TaskTrainOptions } from '../../tasks/training.js';
 import type { TrainSummary } from '../../train/trainer.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
@@ -16,7 +15,7 @@ import { printJson } from '../output.js';
 import { nonNegativeInt, positiveInt, positiveNumber, ratio, typeList } from '../parse.js';
 
 interface TrainFlags extends ModelFlags {
-  task: 'ner' | 're' | 'joint';
+  task: ShapCATask;
   data: string;
   contexts?: string[];
   contextsFormat: ContextFormat;
@@ -89,23 +88,17 @@ Examples:
 
 const pct = (x: number) => (x * 100).toFixed(2);
 
-function report(task: TrainFlags['task'], s: TrainSummary): string {
+function report(task: ShapCATask, s: TrainSummary): string {
   const head = `best epoch ${s.bestEpoch + 1}/${s.epochs}: dev F1 ${pct(s.devScore)}\n`;
   const tail = `${s.samplesPerSec.toFixed(1)} samples/s, ${s.wallSeconds.toFixed(0)} s; run in ${s.outDir}\n`;
-  if (task === 'ner') {
-    const t = s.testMetrics as { conlleval: { f1: number; precision: number; recall: number }; strict: { f1: number } };
-    return `${head}test (selected on dev): P ${pct(t.conlleval.precision)} R ${pct(t.conlleval.recall)} F1 ${pct(t.conlleval.f1)} (strict F1 ${pct(t.strict.f1)})\n${tail}`;
-  }
-  const t = s.testMetrics as { precision: number; recall: number; f1: number; entity?: { f1: number }; pair?: { f1: number } };
-  const what = task === 're' ? 'micro over non-None labels' : `quintuples; entity F1 ${pct(t.entity!.f1)}, pair F1 ${pct(t.pair!.f1)}`;
-  return `${head}test (selected on dev): P ${pct(t.precision)} R ${pct(t.recall)} F1 ${pct(t.f1)} (${what})\n${tail}`;
+  return `${head}${taskDefinition(task).testLine(s.testMetrics)}\n${tail}`;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description('Train a Shap-CA model (MNER, MRE or MJERE) with dev-based selection and one test evaluation')
-    .addOption(new Option('--task <task>', 'ner (entities), re (relation of a given pair), joint (entities and relations)').choices(['ner', 're', 'joint']).default('ner'))
+    .addOption(new Option('--task <task>', 'ner (entities), re (relation of a given pair), joint (entities and relations)').choices(TASK_NAMES).default('ner'))
     .requiredOption('--data <dir>', 'dataset folder with train/valid/test files')
     .option('--contexts <files...>', 'image contexts (one or more files, merged)')
     .addOption(new Option('--contexts-format <fmt>', 'format of the context files').choices(CONTEXT_FORMATS).default('jsonl'))
@@ -148,27 +141,14 @@ export function register(program: Command): void {
         warmup: f.warmup, maxGradNorm: f.maxGradNorm, weightDecay: f.weightDecay, freezePretrained: f.freezeEncoders ?? false,
         seed: f.seed, resume: f.resume ?? false, progress: f.progress, meta: { argv: process.argv.slice(2), task: f.task }, device,
       };
-      const data = {
+      const data: TrainData = {
         dataDir: f.data, lenient: f.lenient ?? false,
         ...(f.contexts ? { contexts: f.contexts, contextsFormat: f.contextsFormat } : {}), ...(f.images && f.image ? { imagesDir: f.images } : {}),
       };
-      let summary: TrainSummary;
-      let extra: Record<string, unknown>;
-      if (f.task === 'ner') {
-        const r = await trainNer({ ...common, data: { ...data, entityTypes: f.types ?? (await inferEntityTypes(f.data)) } });
-        summary = r.summary;
-        extra = { data: r.reports };
-      } else if (f.task === 're') {
-        const r = await trainRe({ ...common, data: { ...data, ...(f.relations ? { rel2id: f.relations } : {}) } });
-        summary = r.summary;
-        extra = { data: r.reports, relations: r.labels };
-      } else {
-        const r = await trainJoint({
-          ...common, data: { ...data, ...(f.types ? { entityTypes: f.types } : {}) }, pairs: { negativeRatio: f.negativeRatio, maxEntities: f.maxEntities },
-        });
-        summary = r.summary;
-        extra = { data: r.reports, entityTypes: r.entityTypes, relations: r.labels };
-      }
+      const { summary, extra } = await taskDefinition(f.task).train(common, {
+        data, ...(f.types ? { entityTypes: f.types } : {}), ...(f.relations ? { rel2id: f.relations } : {}),
+        pairs: { negativeRatio: f.negativeRatio, maxEntities: f.maxEntities },
+      });
       if (f.json) printJson({ ...summary, ...extra });
       else process.stdout.write(report(f.task, summary));
     });

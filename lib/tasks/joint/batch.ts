@@ -3,10 +3,10 @@
 // classifier scores — gold pairs with sampled negatives in training, every ordered pair of
 // predicted entities at inference. A pair reads four states: the first sub-token of the first
 // and of the last word of the head span, then of the tail span.
-import { spansToBio } from '../data/bio.js';
-import { randomUniform } from '../runtime.js';
-import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
-import { type BatchOptions, encodeNerBatch, type NerBatch } from './batch.js';
+import { spansToBio } from '../../data/bio.js';
+import { randomUniform } from '../../runtime.js';
+import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
+import { type BatchOptions, encodeNerBatch, type NerBatch } from '../ner/batch.js';
 
 export interface JointEntity {
   start: number;

@@ -4,19 +4,19 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-import { writeFileAtomic } from '../util/atomic-write.js';
-import type { ContextFormat } from '../data/context-importers.js';
-import { readContextFiles } from '../data/context-files.js';
-import { findSplitFile } from '../data/splits.js';
-import { type JointScores, scoreJoint } from '../metrics/quintuples.js';
-import type { PairOptions } from '../model/config.js';
-import type { ImageRecipe } from '../model/image-loader.js';
-import { entitiesOf, type JointExample } from '../model/joint-batch.js';
-import { type JointLoadReport, loadJointExamples } from '../model/joint-data.js';
-import type { JointModel, JointPrediction } from '../model/joint-model.js';
-import type { TrainSummary } from '../train/trainer.js';
-import { jointEntityTypes, jointRelations, type RelationLabelSet } from './relation-labels.js';
-import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from './training.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { ContextFormat } from '../../data/context-importers.js';
+import { readContextFiles } from '../../data/context-files.js';
+import { findSplitFile } from '../../data/splits.js';
+import { type JointScores, scoreJoint } from './metric.js';
+import type { PairOptions } from '../../model/config.js';
+import type { ImageRecipe } from '../../model/image-loader.js';
+import { entitiesOf, type JointExample } from './batch.js';
+import { type JointLoadReport, loadJointExamples } from './data.js';
+import { type JointModel, type JointPrediction, jointModelSpec } from './model.js';
+import type { TrainSummary } from '../../train/trainer.js';
+import { jointEntityTypes, jointRelations, type RelationLabelSet } from '../relation-labels.js';
+import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from '../training.js';
 
 export interface JointDataOptions {
   /** Folder with train.json, val.json and test.json (../shared/data/jmere/v1 or merged). */
@@ -101,7 +101,7 @@ export async function trainJoint(o: TrainJointOptions): Promise<TrainJointResult
   const splits = await loadJointSplits(o.data, await imageRecipeFor(o.start, useImage));
   const labels = { entityTypes: splits.entityTypes, relations: splits.labels.relations, noneRelation: splits.labels.none, ...(o.pairs ? { pairs: o.pairs } : {}) };
   const summary = await trainTask(o, useImage, {
-    task: 'joint', labels, splits,
+    model: jointModelSpec, labels, splits,
     evaluate: evaluateJoint,
     result: (r) => ({ score: r.scores.quintuple.f1, metrics: summariseJoint(r.scores) }),
     writePredictions: (path, examples, r) => writeJointPredictions(path, examples, r.predictions),

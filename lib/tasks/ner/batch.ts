@@ -1,7 +1,7 @@
 // From NER examples to the arrays one model step needs: the backbone's inputs (inputs.ts), the
 // position of each word's first sub-token, and tag ids.
-import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
-import { encodeInputs, type EncodedInputs, type InputOptions, wordIndexOf } from './inputs.js';
+import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
+import { encodeInputs, type EncodedInputs, type InputOptions, wordIndexOf } from '../../model/inputs.js';
 
 /** One post for MNER. */
 export interface NerExample {

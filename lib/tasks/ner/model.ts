@@ -1,19 +1,20 @@
-// ShapCAModel for MNER (DESIGN §1): the shared backbone (BERT over [CLS] text [SEP] context [SEP],
-// an optional image encoder, adaptive fusion, the Shapley contrastive alignment — backbone.ts)
-// with a CRF tagger on the words.
-import { bioTags } from '../data/bio.js';
-import { CrfTagger, crfTaggerSpecs, type WordPositions } from '../heads/crf-tagger.js';
-import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
-import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
-import type { AlignmentHead } from './alignment.js';
-import { ShapCABackbone, type ShapCAParts } from './backbone.js';
-import type { ShapCAConfig } from './config.js';
+// NerModel for MNER: the shared backbone (BERT over [CLS] text [SEP] context [SEP], an optional
+// image encoder, adaptive fusion, the Shapley contrastive alignment — model/backbone.ts) with a
+// CRF tagger on the words.
+import { bioTags } from '../../data/bio.js';
+import { CrfTagger, crfTaggerSpecs, type WordPositions } from '../../heads/crf-tagger.js';
+import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
+import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../../train/types.js';
+import type { AlignmentHead } from '../../model/alignment.js';
+import { ShapCABackbone, type ShapCAParts } from '../../model/backbone.js';
+import type { ShapCAConfig } from '../../model/config.js';
 import { encodeNerBatch, type NerBatch, type NerExample } from './batch.js';
-import type { FusionLayer } from './fusion.js';
-import { saveModel } from './save.js';
-import type { ParamStore } from '../nn/params.js';
+import type { FusionLayer } from '../../model/fusion.js';
+import { entityLabels, type ModelSpec } from '../../model/io.js';
+import { saveModel } from '../../model/save.js';
+import type { ParamStore } from '../../nn/params.js';
 
-export type { ShapCAParts } from './backbone.js';
+export type { ShapCAParts } from '../../model/backbone.js';
 
 /** What predict() returns per sample. */
 export interface NerPrediction {
@@ -31,7 +32,7 @@ export function wordPositions(b: NerBatch): WordPositions {
   return { batch: b.batch, maxWords: b.maxWords, numWords: b.numWords, wordIndex: b.wordIndex, tokens: b.batch * b.seqLen };
 }
 
-export class ShapCAModel implements TrainableModel<NerBatch> {
+export class NerModel implements TrainableModel<NerBatch> {
   readonly backbone: ShapCABackbone;
   readonly store: ParamStore;
   readonly tagger: CrfTagger;
@@ -43,7 +44,7 @@ export class ShapCAModel implements TrainableModel<NerBatch> {
     readonly config: ShapCAConfig,
     readonly parts: ShapCAParts,
   ) {
-    if (config.task !== 'ner') throw new RangeError(`ShapCAModel is the NER model but the config's task is ${config.task}`);
+    if (config.task !== 'ner') throw new RangeError(`NerModel is the NER model but the config's task is ${config.task}`);
     const hidden = parts.text.hiddenSize;
     if (config.tags.join() !== bioTags(config.entityTypes).join()) {
       throw new RangeError(`config.tags must be bioTags(entityTypes): ${bioTags(config.entityTypes).join(' ')}`);
@@ -86,7 +87,7 @@ export class ShapCAModel implements TrainableModel<NerBatch> {
     });
   }
 
-  /** Writes the model (see save.ts for the layout). */
+  /** Writes the model (see model/save.ts for the layout). */
   save(dir: string): Promise<void> {
     return saveModel(this, dir);
   }
@@ -104,3 +105,19 @@ export class ShapCAModel implements TrainableModel<NerBatch> {
     }));
   }
 }
+
+/**
+ * The NER model's former name.
+ * @deprecated Use {@link NerModel}; this alias is kept for one release.
+ */
+export const ShapCAModel = NerModel;
+/** @deprecated Use {@link NerModel}. */
+export type ShapCAModel = NerModel;
+
+/** How io makes a NER model. */
+export const nerModelSpec: ModelSpec<NerModel> = {
+  task: 'ner',
+  addedTokens: [],
+  labels: (l) => entityLabels('ner', l),
+  create: (config, parts) => new NerModel(config, parts),
+};

@@ -1,7 +1,7 @@
 // Entity-level evaluation of BIO tag sequences: micro and per-type P/R/F1, with conlleval's
 // chunking (the number the MNER literature reports) and the strict variant beside it.
-import { chunksOf, type ChunkScheme } from '../data/bio.js';
-import { PrfCounter, type PRF } from './f1.js';
+import { chunksOf, type ChunkScheme } from '../../data/bio.js';
+import { PrfCounter, type PRF } from '../../metrics/f1.js';
 
 export interface NerScores {
   scheme: ChunkScheme;

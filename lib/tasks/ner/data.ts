@@ -1,8 +1,8 @@
 // NER examples from dataset files: sentences, their images' contexts and preprocessed images.
-import { ContextSet } from '../data/contexts.js';
-import { ImageResolver } from '../data/images.js';
-import { readTwitterNer } from '../data/twitter-ner.js';
-import { ImageError, preprocess } from '../image/preprocess.js';
+import { ContextSet } from '../../data/contexts.js';
+import { ImageResolver } from '../../data/images.js';
+import { readTwitterNer } from '../../data/twitter-ner.js';
+import { ImageError, preprocess } from '../../image/preprocess.js';
 import type { NerExample } from './batch.js';
 
 export interface NerSource {

@@ -1,8 +1,8 @@
 // Relation examples from MNRE files: instances, their images' contexts and preprocessed images.
-import type { ContextSet } from '../data/contexts.js';
-import { readMnre } from '../data/mnre.js';
-import { type ImageRecipe, ImageLoader } from './image-loader.js';
-import type { ReExample } from './re-batch.js';
+import type { ContextSet } from '../../data/contexts.js';
+import { readMnre } from '../../data/mnre.js';
+import { type ImageRecipe, ImageLoader } from '../../model/image-loader.js';
+import type { ReExample } from './batch.js';
 
 export interface ReSource {
   /** An MNRE file (ours_*.txt: one Python-literal dict per line). */

@@ -1,6 +1,6 @@
-import { parseTag } from '../data/bio.js';
-import { readTwitterNer } from '../data/twitter-ner.js';
-import { findSplitFile } from '../data/splits.js';
+import { parseTag } from '../../data/bio.js';
+import { readTwitterNer } from '../../data/twitter-ner.js';
+import { findSplitFile } from '../../data/splits.js';
 
 const CANONICAL = ['PER', 'LOC', 'ORG', 'OTHER', 'MISC'];
 

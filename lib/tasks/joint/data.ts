@@ -1,9 +1,9 @@
 // Joint examples from JMERE files: sentences with their triples, their images' contexts and
 // preprocessed images.
-import type { ContextSet } from '../data/contexts.js';
-import { readJmere } from '../data/jmere.js';
-import { type ImageRecipe, ImageLoader } from './image-loader.js';
-import type { JointExample } from './joint-batch.js';
+import type { ContextSet } from '../../data/contexts.js';
+import { readJmere } from '../../data/jmere.js';
+import { type ImageRecipe, ImageLoader } from '../../model/image-loader.js';
+import type { JointExample } from './batch.js';
 
 export interface JointSource {
   /** A JMERE split (train.json, val.json, test.json: a JSON array or JSON lines). */

@@ -6,10 +6,10 @@
 // only when the model is certain of every tag of the span, and stays comparable across span
 // lengths (a product of per-token posteriors would shrink with length). It is not the exact
 // probability of the span as a whole (which would also need the tag after it not to be I-X).
-import { bioTags, chunksOf } from '../data/bio.js';
-import type { ShapCAModel } from '../model/ner-model.js';
-import { adapterBase } from './adapter-common.js';
-import type { EntityTarget, ExtractedEntity, ExtractionModel, ModelInput, ModelOutput } from './types.js';
+import { bioTags, chunksOf } from '../../data/bio.js';
+import type { NerModel } from './model.js';
+import { adapterBase } from '../../extract/adapter-common.js';
+import type { EntityTarget, ExtractedEntity, ExtractionModel, ModelInput, ModelOutput } from '../../extract/types.js';
 
 /** The span score (see the file comment) from posteriors (words, numTags); 0 outside the kept words. */
 export function spanScore(posteriors: Float32Array, numTags: number, tagIndex: ReadonlyMap<string, number>, t: EntityTarget): number {
@@ -29,7 +29,7 @@ export function spanScorer(entityTypes: readonly string[]): (posteriors: Float32
   return (posteriors) => (t) => spanScore(posteriors, tags.length, tagIndex, t);
 }
 
-export function nerExtractionModel(model: ShapCAModel): ExtractionModel {
+export function nerExtractionModel(model: NerModel): ExtractionModel {
   const { base, encode } = adapterBase(model, { task: 'ner', example: (_, post) => post });
   const scorer = spanScorer(model.config.entityTypes);
 

@@ -6,10 +6,10 @@
 //
 // "Text absent" (explain) masks the post's word-pieces but keeps the four markers: they say which
 // pair is asked about, not what the post says.
-import { RELATION_MARKERS } from '../model/markers.js';
-import type { RelationModel } from '../model/re-model.js';
-import { adapterBase } from './adapter-common.js';
-import type { ExtractedSpan, ExtractionModel, ModelInput, ModelOutput, RelationTarget, Span } from './types.js';
+import { RELATION_MARKERS } from './markers.js';
+import type { RelationModel } from './model.js';
+import { adapterBase } from '../../extract/adapter-common.js';
+import type { ExtractedSpan, ExtractionModel, ModelInput, ModelOutput, RelationTarget, Span } from '../../extract/types.js';
 
 const sameSpan = (a: Span, b: Span) => a.start === b.start && a.end === b.end;
 

@@ -1,8 +1,8 @@
 // From relation examples (a sentence and an ordered entity pair) to a batch: the words with
 // entity markers (markers.ts) through the backbone's encoding, the flat positions of the two
 // opening markers, and label ids.
-import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
-import { encodeInputs, type EncodedInputs, type InputOptions } from './inputs.js';
+import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
+import { encodeInputs, type EncodedInputs, type InputOptions } from '../../model/inputs.js';
 import { insertMarkers, type TokenSpan } from './markers.js';
 
 /** One MNRE instance: a post, its head and tail entity, and (for training) the relation. */

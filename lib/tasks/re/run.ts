@@ -3,18 +3,18 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-import { writeFileAtomic } from '../util/atomic-write.js';
-import type { ContextFormat } from '../data/context-importers.js';
-import { readContextFiles } from '../data/context-files.js';
-import { findSplitFile } from '../data/splits.js';
-import { type RelationScores, scoreRelations } from '../metrics/relations.js';
-import type { ImageRecipe } from '../model/image-loader.js';
-import type { ReExample } from '../model/re-batch.js';
-import { loadReExamples, type ReLoadReport } from '../model/re-data.js';
-import type { RelationModel, RePrediction } from '../model/re-model.js';
-import type { TrainSummary } from '../train/trainer.js';
-import { mreLabels, type RelationLabelSet } from './relation-labels.js';
-import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from './training.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import type { ContextFormat } from '../../data/context-importers.js';
+import { readContextFiles } from '../../data/context-files.js';
+import { findSplitFile } from '../../data/splits.js';
+import { type RelationScores, scoreRelations } from './metric.js';
+import type { ImageRecipe } from '../../model/image-loader.js';
+import type { ReExample } from './batch.js';
+import { loadReExamples, type ReLoadReport } from './data.js';
+import { type RelationModel, type RePrediction, reModelSpec } from './model.js';
+import type { TrainSummary } from '../../train/trainer.js';
+import { mreLabels, type RelationLabelSet } from '../relation-labels.js';
+import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from '../training.js';
 
 export interface ReDataOptions {
   /** Folder with ours_{train,val,test}.txt (MNRE v2, or v1 once its zip is extracted). */
@@ -91,7 +91,7 @@ export async function trainRe(o: TrainReOptions): Promise<TrainReResult> {
   const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
   const splits = await loadReSplits(o.data, await imageRecipeFor(o.start, useImage));
   const summary = await trainTask(o, useImage, {
-    task: 're', labels: { relations: splits.labels.relations, noneRelation: splits.labels.none }, splits,
+    model: reModelSpec, labels: { relations: splits.labels.relations, noneRelation: splits.labels.none }, splits,
     evaluate: evaluateRe,
     result: (r) => ({ score: r.scores.micro.f1, metrics: summariseRe(r.scores) }),
     writePredictions: (path, examples, r) => writeRePredictions(path, examples, r.predictions),

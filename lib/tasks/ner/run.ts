@@ -1,19 +1,18 @@
 // MNER end to end: load a dataset (text, contexts, images), build or load a model, train with dev
 // selection and one test evaluation, evaluate a saved model, write predictions.
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname } from 'node:path';
 
-import type { ContextFormat } from '../data/context-importers.js';
-import { readContextFiles } from '../data/context-files.js';
-import { findSplitFile } from '../data/splits.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
-import { scoreNer, type NerScores } from '../metrics/ner.js';
-import type { NerExample } from '../model/batch.js';
-import type { NerPrediction } from '../model/ner-model.js';
-import type { ShapCAModel } from '../model/ner-model.js';
-import { loadNerExamples, type NerLoadReport } from '../model/ner-data.js';
-import type { TrainSummary } from '../train/trainer.js';
-import { buildTaskModel, imageRecipeFor, loadSplits, runTaskTraining, type TaskTrainOptions } from './training.js';
+import type { ContextFormat } from '../../data/context-importers.js';
+import { readContextFiles } from '../../data/context-files.js';
+import { findSplitFile } from '../../data/splits.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { scoreNer, type NerScores } from './metric.js';
+import type { TrainSummary } from '../../train/trainer.js';
+import { imageRecipeFor, loadSplits, predictInBatches, type TaskTrainOptions, trainTask } from '../training.js';
+import type { NerExample } from './batch.js';
+import { loadNerExamples, type NerLoadReport } from './data.js';
+import { type NerModel, nerModelSpec, type NerPrediction } from './model.js';
 
 export interface NerDataOptions {
   /** Folder with train/valid(dev)/test files in Twitter CoNLL format. */
@@ -49,10 +48,8 @@ export async function loadNerSplits(o: NerDataOptions, image: { size: number; me
 }
 
 /** Predictions for examples, in order, batchSize at a time. */
-export async function predictNer(model: ShapCAModel, examples: NerExample[], batchSize = 32): Promise<NerPrediction[]> {
-  const out: NerPrediction[] = [];
-  for (let i = 0; i < examples.length; i += batchSize) out.push(...(await model.predict(model.encode(examples.slice(i, i + batchSize)))));
-  return out;
+export async function predictNer(model: NerModel, examples: readonly NerExample[], batchSize = 32): Promise<NerPrediction[]> {
+  return predictInBatches(model, examples, batchSize, (e) => e);
 }
 
 export interface NerEvaluation {
@@ -61,7 +58,7 @@ export interface NerEvaluation {
   predictions: NerPrediction[];
 }
 
-export async function evaluateNer(model: ShapCAModel, examples: NerExample[], batchSize = 32): Promise<NerEvaluation> {
+export async function evaluateNer(model: NerModel, examples: readonly NerExample[], batchSize = 32): Promise<NerEvaluation> {
   const predictions = await predictNer(model, examples, batchSize);
   const gold = examples.map((e) => e.tags ?? []);
   const pred = predictions.map((p) => p.tags);
@@ -77,22 +74,17 @@ export interface TrainNerResult {
   reports: NerSplits['reports'];
 }
 
-/** Trains, selects on dev, evaluates the selected checkpoint once on test (DESIGN §1.7). */
+/** Trains, selects on dev (conlleval micro F1), evaluates the selected checkpoint once on test. */
 export async function trainNer(o: TrainNerOptions): Promise<TrainNerResult> {
   const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
   const splits = await loadNerSplits(o.data, await imageRecipeFor(o.start, useImage));
-  const model = await buildTaskModel('ner', { task: 'ner', entityTypes: o.data.entityTypes }, { ...o, options: { ...o.options, useImage } }, () =>
-    splits.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
-  );
-  const summary = await runTaskTraining(
-    model, splits.train, o,
-    async (split) => {
-      const r = await evaluateNer(model, split === 'dev' ? splits.dev : splits.test);
-      if (split === 'test') await writePredictions(join(o.outDir, 'test-predictions.jsonl'), splits.test, r.predictions);
-      return { score: r.conlleval.micro.f1, metrics: { conlleval: summarise(r.conlleval), strict: summarise(r.strict) } };
-    },
-    { data: splits.reports },
-  );
+  const summary = await trainTask(o, useImage, {
+    model: nerModelSpec, labels: { task: 'ner', entityTypes: o.data.entityTypes }, splits,
+    evaluate: evaluateNer,
+    result: (r) => ({ score: r.conlleval.micro.f1, metrics: { conlleval: summarise(r.conlleval), strict: summarise(r.strict) } }),
+    writePredictions: (path, examples, r) => writePredictions(path, examples, r.predictions),
+    meta: { data: splits.reports },
+  });
   return { summary, reports: splits.reports };
 }
 
@@ -104,8 +96,8 @@ function summarise(s: NerScores) {
   };
 }
 
-export async function writePredictions(path: string, examples: NerExample[], predictions: NerPrediction[]): Promise<void> {
-  await mkdir(join(path, '..'), { recursive: true });
+export async function writePredictions(path: string, examples: readonly NerExample[], predictions: readonly NerPrediction[]): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
   const lines = predictions.map((p, i) => JSON.stringify({ id: p.id, tokens: examples[i]!.tokens, gold: examples[i]!.tags, pred: p.tags, gate: p.gate }));
   await writeFileAtomic(path, lines.join('\n') + '\n');
 }

@@ -7,11 +7,11 @@
 // For `explain`, an input may carry `scorePairs` (the pairs of the whole post's relations): the
 // classifier then also scores them under this input, whether or not this input's own entities
 // include them, and relationScore reads those probabilities.
-import { bioSpans } from '../data/bio.js';
-import type { JointModel } from '../model/joint-model.js';
-import { adapterBase } from './adapter-common.js';
-import { spanScorer } from './ner-adapter.js';
-import type { ExtractedEntity, ExtractedRelation, ExtractionModel, ModelInput, ModelOutput, RelationTarget, Span } from './types.js';
+import { bioSpans } from '../../data/bio.js';
+import type { JointModel } from './model.js';
+import { adapterBase } from '../../extract/adapter-common.js';
+import { spanScorer } from '../ner/adapter.js';
+import type { ExtractedEntity, ExtractedRelation, ExtractionModel, ModelInput, ModelOutput, RelationTarget, Span } from '../../extract/types.js';
 
 const sameSpan = (a: Span, b: Span) => a.start === b.start && a.end === b.end;
 

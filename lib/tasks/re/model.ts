@@ -1,14 +1,15 @@
-// RelationModel for MRE (DESIGN §1.6): the shared backbone over the post with entity markers
+// RelationModel for MRE: the shared backbone over the post with entity markers
 // around head and tail, and a classifier over the concatenated [E1] and [E2] states.
-import { RelationClassifier, relationClassifierSpecs, type RowIndex } from '../heads/relation-classifier.js';
-import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
-import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
-import { ShapCABackbone, type ShapCAParts } from './backbone.js';
-import { relationLabels, type ShapCAConfig } from './config.js';
-import { saveModel } from './save.js';
+import { RelationClassifier, relationClassifierSpecs, type RowIndex } from '../../heads/relation-classifier.js';
+import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
+import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../../train/types.js';
+import { ShapCABackbone, type ShapCAParts } from '../../model/backbone.js';
+import { relationLabels, type ShapCAConfig } from '../../model/config.js';
+import { type ModelSpec, relationLabelFields } from '../../model/io.js';
+import { saveModel } from '../../model/save.js';
 import { RELATION_MARKERS } from './markers.js';
-import type { ParamStore } from '../nn/params.js';
-import { encodeReBatch, type ReBatch, type ReExample } from './re-batch.js';
+import type { ParamStore } from '../../nn/params.js';
+import { encodeReBatch, type ReBatch, type ReExample } from './batch.js';
 
 /** What predict() returns per sample. */
 export interface RePrediction {
@@ -83,7 +84,7 @@ export class RelationModel implements TrainableModel<ReBatch> {
     });
   }
 
-  /** Writes the model (see save.ts for the layout). */
+  /** Writes the model (see model/save.ts for the layout). */
   save(dir: string): Promise<void> {
     return saveModel(this, dir);
   }
@@ -99,3 +100,11 @@ export class RelationModel implements TrainableModel<ReBatch> {
     }));
   }
 }
+
+/** How io makes a relation model: the tokenizer gains the entity markers first. */
+export const reModelSpec: ModelSpec<RelationModel> = {
+  task: 're',
+  addedTokens: RELATION_MARKERS,
+  labels: (l) => ({ entityTypes: [], tags: [], ...relationLabelFields(l) }),
+  create: (config, parts) => new RelationModel(config, parts),
+};

@@ -4,7 +4,7 @@
 // pair F1 over (head span + type, tail span + type) of the predicted relations, the relation
 // label ignored. On JMERE only entities taking part in a relation are annotated, so the entity
 // score is not a full NER score.
-import { type PRF, PrfCounter } from './f1.js';
+import { type PRF, PrfCounter } from '../../metrics/f1.js';
 
 export interface TypedSpan {
   start: number;

@@ -1,19 +1,20 @@
-// JointModel for MJERE (DESIGN §1.6): the shared backbone, a CRF tagger for the entities, and a
+// JointModel for MJERE: the shared backbone, a CRF tagger for the entities, and a
 // relation classifier over ordered entity pairs (span start/end states of head and tail) —
 // gold pairs with sampled negatives in training, pairs of predicted entities at inference.
-import { bioSpans, bioTags } from '../data/bio.js';
-import { CrfTagger, crfTaggerSpecs } from '../heads/crf-tagger.js';
-import { RelationClassifier, relationClassifierSpecs } from '../heads/relation-classifier.js';
-import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
-import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
-import { ShapCABackbone, type ShapCAParts } from './backbone.js';
-import { DEFAULT_PAIR_OPTIONS, type PairOptions, relationLabels, type ShapCAConfig } from './config.js';
-import { saveModel } from './save.js';
+import { bioSpans, bioTags } from '../../data/bio.js';
+import { CrfTagger, crfTaggerSpecs } from '../../heads/crf-tagger.js';
+import { RelationClassifier, relationClassifierSpecs } from '../../heads/relation-classifier.js';
+import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
+import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../../train/types.js';
+import { ShapCABackbone, type ShapCAParts } from '../../model/backbone.js';
+import { DEFAULT_PAIR_OPTIONS, type PairOptions, relationLabels, type ShapCAConfig } from '../../model/config.js';
+import { entityLabels, type ModelSpec, pairFields, relationLabelFields } from '../../model/io.js';
+import { saveModel } from '../../model/save.js';
 import {
   allPairs, encodeJointBatch, givenPairRows, type JointBatch, type JointEntity, type JointExample, type JointTriple, type SpanPair, trainingPairs,
-} from './joint-batch.js';
-import { wordPositions } from './ner-model.js';
-import type { ParamStore } from '../nn/params.js';
+} from './batch.js';
+import { wordPositions } from '../ner/model.js';
+import type { ParamStore } from '../../nn/params.js';
 
 /** A predicted triple with the classifier's probability of its relation. */
 export interface ScoredTriple extends JointTriple {
@@ -39,7 +40,7 @@ export interface JointPrediction {
 }
 
 export interface JointPredictOptions {
-  /** Also return the CRF's tag posteriors (as ShapCAModel.predict does). */
+  /** Also return the CRF's tag posteriors (as NerModel.predict does). */
   posteriors?: boolean;
   /** Per sample, ordered span pairs to score with the relation classifier, predicted or not. */
   pairs?: readonly (readonly SpanPair[])[];
@@ -117,7 +118,7 @@ export class JointModel implements TrainableModel<JointBatch> {
     });
   }
 
-  /** Writes the model (see save.ts for the layout). */
+  /** Writes the model (see model/save.ts for the layout). */
   save(dir: string): Promise<void> {
     return saveModel(this, dir);
   }
@@ -164,3 +165,11 @@ export class JointModel implements TrainableModel<JointBatch> {
     return out;
   }
 }
+
+/** How io makes a joint model. */
+export const jointModelSpec: ModelSpec<JointModel> = {
+  task: 'joint',
+  addedTokens: [],
+  labels: (l) => ({ ...entityLabels('joint', l), ...relationLabelFields(l), ...pairFields(l) }),
+  create: (config, parts) => new JointModel(config, parts),
+};
