@@ -1,9 +1,8 @@
 // What the tasks (ner, re, joint) share around the trainer: the image recipe of the model about to
-// be built, loading the three splits, building the model from the tiny preset or HF checkpoints,
+// be built (the splits are loaded by splits.ts), building the model from the tiny preset or HF checkpoints,
 // the run itself — lazily encoded batches, dev selection, one test evaluation with its predictions
 // written, reload for resume — and batched prediction. A task passes its ModelSpec in; nothing
 // here looks a task up by name (that is tasks/registry.ts, one layer up).
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import type { DeviceRequest } from '../device.js';
@@ -58,35 +57,6 @@ export async function imageRecipeFor(start: StartPoint, useImage: boolean): Prom
   const cfg = parseVitConfig(await readConfigJson(start.imageDir), `${start.imageDir}/config.json`);
   const clip = cfg.model_type === 'clip_vision_model';
   return { size: cfg.image_size, mean: clip ? CLIP_MEAN : VIT_MEAN, std: clip ? CLIP_STD : VIT_STD };
-}
-
-export type Split = 'train' | 'dev' | 'test';
-
-/** The three splits, loaded together, with what loading each reported. */
-export async function loadSplits<E, R>(
-  load: (split: Split) => Promise<{ examples: E[]; report: R }>,
-  where: { dataDir: string; imagesDir?: string | undefined },
-): Promise<{ train: E[]; dev: E[]; test: E[]; reports: Record<Split, R> }> {
-  // A wrong images folder would otherwise only show up as every image failing, one by one.
-  if (where.imagesDir && !(await isDirectory(where.imagesDir))) {
-    throw new Error(`the images folder ${where.imagesDir} does not exist (leave out --images to train without images)`);
-  }
-  // One split after the other, so that a missing or broken file is always reported for the
-  // first split that has one (train before dev before test), not for whichever failed first.
-  const train = await load('train');
-  const dev = await load('dev');
-  const test = await load('test');
-  for (const [split, part] of [['train', train], ['dev', dev], ['test', test]] as const) {
-    if (part.examples.length === 0) throw new Error(`the ${split} split of ${where.dataDir} has no examples`);
-  }
-  return {
-    train: train.examples, dev: dev.examples, test: test.examples,
-    reports: { train: train.report, dev: dev.report, test: test.report },
-  };
-}
-
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
 }
 
 /** What the task runner needs of a task's model. */

@@ -5,9 +5,6 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import type { ContextFormat } from '../../data/context-importers.js';
-import { readContextFiles } from '../../data/context-files.js';
-import { findSplitFile } from '../../data/splits.js';
 import { type JointScores, scoreJoint } from './metric.js';
 import type { PairOptions } from '../../model/config.js';
 import type { ImageRecipe } from '../../model/image-loader.js';
@@ -16,40 +13,23 @@ import { type JointLoadReport, loadJointExamples } from './data.js';
 import { type JointModel, type JointPrediction, jointModelSpec } from './model.js';
 import type { TrainSummary } from '../../train/trainer.js';
 import { jointEntityTypes, jointRelations, type RelationLabelSet } from '../relation-labels.js';
-import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from '../training.js';
+import { loadTaskSplits, type SplitDataOptions, type Splits } from '../splits.js';
+import { imageRecipeFor, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from '../training.js';
 
-export interface JointDataOptions {
+export interface JointDataOptions extends SplitDataOptions {
   /** Folder with train.json, val.json and test.json (../shared/data/jmere/v1 or merged). */
   dataDir: string;
-  contexts?: string[];
-  contextsFormat?: ContextFormat;
-  imagesDir?: string;
   /** Entity types; default: those of the training triples (per, loc, org, misc order). */
   entityTypes?: string[];
-  lenient?: boolean;
 }
 
-export interface JointSplits {
-  train: JointExample[];
-  dev: JointExample[];
-  test: JointExample[];
+export interface JointSplits extends Splits<JointExample, JointLoadReport> {
   entityTypes: string[];
   labels: RelationLabelSet;
-  reports: Record<'train' | 'dev' | 'test', JointLoadReport>;
 }
 
 export async function loadJointSplits(o: JointDataOptions, image: ImageRecipe | null): Promise<JointSplits> {
-  const contexts = o.contexts?.length ? await readContextFiles(o.contexts, o.contextsFormat ?? 'jsonl') : undefined;
-  const splits = await loadSplits(async (split) =>
-    loadJointExamples(
-      {
-        file: await findSplitFile('jmere', o.dataDir, split), lenient: o.lenient ?? false, ...(o.entityTypes ? { entityTypes: o.entityTypes } : {}),
-        ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}),
-      },
-      image,
-    ),
-    o,
-  );
+  const splits = await loadTaskSplits('jmere', o, (src) => loadJointExamples({ ...src, ...(o.entityTypes ? { entityTypes: o.entityTypes } : {}) }, image));
   const triples = splits.train.flatMap((e) => e.triples ?? []);
   return {
     ...splits,

@@ -5,11 +5,7 @@ import { evaluateJointFile, jointTestLine, trainJointRequest } from './cli.js';
 import { jointModelSpec, type JointModel } from './model.js';
 
 export const jointTask: TaskDefinition<JointModel> = {
-  name: 'joint',
-  model: jointModelSpec,
-  extraction: jointExtractionModel,
+  name: 'joint', model: jointModelSpec, extraction: jointExtractionModel,
   view: { maskNote: '', valueOf: "entity's or relation's", findsEntities: true },
-  train: trainJointRequest,
-  testLine: jointTestLine,
-  evaluateFile: evaluateJointFile,
+  train: trainJointRequest, testLine: jointTestLine, evaluateFile: evaluateJointFile,
 };

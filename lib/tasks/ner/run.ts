@@ -3,48 +3,28 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-import type { ContextFormat } from '../../data/context-importers.js';
-import { readContextFiles } from '../../data/context-files.js';
-import { findSplitFile } from '../../data/splits.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
-import { scoreNer, type NerScores } from './metric.js';
+import type { ImageRecipe } from '../../model/image-loader.js';
 import type { TrainSummary } from '../../train/trainer.js';
-import { imageRecipeFor, loadSplits, predictInBatches, type TaskTrainOptions, trainTask } from '../training.js';
+import { writeFileAtomic } from '../../util/atomic-write.js';
+import { loadTaskSplits, type SplitDataOptions, type Splits } from '../splits.js';
+import { imageRecipeFor, predictInBatches, type TaskTrainOptions, trainTask } from '../training.js';
 import type { NerExample } from './batch.js';
 import { loadNerExamples, type NerLoadReport } from './data.js';
+import { scoreNer, type NerScores } from './metric.js';
 import { type NerModel, nerModelSpec, type NerPrediction } from './model.js';
 
-export interface NerDataOptions {
+export interface NerDataOptions extends SplitDataOptions {
   /** Folder with train/valid(dev)/test files in Twitter CoNLL format. */
   dataDir: string;
-  /** Context files, merged (our JSONL by default; see contextsFormat); absent: no contexts. */
-  contexts?: string[];
-  /** Format of the context files. Default 'jsonl'. */
-  contextsFormat?: ContextFormat;
   /** Images folder (`<id>.jpg`); absent: no images. */
   imagesDir?: string;
   entityTypes: string[];
-  lenient?: boolean;
 }
 
-export interface NerSplits {
-  train: NerExample[];
-  dev: NerExample[];
-  test: NerExample[];
-  reports: Record<'train' | 'dev' | 'test', NerLoadReport>;
-}
+export type NerSplits = Splits<NerExample, NerLoadReport>;
 
-export async function loadNerSplits(o: NerDataOptions, image: { size: number; mean: number[]; std: number[] } | null): Promise<NerSplits> {
-  const contexts = o.contexts?.length ? await readContextFiles(o.contexts, o.contextsFormat ?? 'jsonl') : undefined;
-  const load = async (split: 'train' | 'dev' | 'test') =>
-    loadNerExamples(
-      {
-        file: await findSplitFile('twitter', o.dataDir, split), entityTypes: o.entityTypes, lenient: o.lenient ?? false,
-        ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}),
-      },
-      image,
-    );
-  return loadSplits(load, o);
+export async function loadNerSplits(o: NerDataOptions, image: ImageRecipe | null): Promise<NerSplits> {
+  return loadTaskSplits('twitter', o, (src) => loadNerExamples({ ...src, entityTypes: o.entityTypes }, image));
 }
 
 /** Predictions for examples, in order, batchSize at a time. */

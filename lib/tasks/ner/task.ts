@@ -5,11 +5,7 @@ import { evaluateNerFile, nerTestLine, trainNerRequest } from './cli.js';
 import { nerModelSpec, type NerModel } from './model.js';
 
 export const nerTask: TaskDefinition<NerModel> = {
-  name: 'ner',
-  model: nerModelSpec,
-  extraction: nerExtractionModel,
+  name: 'ner', model: nerModelSpec, extraction: nerExtractionModel,
   view: { maskNote: '', valueOf: "entity's", findsEntities: true },
-  train: trainNerRequest,
-  testLine: nerTestLine,
-  evaluateFile: evaluateNerFile,
+  train: trainNerRequest, testLine: nerTestLine, evaluateFile: evaluateNerFile,
 };

@@ -4,9 +4,6 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import type { ContextFormat } from '../../data/context-importers.js';
-import { readContextFiles } from '../../data/context-files.js';
-import { findSplitFile } from '../../data/splits.js';
 import { type RelationScores, scoreRelations } from './metric.js';
 import type { ImageRecipe } from '../../model/image-loader.js';
 import type { ReExample } from './batch.js';
@@ -14,38 +11,24 @@ import { loadReExamples, type ReLoadReport } from './data.js';
 import { type RelationModel, type RePrediction, reModelSpec } from './model.js';
 import type { TrainSummary } from '../../train/trainer.js';
 import { mreLabels, type RelationLabelSet } from '../relation-labels.js';
-import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from '../training.js';
+import { loadTaskSplits, type SplitDataOptions, type Splits } from '../splits.js';
+import { imageRecipeFor, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from '../training.js';
 
-export interface ReDataOptions {
+export interface ReDataOptions extends SplitDataOptions {
   /** Folder with ours_{train,val,test}.txt (MNRE v2, or v1 once its zip is extracted). */
   dataDir: string;
-  /** Context files, merged (our JSONL by default; see contextsFormat); absent: no contexts. */
-  contexts?: string[];
-  contextsFormat?: ContextFormat;
   /** Images folder (img_id names the file); absent: no images. */
   imagesDir?: string;
   /** A rel2id JSON file; default: the folder's ours_rel2id.json, else the training labels. */
   rel2id?: string;
-  lenient?: boolean;
 }
 
-export interface ReSplits {
-  train: ReExample[];
-  dev: ReExample[];
-  test: ReExample[];
+export interface ReSplits extends Splits<ReExample, ReLoadReport> {
   labels: RelationLabelSet;
-  reports: Record<'train' | 'dev' | 'test', ReLoadReport>;
 }
 
 export async function loadReSplits(o: ReDataOptions, image: ImageRecipe | null): Promise<ReSplits> {
-  const contexts = o.contexts?.length ? await readContextFiles(o.contexts, o.contextsFormat ?? 'jsonl') : undefined;
-  const splits = await loadSplits(async (split) =>
-    loadReExamples(
-      { file: await findSplitFile('mnre', o.dataDir, split), lenient: o.lenient ?? false, ...(contexts ? { contexts } : {}), ...(o.imagesDir ? { imagesDir: o.imagesDir } : {}) },
-      image,
-    ),
-    o,
-  );
+  const splits = await loadTaskSplits('mnre', o, (src) => loadReExamples(src, image));
   const labels = await mreLabels(o.dataDir, splits.train.map((e) => e.relation!), o.rel2id);
   const known = new Set(labels.relations);
   const unknown = splits.train.find((e) => !known.has(e.relation!));

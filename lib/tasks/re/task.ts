@@ -6,11 +6,7 @@ import { evaluateReFile, reTestLine, trainReRequest } from './cli.js';
 import { reModelSpec, type RelationModel } from './model.js';
 
 export const reTask: TaskDefinition<RelationModel> = {
-  name: 're',
-  model: reModelSpec,
-  extraction: reExtractionModel,
+  name: 're', model: reModelSpec, extraction: reExtractionModel,
   view: { maskNote: ' (entity markers kept)', valueOf: "relation's", findsEntities: false },
-  train: trainReRequest,
-  testLine: reTestLine,
-  evaluateFile: evaluateReFile,
+  train: trainReRequest, testLine: reTestLine, evaluateFile: evaluateReFile,
 };
