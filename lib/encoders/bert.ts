@@ -1,4 +1,4 @@
-// BertEncoder: HF BertModel on the native core (DESIGN §1.4, §3).
+// BertEncoder: HF BertModel on the native core (docs/ARCHITECTURE.md, "Encoders and embeddings").
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { selectDevice, cudaBackend, type Device, type DeviceRequest } from '../device.js';
 import { addon, type NativeBertCalls, type NativeBertConfig } from '../native/addon.js';

@@ -1,5 +1,5 @@
 /**
- * Batch extraction (DESIGN §2, "files/stream → batches → forward → heads → JSONL"): streaming,
+ * Batch extraction (docs/ARCHITECTURE.md, "An extraction batch, end to end"): streaming,
  * length-batched, order-keeping inference with per-record errors, contexts from records, files or
  * an LMM, and resumable JSONL output; the model plugs in through ExtractionModel.
  */

@@ -1,4 +1,4 @@
-// The relation heads' classifier (DESIGN §1.6): for each candidate row, a few token states are
+// The relation heads' classifier: for each candidate row, a few token states are
 // gathered and concatenated (MRE: the [E1] and [E2] marker states; MJERE: the first and last
 // word of the head and of the tail span), then a linear layer and a softmax over the relation
 // labels, trained with cross-entropy.

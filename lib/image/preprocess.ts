@@ -108,7 +108,7 @@ export async function preprocess(input: string | Buffer, o: PreprocessOptions): 
 export interface BatchResult {
   /** (batch, 3, size, size); the images that failed are zeros. */
   pixels: Float32Array;
-  /** Per image: whether it was read (false: mask its image terms out, DESIGN §1.4). */
+  /** Per image: whether it was read (false: mask its image terms out; docs/ARCHITECTURE.md, "Encoders and embeddings"). */
   ok: boolean[];
   /** The errors of the images that failed, by index. */
   errors: Map<number, ImageError>;

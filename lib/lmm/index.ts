@@ -1,5 +1,5 @@
 /**
- * Context generation with large multimodal models (DESIGN §1.1): clients for OpenAI-compatible
+ * Context generation with large multimodal models (docs/ARCHITECTURE.md, "Contexts"): clients for OpenAI-compatible
  * servers and Ollama, image payloads, retries with back-off, the persistent cache, atomic JSONL
  * appends, and the resumable generation run behind `shapca context`.
  */

@@ -1,4 +1,4 @@
-// The part every task shares (DESIGN §1.3–1.5): BERT over [CLS] text [SEP] context [SEP], an
+// The part every task shares (docs/ARCHITECTURE.md, "The method, piece by piece"): BERT over [CLS] text [SEP] context [SEP], an
 // optional image encoder, adaptive fusion of image patches into the text states, the Shapley
 // contrastive alignment, and one ParamStore holding the new layers — the task head's first (its
 // specs are passed in), then fusion, then the alignment projections.

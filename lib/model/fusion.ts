@@ -1,4 +1,4 @@
-// Adaptive fusion (DESIGN §1.5): text+context token states H attend to projected image patch
+// Adaptive fusion (docs/ARCHITECTURE.md, "Fusion"): text+context token states H attend to projected image patch
 // states; a per-token, per-channel gate decides how much image evidence to admit:
 //   V = proj(image),  A = Wo·MHA(Wq·H, Wk·V, Wv·V),  g = σ(W_g [H; A] + b_g),  H' = LN(H + g ⊙ A)
 // Samples without an image pass H through unchanged.

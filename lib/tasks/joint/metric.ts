@@ -1,4 +1,4 @@
-// Joint entity–relation scores (DESIGN §1.6, MJERE). A quintuple is (head span + type, tail span +
+// Joint entity–relation scores (MJERE; docs/ARCHITECTURE.md, "Task heads"). A quintuple is (head span + type, tail span +
 // type, relation) and counts only when all five match a gold one exactly; micro P/R/F1 over
 // quintuples is the task's number. Beside it: entity F1 over unique (span, type) entities, and
 // pair F1 over (head span + type, tail span + type) of the predicted relations, the relation

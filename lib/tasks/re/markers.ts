@@ -1,4 +1,4 @@
-// Entity markers for relation extraction (DESIGN §1.6): [E1] … [/E1] around the head and
+// Entity markers for relation extraction (docs/ARCHITECTURE.md, "Task heads"): [E1] … [/E1] around the head and
 // [E2] … [/E2] around the tail, as words of their own (added tokens that are never split), so the
 // classifier can read the state of each opening marker.
 //

@@ -1,4 +1,4 @@
-// Relation classification scores (DESIGN §1.6, MRE): micro P/R/F1 over the labels other than
+// Relation classification scores (MRE): micro P/R/F1 over the labels other than
 // "no relation" — a prediction is correct when it equals the gold label and is not the none label
 // — and the same per label.
 import { type PRF, PrfCounter } from '../../metrics/f1.js';
