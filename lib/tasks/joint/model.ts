@@ -4,17 +4,15 @@
 import { bioSpans, bioTags } from '../../data/bio.js';
 import { CrfTagger, crfTaggerSpecs } from '../../heads/crf-tagger.js';
 import { RelationClassifier, relationClassifierSpecs } from '../../heads/relation-classifier.js';
-import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
-import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../../train/types.js';
-import { ShapCABackbone, type ShapCAParts } from '../../model/backbone.js';
+import type { ShapCAParts } from '../../model/backbone.js';
 import { DEFAULT_PAIR_OPTIONS, type PairOptions, relationLabels, type ShapCAConfig } from '../../model/config.js';
 import { entityLabels, type ModelSpec, pairFields, relationLabelFields } from '../../model/io.js';
-import { saveModel } from '../../model/save.js';
+import { TaskModelBase } from '../../model/task-model.js';
+import type { StepContext, StepResult, TrainableModel } from '../../train/types.js';
+import { wordPositions } from '../ner/model.js';
 import {
   allPairs, encodeJointBatch, givenPairRows, type JointBatch, type JointEntity, type JointExample, type JointTriple, type SpanPair, trainingPairs,
 } from './batch.js';
-import { wordPositions } from '../ner/model.js';
-import type { ParamStore } from '../../nn/params.js';
 
 /** A predicted triple with the classifier's probability of its relation. */
 export interface ScoredTriple extends JointTriple {
@@ -46,9 +44,7 @@ export interface JointPredictOptions {
   pairs?: readonly (readonly SpanPair[])[];
 }
 
-export class JointModel implements TrainableModel<JointBatch> {
-  readonly backbone: ShapCABackbone;
-  readonly store: ParamStore;
+export class JointModel extends TaskModelBase implements TrainableModel<JointBatch> {
   readonly tagger: CrfTagger;
   readonly classifier: RelationClassifier;
   readonly tagIndex: Map<string, number>;
@@ -56,21 +52,14 @@ export class JointModel implements TrainableModel<JointBatch> {
   readonly none: number;
   readonly pairOptions: PairOptions;
 
-  constructor(
-    readonly config: ShapCAConfig,
-    readonly parts: ShapCAParts,
-  ) {
+  constructor(config: ShapCAConfig, parts: ShapCAParts) {
     if (config.task !== 'joint') throw new RangeError(`JointModel is the joint model but the config's task is ${config.task}`);
     if (config.tags.join() !== bioTags(config.entityTypes).join()) {
       throw new RangeError(`config.tags must be bioTags(entityTypes): ${bioTags(config.entityTypes).join(' ')}`);
     }
     const { relations, none } = relationLabels(config);
     const hidden = parts.text.hiddenSize;
-    this.backbone = new ShapCABackbone(config.options, parts, [
-      ...crfTaggerSpecs('tagger.', hidden, config.tags.length),
-      ...relationClassifierSpecs('pairs.', hidden, 4, relations.length),
-    ]);
-    this.store = this.backbone.store;
+    super(config, parts, [...crfTaggerSpecs('tagger.', hidden, config.tags.length), ...relationClassifierSpecs('pairs.', hidden, 4, relations.length)]);
     this.tagger = new CrfTagger(this.store, 'tagger.', hidden, config.tags);
     this.classifier = new RelationClassifier(this.store, 'pairs.', hidden, 4, relations);
     this.tagIndex = new Map(config.tags.map((t, i) => [t, i]));
@@ -79,23 +68,11 @@ export class JointModel implements TrainableModel<JointBatch> {
     this.pairOptions = { ...DEFAULT_PAIR_OPTIONS, ...config.pairs };
   }
 
-  get tokenizer(): WordPieceTokenizer {
-    return this.parts.tokenizer;
-  }
-
   /** Turns examples into one batch (tokenisation, BIO tags of the gold entities, pairs, images). */
   encode(examples: JointExample[]): JointBatch {
     return encodeJointBatch(this.parts.tokenizer, examples, {
       ...this.backbone.inputOptions(this.config.imageSize), tagIndex: this.tagIndex, labelIndex: this.labelIndex,
     });
-  }
-
-  paramGroups(): ParamGroup[] {
-    return this.backbone.paramGroups();
-  }
-
-  zeroGrad(): void {
-    this.backbone.zeroGrad();
   }
 
   async trainStep(b: JointBatch, ctx: StepContext): Promise<StepResult> {
@@ -116,11 +93,6 @@ export class JointModel implements TrainableModel<JointBatch> {
       }
       return { loss: crf + relation, parts: { crf, relation }, dFused };
     });
-  }
-
-  /** Writes the model (see model/save.ts for the layout). */
-  save(dir: string): Promise<void> {
-    return saveModel(this, dir);
   }
 
   /**

@@ -3,16 +3,14 @@
 // CRF tagger on the words.
 import { bioTags } from '../../data/bio.js';
 import { CrfTagger, crfTaggerSpecs, type WordPositions } from '../../heads/crf-tagger.js';
-import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
-import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../../train/types.js';
 import type { AlignmentHead } from '../../model/alignment.js';
-import { ShapCABackbone, type ShapCAParts } from '../../model/backbone.js';
+import type { ShapCAParts } from '../../model/backbone.js';
 import type { ShapCAConfig } from '../../model/config.js';
-import { encodeNerBatch, type NerBatch, type NerExample } from './batch.js';
 import type { FusionLayer } from '../../model/fusion.js';
 import { entityLabels, type ModelSpec } from '../../model/io.js';
-import { saveModel } from '../../model/save.js';
-import type { ParamStore } from '../../nn/params.js';
+import { TaskModelBase } from '../../model/task-model.js';
+import type { StepContext, StepResult, TrainableModel } from '../../train/types.js';
+import { encodeNerBatch, type NerBatch, type NerExample } from './batch.js';
 
 export type { ShapCAParts } from '../../model/backbone.js';
 
@@ -32,46 +30,28 @@ export function wordPositions(b: NerBatch): WordPositions {
   return { batch: b.batch, maxWords: b.maxWords, numWords: b.numWords, wordIndex: b.wordIndex, tokens: b.batch * b.seqLen };
 }
 
-export class NerModel implements TrainableModel<NerBatch> {
-  readonly backbone: ShapCABackbone;
-  readonly store: ParamStore;
+export class NerModel extends TaskModelBase implements TrainableModel<NerBatch> {
   readonly tagger: CrfTagger;
   readonly fusion: FusionLayer | null;
   readonly alignment: AlignmentHead | null;
   readonly tagIndex: Map<string, number>;
 
-  constructor(
-    readonly config: ShapCAConfig,
-    readonly parts: ShapCAParts,
-  ) {
+  constructor(config: ShapCAConfig, parts: ShapCAParts) {
     if (config.task !== 'ner') throw new RangeError(`NerModel is the NER model but the config's task is ${config.task}`);
     const hidden = parts.text.hiddenSize;
     if (config.tags.join() !== bioTags(config.entityTypes).join()) {
       throw new RangeError(`config.tags must be bioTags(entityTypes): ${bioTags(config.entityTypes).join(' ')}`);
     }
-    this.backbone = new ShapCABackbone(config.options, parts, crfTaggerSpecs('tagger.', hidden, config.tags.length));
-    this.store = this.backbone.store;
+    super(config, parts, crfTaggerSpecs('tagger.', hidden, config.tags.length));
     this.fusion = this.backbone.fusion;
     this.alignment = this.backbone.alignment;
     this.tagger = new CrfTagger(this.store, 'tagger.', hidden, config.tags);
     this.tagIndex = new Map(config.tags.map((t, i) => [t, i]));
   }
 
-  get tokenizer(): WordPieceTokenizer {
-    return this.parts.tokenizer;
-  }
-
   /** Turns examples into one batch (tokenisation, spans, tags, images). */
   encode(examples: NerExample[]): NerBatch {
     return encodeNerBatch(this.parts.tokenizer, examples, { ...this.backbone.inputOptions(this.config.imageSize), tagIndex: this.tagIndex });
-  }
-
-  paramGroups(): ParamGroup[] {
-    return this.backbone.paramGroups();
-  }
-
-  zeroGrad(): void {
-    this.backbone.zeroGrad();
   }
 
   async trainStep(b: NerBatch, ctx: StepContext): Promise<StepResult> {
@@ -85,11 +65,6 @@ export class NerModel implements TrainableModel<NerBatch> {
       await this.tagger.backward(cache, pos, tagIds, dFused);
       return { loss, parts: { crf: loss }, dFused };
     });
-  }
-
-  /** Writes the model (see model/save.ts for the layout). */
-  save(dir: string): Promise<void> {
-    return saveModel(this, dir);
   }
 
   /** Tags for each example of the batch (no gradients kept); the CRF's tag posteriors on request. */

@@ -1,15 +1,13 @@
 // RelationModel for MRE: the shared backbone over the post with entity markers
 // around head and tail, and a classifier over the concatenated [E1] and [E2] states.
 import { RelationClassifier, relationClassifierSpecs, type RowIndex } from '../../heads/relation-classifier.js';
-import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
-import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../../train/types.js';
-import { ShapCABackbone, type ShapCAParts } from '../../model/backbone.js';
+import type { ShapCAParts } from '../../model/backbone.js';
 import { relationLabels, type ShapCAConfig } from '../../model/config.js';
 import { type ModelSpec, relationLabelFields } from '../../model/io.js';
-import { saveModel } from '../../model/save.js';
-import { RELATION_MARKERS } from './markers.js';
-import type { ParamStore } from '../../nn/params.js';
+import { TaskModelBase } from '../../model/task-model.js';
+import type { StepContext, StepResult, TrainableModel } from '../../train/types.js';
 import { encodeReBatch, type ReBatch, type ReExample } from './batch.js';
+import { RELATION_MARKERS } from './markers.js';
 
 /** What predict() returns per sample. */
 export interface RePrediction {
@@ -24,17 +22,12 @@ export interface RePrediction {
   probs?: Float32Array;
 }
 
-export class RelationModel implements TrainableModel<ReBatch> {
-  readonly backbone: ShapCABackbone;
-  readonly store: ParamStore;
+export class RelationModel extends TaskModelBase implements TrainableModel<ReBatch> {
   readonly classifier: RelationClassifier;
   readonly labelIndex: Map<string, number>;
   readonly noneLabel: string;
 
-  constructor(
-    readonly config: ShapCAConfig,
-    readonly parts: ShapCAParts,
-  ) {
+  constructor(config: ShapCAConfig, parts: ShapCAParts) {
     if (config.task !== 're') throw new RangeError(`RelationModel is the RE model but the config's task is ${config.task}`);
     const { relations, none } = relationLabels(config);
     for (const m of RELATION_MARKERS) {
@@ -44,28 +37,15 @@ export class RelationModel implements TrainableModel<ReBatch> {
       }
     }
     const hidden = parts.text.hiddenSize;
-    this.backbone = new ShapCABackbone(config.options, parts, relationClassifierSpecs('relation.', hidden, 2, relations.length));
-    this.store = this.backbone.store;
+    super(config, parts, relationClassifierSpecs('relation.', hidden, 2, relations.length));
     this.classifier = new RelationClassifier(this.store, 'relation.', hidden, 2, relations);
     this.labelIndex = new Map(relations.map((r, i) => [r, i]));
     this.noneLabel = relations[none]!;
   }
 
-  get tokenizer(): WordPieceTokenizer {
-    return this.parts.tokenizer;
-  }
-
   /** Turns examples into one batch (markers, tokenisation, labels, images). */
   encode(examples: ReExample[]): ReBatch {
     return encodeReBatch(this.parts.tokenizer, examples, { ...this.backbone.inputOptions(this.config.imageSize), labelIndex: this.labelIndex });
-  }
-
-  paramGroups(): ParamGroup[] {
-    return this.backbone.paramGroups();
-  }
-
-  zeroGrad(): void {
-    this.backbone.zeroGrad();
   }
 
   private rows(b: ReBatch): RowIndex {
@@ -82,11 +62,6 @@ export class RelationModel implements TrainableModel<ReBatch> {
       const loss = await this.classifier.lossAndBackward(cache, at, labels, dFused);
       return { loss, parts: { relation: loss }, dFused };
     });
-  }
-
-  /** Writes the model (see model/save.ts for the layout). */
-  save(dir: string): Promise<void> {
-    return saveModel(this, dir);
   }
 
   /** The relation of each example's pair (no gradients kept); every label's probability on request. */
