@@ -18,6 +18,7 @@ import type { BertConfig, VitConfig } from '../encoders/config.js';
 import { BertEncoder } from '../encoders/bert.js';
 import { VitEncoder } from '../encoders/vit.js';
 import { bioTags } from '../heads/bio.js';
+import { type HubOptions, modelDir } from '../hub/resolve.js';
 import { VIT_MEAN, VIT_STD, CLIP_MEAN, CLIP_STD } from '../image/preprocess.js';
 import { learnWordPiece } from '../tokenizer/train.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
@@ -162,10 +163,12 @@ export async function createFromScratch<T extends ShapCATask = 'ner'>(o: FromScr
 }
 
 export interface FromPretrainedOptions extends TaskLabels, DeviceOptions {
-  /** HF BERT directory: config.json, model.safetensors, tokenizer.json or vocab.txt. */
+  /** HF BERT directory (config.json, model.safetensors, tokenizer.json or vocab.txt) or its Hub repo id. */
   textDir: string;
-  /** HF ViT or CLIP vision directory; absent: no image encoder. */
+  /** HF ViT or CLIP vision directory or Hub repo id; absent: no image encoder. */
   imageDir?: string;
+  /** For Hub repo ids: revision (of textDir), imageRevision, offline, progress (see resolveModel). */
+  hub?: HubOptions & { imageRevision?: string };
   options?: Partial<ShapCAOptions>;
   seed?: number;
 }
@@ -178,8 +181,10 @@ export async function createFromPretrained<T extends ShapCATask = 'ner'>(o: From
   const options = resolveOptions({ ...o.options, ...(o.imageDir ? {} : { useImage: false }) });
   const seed = o.seed ?? 1;
   const device = selectDevice(o.device);
-  const tokenizer = await WordPieceTokenizer.load(o.textDir);
-  let text = await BertEncoder.fromPretrained(o.textDir, { device });
+  const textDir = await modelDir(o.textDir, 'bert', o.hub);
+  const imageDir = o.imageDir && (await modelDir(o.imageDir, 'vit', { ...o.hub, revision: o.hub?.imageRevision ?? 'main' }));
+  const tokenizer = await WordPieceTokenizer.load(textDir);
+  let text = await BertEncoder.fromPretrained(textDir, { device });
   if (o.task === 're') {
     tokenizer.addTokens([...RELATION_MARKERS]);
     if (tokenizer.vocabSize > text.config.vocab_size) {
@@ -188,6 +193,6 @@ export async function createFromPretrained<T extends ShapCATask = 'ner'>(o: From
       text = resized;
     }
   }
-  const image = o.imageDir && options.useImage ? await VitEncoder.fromPretrained(o.imageDir, { device }) : null;
+  const image = imageDir && options.useImage ? await VitEncoder.fromPretrained(imageDir, { device }) : null;
   return (await instantiate(config(o, options, image?.config ?? null), { tokenizer, text, image, pretrained: true, seed })) as ModelOf<T>;
 }
