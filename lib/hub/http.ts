@@ -50,6 +50,13 @@ export function storageAllowed(ctx: HttpContext, target: URL): boolean {
   return parents.some((p) => host.endsWith(`.${p}`));
 }
 
+export function refusedRedirect(ctx: HttpContext, from: URL, to: URL): HubError {
+  return new HubError(
+    `refused a redirect from ${from.origin} to ${to.protocol}//${to.host}: not the endpoint (HF_ENDPOINT=${ctx.endpoint}) nor a Hub storage host over the same scheme`,
+    'SHAPCA_HUB_REDIRECT',
+  );
+}
+
 /** Removes the token from text that came from a server (a message could echo it). */
 export function redact(text: string, token: Secret | null): string {
   const t = token?.reveal();
@@ -124,10 +131,7 @@ export async function hubRequest(
     const allowed = o.follow === 'relative' ? next.origin === endpointOrigin : storageAllowed(ctx, next);
     if (!allowed) {
       abort();
-      throw new HubError(
-        `refused a redirect from ${url.origin} to ${next.protocol}//${next.host}: not the endpoint (HF_ENDPOINT=${ctx.endpoint}) nor a Hub storage host over the same scheme`,
-        'SHAPCA_HUB_REDIRECT',
-      );
+      throw refusedRedirect(ctx, url, next);
     }
     if (hop + 1 > MAX_REDIRECTS) {
       abort();

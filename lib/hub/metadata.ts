@@ -5,7 +5,7 @@
 // one-line explanations; a file the repository does not have is null.
 import { isBlobEtag } from './cache.js';
 import { HubError } from './errors.js';
-import { type HttpContext, hubRequest, redact } from './http.js';
+import { type HttpContext, hubRequest, redact, refusedRedirect, storageAllowed } from './http.js';
 import { isCommitHash, resolveUrl } from './repo-id.js';
 
 /** Sanity bound on one file's declared size (the largest safetensors shards are a few GiB). */
@@ -80,6 +80,8 @@ export async function fetchMetadata(r: MetadataRequest, file: string): Promise<F
   if (problem) {
     throw new HubError(`${r.repoId}: the answer for ${file} at ${r.revision} has ${problem}; is HF_ENDPOINT (${r.endpoint}) a Hugging Face Hub?`, 'SHAPCA_HUB_PROTOCOL', { status });
   }
-  const location = status >= 300 ? new URL(headers.get('location')!, res.url).href : res.url.href;
-  return { file, commit, etag: etag!, size, location };
+  // The LFS storage redirect is followed later, by the download: it must go where downloads may.
+  const location = status >= 300 ? new URL(headers.get('location')!, res.url) : res.url;
+  if (!storageAllowed(r, location)) throw refusedRedirect(r, res.url, location);
+  return { file, commit, etag: etag!, size, location: location.href };
 }

@@ -9,6 +9,8 @@ export interface DownloadProgress {
   stop(done: boolean): void;
 }
 
+const SUMMARY_BYTES = 1 << 20;
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
@@ -52,7 +54,8 @@ export function createDownloadProgress(
       if (stopped) return;
       stopped = true;
       bar?.stop();
-      if (!done) return;
+      // Small files go by unremarked; large or resumed ones leave a line in any log.
+      if (!done || (total < SUMMARY_BYTES && start === 0)) return;
       const s = (Date.now() - began) / 1000;
       const resumed = start > 0 ? `, resumed at ${formatBytes(start)}` : '';
       o.log(`downloaded ${label}: ${formatBytes(total)} in ${s.toFixed(1)} s (${rate()}${resumed})`);

@@ -32,7 +32,7 @@ export interface FakeHub {
   renamed: Map<string, string>;
   requests: SeenRequest[];
   faults: {
-    /** The next `count` storage GETs send `bytes` bytes, then the connection is destroyed. */
+    /** The next `count` storage GETs break the connection when they reach byte `bytes` of the file. */
     cut?: { bytes: number; count: number };
     /** Storage bodies are sent in chunks of this size with this pause between them. */
     trickle?: { chunk: number; pauseMs: number };
@@ -77,7 +77,7 @@ async function serveStorage(hub: FakeHub, req: IncomingMessage, res: ServerRespo
   const cut = hub.faults.cut;
   if (cut && cut.count > 0) {
     cut.count -= 1;
-    res.write(body.subarray(0, cut.bytes));
+    res.write(body.subarray(0, Math.max(0, cut.bytes - start)));
     await new Promise((r) => setTimeout(r, 30));
     res.destroy();
     return;
