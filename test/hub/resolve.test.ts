@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { BertEncoder, VitEncoder } from '../../lib/index.js';
+import { BertEncoder, model, VitEncoder } from '../../lib/index.js';
 import { HubError, listCache, resolveModel } from '../../lib/hub/index.js';
 import { rejects } from '../helpers.js';
 import { type FakeHub, gitSha1, sha256, startFakeHub } from './hub-server.js';
@@ -81,6 +81,17 @@ test('encoders loaded by id equal those loaded from the fixture folders', async 
   assert.equal((await vitId.forward({ pixels, batch: 1 })).lastHiddenState, (await vitDir.forward({ pixels, batch: 1 })).lastHiddenState);
   vitId.dispose();
   vitDir.dispose();
+});
+
+test('createFromPretrained takes Hub ids for the text and image encoders', async () => {
+  const env = await hubEnv(hub);
+  const m = await model.createFromPretrained({
+    textDir: 'tiny/bert', imageDir: 'tiny/vit-sharded', entityTypes: ['PER', 'LOC'], hub: { env, progress: false, log: () => {} },
+  });
+  assert.is(m.tokenizer.vocabSize, 50);
+  assert.is(m.parts.image?.config.image_size, 16);
+  m.parts.text.dispose();
+  m.parts.image?.dispose();
 });
 
 test('a renamed repository: the relative redirect is followed, the cache keeps the name asked for', async () => {
