@@ -96,6 +96,11 @@ test('the command line never prints the token: refused, downloaded, listed', asy
   assert.is(offline.code, 0, offline.out);
   assert.is(offline.out.trim(), result.dir);
   for (const r of [fetched, listed, offline]) assert.not.match(r.out, RIGHT);
+
+  // train --model takes the id (before reading any data): offline, an id not cached is named.
+  const train = await runCli(['train', '--data', '/nonexistent', '--out', join(right.HF_HOME!, 'run'), '--model', 'corp/other', '--revision', 'v1', '--offline'], right);
+  assert.is(train.code, 1, train.out);
+  assert.match(train.out, /^shapca: offline \(--offline\): corp\/other at revision v1 is not in the cache /m);
 });
 
 test.run();
