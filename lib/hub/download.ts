@@ -46,7 +46,8 @@ async function withLock<T>(path: string, onWait: () => void, fn: (lost: () => Er
   for (let waited = false; !release;) {
     try {
       release = await lockfile.lock(path, {
-        realpath: false, lockfilePath: path, stale: 30_000, update: 5_000, retries: 0,
+        // A lock whose holder stopped refreshing it (a killed process) is taken over after `stale`.
+        realpath: false, lockfilePath: path, stale: 10_000, update: 2_500, retries: 0,
         onCompromised: (err) => {
           lostWith = err;
         },

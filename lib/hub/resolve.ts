@@ -69,7 +69,7 @@ interface Job {
 async function fromCache(j: Job): Promise<ResolvedModel> {
   const what = `${j.repoId} at revision ${j.revision}`;
   const commit = await j.cache.commitFor(j.revision);
-  if (!commit) {
+  if (!commit || !existsSync(j.cache.snapshotDir(commit))) {
     throw new HubError(`${j.why}: ${what} is not in the cache ${j.settings.cacheDir} — fetch it once online (shapca hub download ${j.repoId}${j.revision === DEFAULT_REVISION ? '' : ` --revision ${j.revision}`})`, 'SHAPCA_HUB_OFFLINE');
   }
   const missing = (file: string) => new HubError(`${j.why}: the cached snapshot of ${what} (commit ${commit.slice(0, 12)}) lacks ${file} — fetch it once online`, 'SHAPCA_HUB_OFFLINE');
