@@ -10,23 +10,15 @@ import * as assert from 'uvu/assert';
 
 import { HubError, resolveModel } from '../../lib/hub/index.js';
 import { rejects } from '../helpers.js';
-import { type FakeHub, startFakeHub } from './hub-server.js';
+import { fakeHubFor } from './hub-server.js';
 import { bertRepo, hubEnv } from './repos.js';
 
 const test = suite('hub: gated repositories and the token');
 const RIGHT = 'hf_gate_right_7Qx2';
 const WRONG = 'hf_wrong_sentinel_9Kd4';
-let hub: FakeHub;
+const hub = fakeHubFor(test, { 'corp/gated-bert': bertRepo({ gatedToken: RIGHT }) });
 const quiet = { progress: false, log: () => {} };
 
-test.before(async () => {
-  hub = await startFakeHub();
-  hub.repos.set('corp/gated-bert', bertRepo({ gatedToken: RIGHT }));
-});
-test.after(() => hub.close());
-test.before.each(() => {
-  hub.requests.length = 0;
-});
 
 /** Runs the CLI in a child process (asynchronously: the stand-in answers from this process). */
 function runCli(args: string[], env: Record<string, string>): Promise<{ code: number; out: string }> {

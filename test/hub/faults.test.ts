@@ -11,25 +11,16 @@ import * as assert from 'uvu/assert';
 
 import { HubError, resolveModel } from '../../lib/hub/index.js';
 import { rejects } from '../helpers.js';
-import { type FakeHub, sha256, startFakeHub } from './hub-server.js';
+import { fakeHubFor, sha256, startFakeHub } from './hub-server.js';
 import { bertRepo, hubEnv } from './repos.js';
 
 const test = suite('hub: faults');
-let hub: FakeHub;
+const hub = fakeHubFor(test, { 'tiny/bert': bertRepo() });
 const weights = bertRepo().files['model.safetensors']!;
 const blobName = sha256(weights);
 const blobPath = (env: Record<string, string>) => join(env.HF_HOME!, 'hub', 'models--tiny--bert', 'blobs', blobName);
 const storageGets = () => hub.requests.filter((r) => r.method === 'GET' && r.path === `/storage/${blobName}`);
 
-test.before(async () => {
-  hub = await startFakeHub();
-  hub.repos.set('tiny/bert', bertRepo());
-});
-test.after(() => hub.close());
-test.before.each(() => {
-  hub.requests.length = 0;
-  hub.faults = {};
-});
 
 test('a connection cut midway is resumed with a Range request in the same call', async () => {
   const env = await hubEnv(hub);
@@ -61,7 +52,7 @@ test('a corrupt blob in the cache is detected (offline: an error; online: fetche
   const env = await hubEnv(hub);
   const r = await resolveModel('tiny/bert', { env, progress: false, log: () => {} });
   const spoilt = Buffer.from(weights);
-  spoilt[100] ^= 0x55;
+  spoilt.writeUInt8(spoilt.readUInt8(100) ^ 0x55, 100);
   await writeFile(blobPath(env), spoilt);
   await rejects(resolveModel('tiny/bert', { env, offline: true }), HubError, /cached model\.safetensors is corrupt \(sha256 .*run once online/);
   hub.requests.length = 0;
@@ -100,8 +91,7 @@ test('two concurrent fetches of one file: one download under the lock, the other
 });
 
 test('a redirect to another origin is refused before any request to it; an allowed one gets no token', async () => {
-  const other = await startFakeHub();
-  other.repos.set('tiny/bert', bertRepo());
+  const other = await startFakeHub({ 'tiny/bert': bertRepo() });
   try {
     const env = await hubEnv(hub, { HF_TOKEN: 'hf_redirect_secret' });
     hub.faults.storageOrigin = other.origin;

@@ -9,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import type { Test } from 'uvu';
+
 export interface FakeRepo {
   files: Record<string, Buffer>;
   /** Commit for 'main' (and any other branch listed in `branches`). */
@@ -68,7 +70,7 @@ async function serveStorage(hub: FakeHub, req: IncomingMessage, res: ServerRespo
   if (req.method === 'GET' && (hub.faults.corrupt ?? 0) > 0) {
     hub.faults.corrupt! -= 1;
     body = Buffer.from(body);
-    body[0] ^= 0xff;
+    body.writeUInt8(body.readUInt8(0) ^ 0xff, 0);
   }
   const headers: Record<string, string> = { 'content-length': String(body.length), 'accept-ranges': 'bytes', etag: `"${hash}"` };
   if (m) headers['content-range'] = `bytes ${start}-${blob.length - 1}/${blob.length}`;
@@ -123,16 +125,12 @@ function serveResolve(hub: FakeHub, req: IncomingMessage, res: ServerResponse, p
   return send(res, 200, headers, req.method === 'GET' ? blob : undefined);
 }
 
-export async function startFakeHub(): Promise<FakeHub> {
-  let server: Server;
-  const hub: FakeHub = {
-    origin: '', repos: new Map(), renamed: new Map(), requests: [], faults: {},
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
-  };
-  server = createServer((req, res) => {
+function newHub(): FakeHub {
+  return { origin: '', repos: new Map(), renamed: new Map(), requests: [], faults: {}, close: async () => {} };
+}
+
+async function listen(hub: FakeHub): Promise<void> {
+  const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', hub.origin);
     hub.requests.push({ method: req.method ?? '', path: url.pathname, range: req.headers.range, authorization: req.headers.authorization });
     const parts = url.pathname.split('/').filter(Boolean);
@@ -143,5 +141,32 @@ export async function startFakeHub(): Promise<FakeHub> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   hub.origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  hub.close = () => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+export async function startFakeHub(repos: Record<string, FakeRepo> = {}): Promise<FakeHub> {
+  const hub = newHub();
+  for (const [id, repo] of Object.entries(repos)) hub.repos.set(id, repo);
+  await listen(hub);
+  return hub;
+}
+
+/**
+ * The stand-in for a whole suite: started before it with these repositories (and renamed ids),
+ * its request log and faults cleared before each test, stopped after the suite.
+ */
+export function fakeHubFor(test: Test, repos: Record<string, FakeRepo>, renamed: Record<string, string> = {}): FakeHub {
+  const hub = newHub();
+  for (const [id, repo] of Object.entries(repos)) hub.repos.set(id, repo);
+  for (const [from, to] of Object.entries(renamed)) hub.renamed.set(from, to);
+  test.before(() => listen(hub));
+  test.after(() => hub.close());
+  test.before.each(() => {
+    hub.requests.length = 0;
+    hub.faults = {};
+  });
   return hub;
 }

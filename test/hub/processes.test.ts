@@ -9,23 +9,14 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { resolveModel } from '../../lib/hub/index.js';
-import { type FakeHub, sha256, startFakeHub } from './hub-server.js';
+import { fakeHubFor, sha256 } from './hub-server.js';
 import { bertRepo, hubEnv } from './repos.js';
 
 const test = suite('hub: several processes');
-let hub: FakeHub;
+const hub = fakeHubFor(test, { 'tiny/bert': bertRepo() });
 const weights = bertRepo().files['model.safetensors']!;
 const storageGets = () => hub.requests.filter((r) => r.method === 'GET' && r.path === `/storage/${sha256(weights)}`);
 
-test.before(async () => {
-  hub = await startFakeHub();
-  hub.repos.set('tiny/bert', bertRepo());
-});
-test.after(() => hub.close());
-test.before.each(() => {
-  hub.requests.length = 0;
-  hub.faults = {};
-});
 
 interface Child {
   proc: ChildProcess;

@@ -12,22 +12,13 @@ import * as assert from 'uvu/assert';
 import { BertEncoder } from '../../lib/index.js';
 import { HubError, resolveModel } from '../../lib/hub/index.js';
 import { rejects } from '../helpers.js';
-import { type FakeHub, gitSha1, isLfs, sha256, startFakeHub } from './hub-server.js';
+import { fakeHubFor, gitSha1, isLfs, sha256 } from './hub-server.js';
 import { bertRepo, hubEnv, pickleOnlyRepo } from './repos.js';
 
 const test = suite('hub: the Python cache layout and offline mode');
-let hub: FakeHub;
+const hub = fakeHubFor(test, { 'google/bert-tiny': bertRepo(), 'legacy/pickle-bert': pickleOnlyRepo() });
 const quiet = { progress: false, log: () => {} };
 
-test.before(async () => {
-  hub = await startFakeHub();
-  hub.repos.set('google/bert-tiny', bertRepo());
-  hub.repos.set('legacy/pickle-bert', pickleOnlyRepo());
-});
-test.after(() => hub.close());
-test.before.each(() => {
-  hub.requests.length = 0;
-});
 
 /** Writes files into hubDir the way huggingface_hub lays them out. */
 async function writePythonCache(hubDir: string, repoId: string, commit: string, files: Record<string, Buffer>): Promise<string> {

@@ -10,24 +10,13 @@ import * as assert from 'uvu/assert';
 import { BertEncoder, model, VitEncoder } from '../../lib/index.js';
 import { HubError, listCache, resolveModel } from '../../lib/hub/index.js';
 import { rejects } from '../helpers.js';
-import { type FakeHub, gitSha1, sha256, startFakeHub } from './hub-server.js';
+import { fakeHubFor, gitSha1, sha256 } from './hub-server.js';
 import { bertRepo, hubEnv, vitShardedRepo } from './repos.js';
 
 const test = suite('hub: resolve models by id');
-let hub: FakeHub;
+const hub = fakeHubFor(test, { 'tiny/bert': bertRepo(), 'tiny/vit-sharded': vitShardedRepo() }, { 'old-bert': 'tiny/bert' });
 const quiet = { progress: false, log: () => {} };
 
-test.before(async () => {
-  hub = await startFakeHub();
-  hub.repos.set('tiny/bert', bertRepo());
-  hub.repos.set('tiny/vit-sharded', vitShardedRepo());
-  hub.renamed.set('old-bert', 'tiny/bert');
-});
-test.after(() => hub.close());
-test.before.each(() => {
-  hub.requests.length = 0;
-  hub.faults = {};
-});
 
 test('first load downloads only what the loaders read, into the Python layout; the second works offline', async () => {
   const env = await hubEnv(hub);
