@@ -47,12 +47,15 @@ function failure(r: MetadataRequest, file: string, status: number, headers: Head
   const said = headers.get('x-error-message');
   const detail = said ? ` (the Hub says: ${redact(said, r.token)})` : '';
   const where = `${r.repoId} at revision ${r.revision}`;
+  if ((status === 401 || status === 403) && code === 'RepoNotFound') {
+    return new HubError(`${r.repoId}: not a local folder, and the Hub (${r.endpoint}) has no such repository, or it is private and ${authHint(r)}${detail}`, 'SHAPCA_HUB_NOT_FOUND', { status });
+  }
   if (status === 401 || status === 403) {
     const what = code === 'GatedRepo' ? 'a gated repository' : 'a gated or private repository, or one that does not exist';
     return new HubError(`${where}: the Hub answered ${status} for ${file}: ${what}; ${authHint(r)}${detail}`, 'SHAPCA_HUB_AUTH', { status });
   }
   if (code === 'RepoNotFound') {
-    return new HubError(`${r.repoId}: no such repository on ${r.endpoint} (if it is private, set HF_TOKEN)${detail}`, 'SHAPCA_HUB_NOT_FOUND', { status });
+    return new HubError(`${r.repoId}: not a local folder, and no such repository on ${r.endpoint} (if it is private, set HF_TOKEN)${detail}`, 'SHAPCA_HUB_NOT_FOUND', { status });
   }
   if (code === 'RevisionNotFound') {
     return new HubError(`${r.repoId}: no revision ${JSON.stringify(r.revision)} (a branch, tag, commit or refs/pr/N)${detail}`, 'SHAPCA_HUB_NOT_FOUND', { status });

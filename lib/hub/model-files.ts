@@ -14,6 +14,8 @@ export const TOKENIZER_EXTRA = ['tokenizer_config.json'];
 
 /** Bound on the index file read to find the shards. */
 export const MAX_INDEX_BYTES = 32 * 1024 * 1024;
+/** Bound on a config or tokenizer file (the largest tokenizer.json files are tens of MiB). */
+export const MAX_TEXT_FILE_BYTES = 256 * 1024 * 1024;
 const MAX_SHARDS = 4096;
 
 export function needsTokenizer(kind: ModelKind | undefined): boolean {

@@ -10,7 +10,7 @@ import { ensureBlob } from './download.js';
 import { HubError } from './errors.js';
 import { type FileMetadata, fetchMetadata, type MetadataRequest } from './metadata.js';
 import {
-  CONFIG_FILE, INDEX_FILE, MAX_INDEX_BYTES, type ModelKind, needsTokenizer, PICKLE_FILES, pickleOnlyError,
+  CONFIG_FILE, INDEX_FILE, MAX_INDEX_BYTES, MAX_TEXT_FILE_BYTES, type ModelKind, needsTokenizer, PICKLE_FILES, pickleOnlyError,
   shardsOfIndex, TOKENIZER_EXTRA, TOKENIZER_FILES, WEIGHTS_FILE,
 } from './model-files.js';
 import { checkRepoId, checkRevision, DEFAULT_REVISION, isCommitHash, looksLikeRepoId } from './repo-id.js';
@@ -160,6 +160,11 @@ async function fromHub(j: Job, o: ResolveModelOptions, log: (line: string) => vo
     }
     if (vocab === 0) throw new HubError(`${what} has neither ${TOKENIZER_FILES.join(' nor ')}: no BERT tokenizer`, 'SHAPCA_HUB_NOT_FOUND');
   }
+  for (const m of metas) {
+    if (!m.file.endsWith('.safetensors') && m.size > MAX_TEXT_FILE_BYTES) {
+      throw new HubError(`${what}: ${m.file} declares ${m.size} bytes, over the ${MAX_TEXT_FILE_BYTES}-byte bound for a config or tokenizer file`, 'SHAPCA_HUB_PROTOCOL');
+    }
+  }
   for (const m of metas) if (!downloaded.includes(m.file) && m.file !== INDEX_FILE) await fetchFile(m);
   await j.cache.writeRef(j.revision, commit);
   return {
@@ -174,6 +179,7 @@ async function fromHub(j: Job, o: ResolveModelOptions, log: (line: string) => vo
  */
 export async function resolveModel(nameOrDir: string, o: ResolveModelOptions = {}): Promise<ResolvedModel> {
   if (await isDirectory(nameOrDir)) return { dir: nameOrDir, source: 'folder', files: [], downloaded: [] };
+  if (existsSync(nameOrDir)) throw new HubError(`${nameOrDir} is a file; expected a model folder or a Hub repo id`, 'SHAPCA_HUB_INVALID_ID');
   if (!looksLikeRepoId(nameOrDir)) {
     throw new HubError(`${nameOrDir}: no such folder, and not a Hub repo id (org/name)`, 'SHAPCA_HUB_INVALID_ID');
   }

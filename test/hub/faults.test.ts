@@ -78,6 +78,18 @@ test('a corrupt transfer fails the ETag check and is fetched again from the star
   assert.not.ok(existsSync(blobPath(env2)), 'no corrupt blob is left in the cache');
 });
 
+test('sizes are bounded by what the Hub declares: more bytes than declared, or an absurd declaration, stop the download', async () => {
+  const env = await hubEnv(hub);
+  hub.faults.declare = { 'model.safetensors': 1000 };
+  await rejects(resolveModel('tiny/bert', { env, progress: false, log: () => {} }), HubError, /model\.safetensors: the server sent more than the 1000 bytes it declared/);
+  assert.not.ok(existsSync(blobPath(env)));
+  hub.faults.declare = { 'vocab.txt': 300 * 1024 * 1024 };
+  const err = await rejects(resolveModel('tiny/bert', { env, progress: false, log: () => {} }), HubError, /vocab\.txt declares 314572800 bytes, over the \d+-byte bound/);
+  assert.is((err as HubError).code, 'SHAPCA_HUB_PROTOCOL');
+  hub.faults.declare = { 'config.json': 2 ** 40 };
+  await rejects(resolveModel('tiny/bert', { env, progress: false, log: () => {} }), HubError, /config\.json at main has a size of \d+ bytes, over the/);
+});
+
 test('two concurrent fetches of one file: one download under the lock, the other waits', async () => {
   const env = await hubEnv(hub);
   hub.faults.trickle = { chunk: 2048, pauseMs: 15 };

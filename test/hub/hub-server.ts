@@ -42,6 +42,8 @@ export interface FakeHub {
     storageOrigin?: string;
     /** The next `count` storage GETs have their first byte flipped. */
     corrupt?: number;
+    /** Sizes the metadata declares instead of the true ones, by file name. */
+    declare?: Record<string, number>;
   };
   close(): Promise<void>;
 }
@@ -101,7 +103,8 @@ function serveResolve(hub: FakeHub, req: IncomingMessage, res: ServerResponse, p
   const renamed = hub.renamed.get(repoId);
   if (renamed) return send(res, 307, { location: `/${renamed}/resolve/${encodeURIComponent(revision)}/${parts.slice(at + 2).join('/')}` });
   const repo = hub.repos.get(repoId);
-  if (!repo) return errorReply(res, 404, 'RepoNotFound', 'Repository not found');
+  // As the Hub: anonymous callers cannot tell a missing repository from a private one.
+  if (!repo) return errorReply(res, req.headers.authorization ? 404 : 401, 'RepoNotFound', 'Repository not found');
   if (repo.gatedToken !== undefined) {
     const auth = req.headers.authorization;
     if (!auth) return errorReply(res, 401, 'GatedRepo', `Access to model ${repoId} is restricted. You must be authenticated to access it.`);
@@ -113,16 +116,17 @@ function serveResolve(hub: FakeHub, req: IncomingMessage, res: ServerResponse, p
   const blob = repo.files[file];
   if (!blob) return errorReply(res, 404, 'EntryNotFound', `${file} does not exist on "${revision}"`);
   const common = { 'x-repo-commit': repo.commit };
+  const declared = String(hub.faults.declare?.[file] ?? blob.length);
   if (isLfs(file)) {
     const hash = sha256(blob);
     const storage = hub.faults.storageOrigin ?? hub.origin;
     return send(res, 302, {
-      ...common, location: `${storage}/storage/${hash}`, 'x-linked-etag': `"${hash}"`, 'x-linked-size': String(blob.length),
+      ...common, location: `${storage}/storage/${hash}`, 'x-linked-etag': `"${hash}"`, 'x-linked-size': declared,
       etag: `"${gitSha1(Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${hash}\n`))}"`, 'content-length': '0',
     });
   }
-  const headers = { ...common, etag: `"${gitSha1(blob)}"`, 'content-length': String(blob.length) };
-  return send(res, 200, headers, req.method === 'GET' ? blob : undefined);
+  if (req.method === 'HEAD') return send(res, 200, { ...common, etag: `"${gitSha1(blob)}"`, 'content-length': declared });
+  return send(res, 200, { ...common, etag: `"${gitSha1(blob)}"`, 'content-length': String(blob.length) }, blob);
 }
 
 function newHub(): FakeHub {

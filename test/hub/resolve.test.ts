@@ -95,8 +95,11 @@ test('a renamed repository: the relative redirect is followed, the cache keeps t
 
 test('unknown repository, revision or weights: one line naming what is missing', async () => {
   const env = await hubEnv(hub);
-  const e1 = await rejects(resolveModel('tiny/nope', { ...quiet, env }), HubError, /tiny\/nope: no such repository/);
+  const e1 = await rejects(resolveModel('tiny/nope', { ...quiet, env }), HubError, /^tiny\/nope: not a local folder, and the Hub \(http:\/\/127\.0\.0\.1:\d+\) has no such repository, or it is private and no token was sent: set HF_TOKEN/);
   assert.is((e1 as HubError).code, 'SHAPCA_HUB_NOT_FOUND');
+  assert.is((e1 as HubError).status, 401);
+  await rejects(resolveModel('tiny/nope', { ...quiet, env: { ...env, HF_TOKEN: 'hf_x' } }), HubError, /^tiny\/nope: not a local folder, and no such repository on /);
+  await rejects(resolveModel('test/fixtures/encoders/bert/config.json', { ...quiet, env }), HubError, /is a file; expected a model folder or a Hub repo id/);
   await rejects(resolveModel('tiny/bert', { ...quiet, env, revision: 'v9' }), HubError, /no revision "v9"/);
   await rejects(resolveModel('not a/repo id!', { ...quiet, env }), HubError, /no such folder, and not a Hub repo id/);
   await rejects(resolveModel('tiny/bert', { ...quiet, env, revision: '../../etc' }), HubError, /not a revision/);
