@@ -22,7 +22,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['native'],
   ['device.ts', 'runtime.ts'],
   ['kernels'],
-  ['shapley', 'align', 'checkpoint', 'tokenizer', 'image', 'data', 'metrics', 'lmm'],
+  ['shapley', 'align', 'checkpoint', 'tokenizer', 'image', 'data', 'metrics', 'lmm', 'hub'],
   ['train'],
   ['encoders'],
   ['nn'],

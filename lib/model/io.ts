@@ -13,6 +13,7 @@ import { selectDevice, type DeviceRequest } from '../device.js';
 import { BertEncoder } from '../encoders/bert.js';
 import type { BertConfig, VitConfig } from '../encoders/config.js';
 import { VitEncoder } from '../encoders/vit.js';
+import { type HubOptions, modelDir } from '../hub/resolve.js';
 import { CLIP_MEAN, CLIP_STD, VIT_MEAN, VIT_STD } from '../image/preprocess.js';
 import { learnWordPiece } from '../tokenizer/train.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
@@ -143,10 +144,12 @@ export async function buildFromScratch<M>(spec: ModelSpec<M>, o: FromScratchOpti
 }
 
 export interface FromPretrainedOptions extends TaskLabels, DeviceOptions {
-  /** HF BERT directory: config.json, model.safetensors, tokenizer.json or vocab.txt. */
+  /** HF BERT directory (config.json, model.safetensors, tokenizer.json or vocab.txt) or its Hub repo id. */
   textDir: string;
-  /** HF ViT or CLIP vision directory; absent: no image encoder. */
+  /** HF ViT or CLIP vision directory or Hub repo id; absent: no image encoder. */
   imageDir?: string;
+  /** For Hub repo ids: revision (of textDir), imageRevision, offline, progress (see resolveModel). */
+  hub?: HubOptions & { imageRevision?: string };
   options?: Partial<ShapCAOptions>;
   seed?: number;
 }
@@ -159,8 +162,10 @@ export async function buildFromPretrained<M>(spec: ModelSpec<M>, o: FromPretrain
   const options = resolveOptions({ ...o.options, ...(o.imageDir ? {} : { useImage: false }) });
   const seed = o.seed ?? 1;
   const device = selectDevice(o.device);
-  const tokenizer = await WordPieceTokenizer.load(o.textDir);
-  let text = await BertEncoder.fromPretrained(o.textDir, { device });
+  const textDir = await modelDir(o.textDir, 'bert', o.hub);
+  const imageDir = o.imageDir && (await modelDir(o.imageDir, 'vit', { ...o.hub, revision: o.hub?.imageRevision ?? 'main' }));
+  const tokenizer = await WordPieceTokenizer.load(textDir);
+  let text = await BertEncoder.fromPretrained(textDir, { device });
   if (spec.addedTokens.length) {
     tokenizer.addTokens([...spec.addedTokens]);
     if (tokenizer.vocabSize > text.config.vocab_size) {
@@ -169,6 +174,6 @@ export async function buildFromPretrained<M>(spec: ModelSpec<M>, o: FromPretrain
       text = resized;
     }
   }
-  const image = o.imageDir && options.useImage ? await VitEncoder.fromPretrained(o.imageDir, { device }) : null;
+  const image = imageDir && options.useImage ? await VitEncoder.fromPretrained(imageDir, { device }) : null;
   return spec.create(configOf(spec, o, options, image?.config ?? null), { tokenizer, text, image, pretrained: true, seed });
 }

@@ -10,11 +10,12 @@ import { TASK_NAMES, taskDefinition } from '../../tasks/registry.js';
 import type { StartPoint, TaskTrainOptions } from '../../tasks/training.js';
 import type { TrainSummary } from '../../train/trainer.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
+import { addHubFlags, HUB_HELP, type HubFlags, modelFolder } from '../hub-flags.js';
 import { addModelFlags, type ModelFlags, modelOptions } from '../model-flags.js';
 import { printJson } from '../output.js';
 import { nonNegativeInt, positiveInt, positiveNumber, ratio, typeList } from '../parse.js';
 
-interface TrainFlags extends ModelFlags {
+interface TrainFlags extends ModelFlags, HubFlags {
   task: ShapCATask;
   data: string;
   contexts?: string[];
@@ -69,8 +70,9 @@ Tasks and data (--data DIR):
 Starting point:
   --preset tiny          BERT 4×256 (+ ViT 4×192 at 96×96 with --images), from scratch, with a
                          WordPiece vocabulary learned from the training split (the default).
-  --model DIR            a HF BERT checkpoint (config.json, model.safetensors, tokenizer.json or
-                         vocab.txt); add --image-model DIR for a ViT or CLIP vision checkpoint.
+  --model DIR|ID         a HF BERT checkpoint (config.json, model.safetensors, tokenizer.json or
+                         vocab.txt) or its Hub repo id; add --image-model DIR|ID for a ViT or CLIP
+                         vision checkpoint (--revision, --image-revision, --offline: see below).
                          For re the markers [E1] [/E1] [E2] [/E2] are added to its vocabulary.
 
 Output (--out DIR): last/ and best/ checkpoints (written atomically; --resume continues from last/),
@@ -109,8 +111,8 @@ export function register(program: Command): void {
     .option('--max-entities <n>', 'joint: predicted entities per sentence that are paired', positiveInt('--max-entities'), 12)
     .requiredOption('--out <dir>', 'run folder')
     .addOption(new Option('--preset <name>', 'train from scratch with this preset').choices(['tiny']))
-    .option('--model <dir>', 'pretrained BERT checkpoint (HF layout)')
-    .option('--image-model <dir>', 'pretrained ViT / CLIP vision checkpoint (HF layout)')
+    .option('--model <dir|id>', 'pretrained BERT checkpoint: a folder (HF layout) or a Hub repo id')
+    .option('--image-model <dir|id>', 'pretrained ViT / CLIP vision checkpoint: a folder or a Hub repo id')
     .option('--vocab-size <n>', 'WordPiece vocabulary learned for --preset tiny', positiveInt('--vocab-size'), 8000)
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 5)
     .option('--batch-size <n>', 'samples per step', positiveInt('--batch-size'), 16)
@@ -126,15 +128,17 @@ export function register(program: Command): void {
     .option('--lenient', 'skip malformed dataset lines (and report them) instead of failing')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the summary as one JSON object');
-  addModelFlags(addDeviceFlag(cmd))
-    .addHelpText('after', HELP + DEVICE_HELP)
+  addHubFlags(addModelFlags(addDeviceFlag(cmd)))
+    .addHelpText('after', HELP + DEVICE_HELP + HUB_HELP)
     .action(async (f: TrainFlags) => {
       if (f.preset && f.model) throw new Error('--preset and --model exclude each other');
       if (f.relations && f.task !== 're') throw new Error('--relations applies to --task re only');
       if (!(f.negativeRatio >= 0)) throw new Error(`expected a non-negative number for --negative-ratio but received ${f.negativeRatio}`);
       if (f.threads) setThreads(f.threads);
       const device = deviceOf(f.device);
-      const start: StartPoint = f.model ? { textDir: f.model, ...(f.imageModel ? { imageDir: f.imageModel } : {}) } : { preset: 'tiny', vocabSize: f.vocabSize };
+      const start: StartPoint = f.model
+        ? { textDir: await modelFolder(f.model, 'bert', f), ...(f.imageModel ? { imageDir: await modelFolder(f.imageModel, 'vit', f, true) } : {}) }
+        : { preset: 'tiny', vocabSize: f.vocabSize };
       const common: TaskTrainOptions = {
         outDir: f.out, start, options: modelOptions(f),
         epochs: f.epochs, batchSize: f.batchSize, encoderLr: f.lrEncoder, ...(f.lrHead ? { headLr: f.lrHead } : {}),
