@@ -17,7 +17,7 @@ const lib = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib');
  * Layers from the bottom up; an entry is a folder or a file of lib/ (the longest entry that
  * contains a file decides its layer). A file may import its own layer and the layers below.
  */
-export const LAYERS: readonly (readonly string[])[] = [
+const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'util'],
   ['native'],
   ['device.ts', 'runtime.ts'],
