@@ -5,8 +5,8 @@
 #include "../kernels/embedding.h"
 #include "../kernels/layernorm.h"
 #include "../kernels/rows.h"
+#include "../kernels/vec_ops.h"
 #include "pooler.h"
-#include "vec_ops.h"
 
 namespace shapca {
 

@@ -1,6 +1,6 @@
 #include "encoder_stack.h"
 
-#include "vec_ops.h"
+#include "../kernels/vec_ops.h"
 
 namespace shapca {
 

@@ -50,7 +50,7 @@ Status stack_backward(LayerStack& st, float* dx0, float* grads, const float* dou
 
 // The walks over the layers behind stack_forward / stack_backward, for any backend: Layers has
 // static layer_forward, layer_backward, zero and add_to with the signatures of transformer.h and
-// vec_ops.h (the CPU's, or cuda/models' on device pointers).
+// kernels/vec_ops.h (the CPU's, or cuda/models' on device pointers).
 template <typename Layers>
 Status stack_forward_with(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params) {
   const float* x = x0;

@@ -1,8 +1,7 @@
 #include "pooler.h"
 
 #include "../kernels/gemm.h"
-#include "param_table.h"
-#include "vec_ops.h"
+#include "../kernels/vec_ops.h"
 
 namespace shapca {
 

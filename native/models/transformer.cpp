@@ -4,8 +4,7 @@
 #include "../kernels/gelu.h"
 #include "../kernels/gemm.h"
 #include "../kernels/layernorm.h"
-#include "param_table.h"
-#include "vec_ops.h"
+#include "../kernels/vec_ops.h"
 
 namespace shapca {
 

@@ -5,8 +5,8 @@
 #include "../kernels/layernorm.h"
 #include "../kernels/patch_embed.h"
 #include "../kernels/rows.h"
+#include "../kernels/vec_ops.h"
 #include "pooler.h"
-#include "vec_ops.h"
 
 namespace shapca {
 

@@ -1,10 +1,10 @@
+#include "core/status.h"
 #include "cuda/attention.h"
 #include "cuda/gelu.h"
 #include "cuda/gemm.h"
 #include "cuda/layernorm.h"
 #include "device_layer.h"
 #include "device_ops.h"
-#include "models/param_table.h"
 
 namespace shapca::cuda {
 

@@ -1,7 +1,7 @@
+#include "core/status.h"
 #include "cuda/gemm.h"
 #include "device_ops.h"
 #include "device_pooler.h"
-#include "models/param_table.h"
 
 namespace shapca::cuda {
 

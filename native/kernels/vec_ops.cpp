@@ -4,8 +4,8 @@
 #include <cstring>
 
 #include "../core/cpu.h"
-#include "../kernels/avx2/avx2.h"
-#include "../kernels/rows.h"
+#include "avx2/avx2.h"
+#include "rows.h"
 
 namespace shapca {
 
