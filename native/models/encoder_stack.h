@@ -43,13 +43,9 @@ void stack_plan(ArenaT& arena, LayerStack& st, int64_t b, int64_t t, bool traini
 
 LayerActs stack_acts(const LayerStack& st, int64_t layer);
 
-// out receives x_L (a pointer into the stack's activations, valid until the next forward).
-Status stack_forward(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params);
-// dx0 (BT, C) is accumulated into; dout (BT, C) is not modified.
-Status stack_backward(LayerStack& st, float* dx0, float* grads, const float* dout, const float* x0, const float* params);
-
-// The walks over the layers behind stack_forward / stack_backward, for any backend (backend.h):
-// CpuBackend here, cuda::DeviceBackend in cuda/models/device_stack.cu.
+// The walks over the layers, for any backend (backend.h); the drivers (bert_steps.h,
+// vit_steps.h) run them with CpuBackend or cuda::DeviceBackend.
+// forward: out receives x_L (a pointer into the stack's activations, valid until the next forward).
 template <typename Be>
 Status stack_forward_with(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params) {
   const float* x = x0;
@@ -62,6 +58,7 @@ Status stack_forward_with(LayerStack& st, const float** out, const float* x0, co
   return Status::ok;
 }
 
+// backward: dx0 (BT, C) is accumulated into; dout (BT, C) is not modified.
 template <typename Be>
 Status stack_backward_with(LayerStack& st, float* dx0, float* grads, const float* dout, const float* x0,
                            const float* params) {
