@@ -4,7 +4,8 @@
 // exist: CpuBackend (models/cpu_backend.h: native/kernels on host memory) and
 // cuda::DeviceBackend (cuda/models/device_backend.h: native/cuda on device pointers). A step
 // added to a layer or a driver is written once, in the template; a kernel the steps need is
-// added to this list and bound in every backend (the build fails where one is missing).
+// added to this list and bound in every backend (the build fails where one is missing); the
+// steps from a kernel to the models are in docs/ARCHITECTURE.md, "A new kernel".
 //
 // A backend has:
 //   - the kernels below, as static members with the signature and contract of their
