@@ -9,12 +9,6 @@
 
 #include "../core/status.h"
 
-// Returns the status of expr when it fails (the models chain many kernel calls).
-#define SHAPCA_TRY(expr)                                   \
-  do {                                                     \
-    if (::shapca::Status s_ = (expr); s_ != ::shapca::Status::ok) return s_; \
-  } while (0)
-
 namespace shapca {
 
 enum class ParamInit : int { normal = 0, zeros = 1, ones = 2 };
