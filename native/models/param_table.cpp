@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "../core/rng.h"
+#include "../core/tensor.h"
 #include "../core/thread_pool.h"
 
 namespace shapca {
@@ -11,16 +12,27 @@ namespace shapca {
 int64_t ParamTable::add(const std::string& name, std::initializer_list<int64_t> shape, ParamInit init) {
   ParamInfo p;
   p.name = name;
-  p.numel = 1;
+  p.init = init;
   for (int64_t d : shape) {
     if (p.ndim < 4) p.shape[p.ndim++] = d;
-    p.numel *= d;
+  }
+  // Checked: a wrapped product would make a small allocation that kernels then write past.
+  if (!checked_numel(shape, &p.numel) || p.numel > kMaxParams || total_ > kMaxParams - p.numel) {
+    overflow_ = true;
+    p.numel = 0;
   }
   p.offset = total_;
-  p.init = init;
   total_ += p.numel;
   entries_.push_back(p);
   return p.offset;
+}
+
+Status ParamTable::check(const char* what) const {
+  if (overflow_) {
+    return fail(Status::out_of_range, "%s: the configured sizes give more than %lld parameters (or overflow)", what,
+                static_cast<long long>(kMaxParams));
+  }
+  return Status::ok;
 }
 
 Status param_init(float* params, const ParamTable& table, uint64_t seed, float std) {

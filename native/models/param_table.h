@@ -34,10 +34,17 @@ class ParamTable {
   int64_t add(const std::string& name, std::initializer_list<int64_t> shape, ParamInit init);
   const std::vector<ParamInfo>& entries() const { return entries_; }
   int64_t total() const { return total_; }
+  // Fails (out_of_range, naming `what`) when a shape's product or the running total passed
+  // kMaxParams: sizes come from config files, and nothing may be allocated from a wrapped size.
+  Status check(const char* what) const;
+
+  // Most parameters one table may hold (2^34 floats, 64 GiB): above any model that fits a machine.
+  static constexpr int64_t kMaxParams = int64_t{1} << 34;
 
  private:
   std::vector<ParamInfo> entries_;
   int64_t total_ = 0;
+  bool overflow_ = false;
 };
 
 // Initialises params (table.total()) as a fresh HF model does: weights ~ N(0, std²) drawn from

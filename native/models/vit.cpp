@@ -13,9 +13,9 @@ namespace shapca {
 Status vit_init(VitModel* m, const VitConfig& cfg) {
   const VitConfig& c = cfg;
   if (c.image_size <= 0 || c.patch <= 0 || c.image_size % c.patch != 0 || c.channels <= 0 || c.hidden <= 0 ||
-      c.layers < 0 || c.heads <= 0 || c.hidden % c.heads != 0 || c.intermediate <= 0 || !(c.eps >= 0.0f)) {
+      c.layers < 0 || c.layers > 4096 || c.heads <= 0 || c.hidden % c.heads != 0 || c.intermediate <= 0 || !(c.eps >= 0.0f)) {
     return fail(Status::invalid_argument,
-                "vit_init: expected positive sizes, image_size divisible by patch_size and hidden_size divisible by "
+                "vit_init: expected positive sizes (at most 4096 layers), image_size divisible by patch_size and hidden_size divisible by "
                 "num_attention_heads but received image_size=%lld patch_size=%lld num_channels=%lld "
                 "hidden_size=%lld num_hidden_layers=%lld num_attention_heads=%lld intermediate_size=%lld",
                 static_cast<long long>(c.image_size), static_cast<long long>(c.patch),
@@ -66,7 +66,7 @@ Status vit_init(VitModel* m, const VitConfig& cfg) {
   s.eps = c.eps;
   s.act = c.act;
   s.pre_norm = true;
-  return Status::ok;
+  return t.check("vit_init");
 }
 
 Status vit_forward(VitModel& m, float* last_hidden, float* pooled, const float* pixels, int64_t b, bool for_backward) {

@@ -1,0 +1,67 @@
+// Runs a TypeScript child under a memory cap (prlimit --as, when the system has it) and a time cap,
+// and reports how it ended: exit status or signal, whether the time cap killed it, and its peak
+// RSS (the child prints it on exit through report-rss.ts). The fuzz tests assert on all three.
+import { spawn, spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const hasPrlimit = spawnSync('prlimit', ['--version'], { encoding: 'utf8' }).status === 0;
+let warned = false;
+
+export interface CappedResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+  /** Peak resident memory in bytes, when the child lived to report it. */
+  maxRss: number | undefined;
+  ms: number;
+}
+
+export interface CapOptions {
+  timeoutMs: number;
+  /** Address-space cap (prlimit --as). */
+  memoryBytes: number;
+  env?: NodeJS.ProcessEnv;
+  nodeArgs?: string[];
+  /** Called with each stdout chunk (kill tests watch for progress). */
+  onStdout?: (chunk: string, kill: () => void) => void;
+}
+
+export function runCapped(script: string, args: string[], o: CapOptions): Promise<CappedResult> {
+  const node = [...(o.nodeArgs ?? []), '--import', 'tsx', '--import', join(here, 'report-rss.ts'), script, ...args];
+  if (!hasPrlimit && !warned) {
+    warned = true;
+    console.log('prlimit not found: children run without an address-space cap (their peak RSS is still checked)');
+  }
+  const [cmd, argv] = hasPrlimit ? ['prlimit', [`--as=${o.memoryBytes}`, '--', process.execPath, ...node]] : [process.execPath, node];
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(cmd as string, argv as string[], { env: { ...process.env, NO_COLOR: '1', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    const kill = () => child.kill('SIGKILL');
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, o.timeoutMs);
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      o.onStdout?.(c, kill);
+    });
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('close', (status, signal) => {
+      clearTimeout(timer);
+      const m = /^@maxrss (\d+)$/m.exec(stderr);
+      resolve({ status, signal, timedOut, stdout, stderr: stderr.replace(/^@maxrss \d+\n?/m, ''), maxRss: m ? Number(m[1]) * 1024 : undefined, ms: Date.now() - started });
+    });
+  });
+}
+
+/** A one-line account of how a child ended, for assertion messages. */
+export function describeEnd(r: CappedResult): string {
+  return `exit ${r.status} signal ${r.signal}${r.timedOut ? ' (time cap)' : ''} after ${r.ms} ms, peak RSS ${r.maxRss === undefined ? '?' : `${(r.maxRss / 2 ** 20).toFixed(0)} MiB`}; stderr: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`;
+}
