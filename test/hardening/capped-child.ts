@@ -6,7 +6,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const hasPrlimit = spawnSync('prlimit', ['--version'], { encoding: 'utf8' }).status === 0;
+// Under ASan (npm run test:sanitize) the shadow memory is terabytes of address space: no --as cap.
+const sanitized = process.env.SHAPCA_SANITIZED === '1';
+const hasPrlimit = !sanitized && spawnSync('prlimit', ['--version'], { encoding: 'utf8' }).status === 0;
 let warned = false;
 
 export interface CappedResult {
@@ -34,7 +36,7 @@ export function runCapped(script: string, args: string[], o: CapOptions): Promis
   const node = [...(o.nodeArgs ?? []), '--import', 'tsx', '--import', join(here, 'report-rss.ts'), script, ...args];
   if (!hasPrlimit && !warned) {
     warned = true;
-    console.log('prlimit not found: children run without an address-space cap (their peak RSS is still checked)');
+    console.log(`${sanitized ? 'under ASan' : 'prlimit not found'}: children run without an address-space cap (their peak RSS is still checked)`);
   }
   const [cmd, argv] = hasPrlimit ? ['prlimit', [`--as=${o.memoryBytes}`, '--', process.execPath, ...node]] : [process.execPath, node];
   const started = Date.now();
@@ -60,6 +62,9 @@ export function runCapped(script: string, args: string[], o: CapOptions): Promis
     });
   });
 }
+
+/** A peak-RSS bound for assertions: ASan's shadow memory and quarantine need room on top. */
+export const rssBound = (bytes: number): number => (sanitized ? 4 * bytes : bytes);
 
 /** A one-line account of how a child ended, for assertion messages. */
 export function describeEnd(r: CappedResult): string {
