@@ -74,7 +74,7 @@ export async function readConfigJson(dir: string): Promise<Raw> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('not a JSON object');
     return raw as Raw;
   } catch (err) {
-    throw new CheckpointError(`${path}: not valid JSON (${(err as Error).message})`, 'SHAPCA_CHECKPOINT_CONFIG', path);
+    throw new CheckpointError(`${path}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`, 'SHAPCA_CHECKPOINT_CONFIG', path);
   }
 }
 

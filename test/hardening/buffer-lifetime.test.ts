@@ -17,7 +17,10 @@ test('every async call, every array: a clear error, never a crash', async () => 
   assert.match(r.stdout, /@done/);
   const results = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { call: string; array: string; outcome: string; detached: boolean });
   const calls = new Set(results.map((x) => x.call));
-  for (const c of NATIVE_CALLS) assert.ok(calls.has(c.name), `${c.name} was exercised`);
+  for (const c of NATIVE_CALLS) {
+    const hasArrays = Object.values(c.args()).some((v) => ArrayBuffer.isView(v));
+    if (hasArrays) assert.ok(calls.has(c.name), `${c.name} was exercised`);
+  }
   assert.ok(results.length > 100, `${results.length} cases`);
   for (const x of results) {
     assert.ok(x.detached, `${x.call}/${x.array} was detached`);

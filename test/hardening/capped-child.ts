@@ -1,4 +1,5 @@
-// Runs a TypeScript child under a memory cap (prlimit --as, when the system has it) and a time cap,
+// Runs a TypeScript child under memory caps (the JS heap by --max-old-space-size, the address space
+// by prlimit --as when the system has it) and a time cap,
 // and reports how it ended: exit status or signal, whether the time cap killed it, and its peak
 // RSS (the child prints it on exit through report-rss.ts). The fuzz tests assert on all three.
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,8 +25,10 @@ export interface CappedResult {
 
 export interface CapOptions {
   timeoutMs: number;
-  /** Address-space cap (prlimit --as). */
+  /** Address-space cap (prlimit --as); the resident peak is checked separately on maxRss. */
   memoryBytes: number;
+  /** JS heap cap (--max-old-space-size, MiB): past it V8 aborts, which the caller sees as a signal. Default 1024. */
+  heapMb?: number;
   env?: NodeJS.ProcessEnv;
   nodeArgs?: string[];
   /** Called with each stdout chunk (kill tests watch for progress). */
@@ -33,7 +36,10 @@ export interface CapOptions {
 }
 
 export function runCapped(script: string, args: string[], o: CapOptions): Promise<CappedResult> {
-  const node = [...(o.nodeArgs ?? []), '--import', 'tsx', '--import', join(here, 'report-rss.ts'), script, ...args];
+  // WebAssembly (tsx's lexer, undici's HTTP parser) reserves ~10 GiB of guard pages per memory
+  // unless the trap handler is off; with it off, an address-space cap of a few GiB holds.
+  const wasm = process.allowedNodeEnvironmentFlags.has('--disable-wasm-trap-handler') ? ['--disable-wasm-trap-handler'] : [];
+  const node = [`--max-old-space-size=${o.heapMb ?? 1024}`, ...wasm, ...(o.nodeArgs ?? []), '--import', 'tsx', '--import', join(here, 'report-rss.ts'), script, ...args];
   if (!hasPrlimit && !warned) {
     warned = true;
     console.log(`${sanitized ? 'under ASan' : 'prlimit not found'}: children run without an address-space cap (their peak RSS is still checked)`);
@@ -41,7 +47,10 @@ export function runCapped(script: string, args: string[], o: CapOptions): Promis
   const [cmd, argv] = hasPrlimit ? ['prlimit', [`--as=${o.memoryBytes}`, '--', process.execPath, ...node]] : [process.execPath, node];
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(cmd as string, argv as string[], { env: { ...process.env, NO_COLOR: '1', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Two malloc arenas: glibc reserves 64 MiB of address space per arena (up to 8 per core), which
+    // under an address-space cap makes thread creation in libvips fail long before memory is used.
+    const env = { ...process.env, NO_COLOR: '1', MALLOC_ARENA_MAX: '2', ...o.env };
+    const child = spawn(cmd as string, argv as string[], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -29,7 +29,6 @@ for (const call of NATIVE_CALLS) {
     } catch (err) {
       outcome = err instanceof ShapcaError ? `ShapcaError ${err.code}: ${err.message}` : `${(err as Error).name}: ${(err as Error).message}`;
     }
-    gc();
     process.stdout.write(`${JSON.stringify({ call: call.name, array: name, outcome, detached: view.length === 0 })}\n`);
   }
 }

@@ -13,7 +13,7 @@ const test = suite('fuzz: native calls');
 
 test('random bad arguments: clear errors only, no signal, no hang, bounded memory', async () => {
   const seed = fuzzSeed();
-  const seconds = fuzzSeconds(8);
+  const seconds = fuzzSeconds(4);
   const r = await runCapped('test/hardening/fuzz-args-child.ts', [String(seed), String(seconds)], { timeoutMs: (seconds + 60) * 1000, memoryBytes: 8 * 2 ** 30 });
   assert.ok(r.status === 0 && r.signal === null && !r.timedOut, `seed ${seed}: ${describeEnd(r)}`);
   const findings = r.stdout.split('\n').filter((l) => l.startsWith('FINDING'));
