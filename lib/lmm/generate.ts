@@ -6,6 +6,7 @@
 import { readFile, rm } from 'node:fs/promises';
 
 import { type ContextRecord, parseContexts } from '../data/contexts.js';
+import { outsideReason } from '../util/confine.js';
 import { ContextCache } from './cache.js';
 import type { VisionClient } from './client.js';
 import { LmmError } from './errors.js';
@@ -53,6 +54,8 @@ export interface GenerateOptions {
   maxImageSide?: number;
   /** Largest image file read; a larger one (or one that is not a regular file) fails that image. Default 64 MiB. */
   maxImageBytes?: number;
+  /** When set, an image whose real path (symlinks followed) is outside this folder fails instead of being read. */
+  imagesRoot?: string;
   /** Stops the run: nothing new starts, requests in flight are cancelled. */
   signal?: AbortSignal;
   onProgress?: (progress: GenerateProgress) => void;
@@ -119,6 +122,8 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
     const prompt = renderPrompt(template, job.text);
     if (existing.has(job.id)) return report(job.id, 'cached');
     try {
+      const outside = options.imagesRoot === undefined ? undefined : await outsideReason(job.image, options.imagesRoot);
+      if (outside) throw new LmmError('image', outside);
       const { bytes, hash } = await readImageFile(job.image, options.maxImageBytes);
       const key = ContextCache.key(hash, prompt, client.model);
       const hit = await cache.get(key);

@@ -2,7 +2,8 @@
 // data, an edited one is not) and a comparison of two identities that names the first difference.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 
 /** A data file as identity: its path is recorded but not compared. */
 export interface FileIdentity {
@@ -33,11 +34,18 @@ function leaves(value: unknown, prefix = '', out = new Map<string, string>()): M
   return out;
 }
 
-/** The first difference between two identities, in words; undefined when they agree. */
+/**
+ * The first difference between two identities, in words; undefined when they agree. A section
+ * (top-level key) that only one side recorded is not compared: a library caller may not record
+ * the model, and a resume by the CLI of its output still checks the input.
+ */
 export function identityDifference(saved: unknown, now: unknown): string | undefined {
   const a = leaves(saved);
   const b = leaves(now);
+  const sections = (m: Map<string, string>) => new Set([...m.keys()].map((k) => k.split('.')[0]));
+  const both = new Set([...sections(a)].filter((s) => sections(b).has(s)));
   for (const key of new Set([...a.keys(), ...b.keys()])) {
+    if (!both.has(key.split('.')[0] as string)) continue;
     if (a.get(key) !== b.get(key)) {
       const was = a.get(key) ?? 'nothing';
       const is = b.get(key) ?? 'nothing';
@@ -46,4 +54,18 @@ export function identityDifference(saved: unknown, now: unknown): string | undef
     }
   }
   return undefined;
+}
+
+/** Every file under a folder (a saved model) by relative path, size and sha256. */
+export async function dirIdentity(dir: string): Promise<Record<string, FileIdentity>> {
+  const out: Record<string, FileIdentity> = {};
+  const walk = async (d: string): Promise<void> => {
+    for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) out[relative(dir, p)] = await fileIdentity(p);
+    }
+  };
+  await walk(dir);
+  return out;
 }
