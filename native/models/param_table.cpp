@@ -63,7 +63,13 @@ Arena::~Arena() { std::free(block_); }
 
 Status Arena::commit(const char* what) {
   int64_t total = 0;
-  for (const Request& r : requests_) total += (r.bytes + 63) / 64 * 64;
+  for (const Request& r : requests_) {
+    const int64_t padded = (r.bytes + 63) / 64 * 64;
+    if (overflow_ || total > INT64_MAX - padded) {
+      return fail(Status::out_of_range, "%s: the activations these sizes need overflow a 64-bit byte count", what);
+    }
+    total += padded;
+  }
   if (total > capacity_) {
     std::free(block_);
     block_ = static_cast<char*>(std::aligned_alloc(64, static_cast<size_t>(total)));

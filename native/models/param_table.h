@@ -61,10 +61,17 @@ class Arena {
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
-  void begin() { requests_.clear(); }
+  void begin() {
+    requests_.clear();
+    overflow_ = false;
+  }
   template <typename T>
   void plan(T** slot, int64_t count) {
-    requests_.push_back({reinterpret_cast<void**>(slot), count * static_cast<int64_t>(sizeof(T))});
+    // Counts are products of batch and model sizes: one that wraps fails commit() instead of
+    // making a small block that kernels then write past.
+    constexpr int64_t size = static_cast<int64_t>(sizeof(T));
+    if (count < 0 || count > INT64_MAX / size - 64) overflow_ = true;
+    requests_.push_back({reinterpret_cast<void**>(slot), overflow_ ? 0 : count * size});
   }
   Status commit(const char* what);
   int64_t bytes() const { return capacity_; }
@@ -75,6 +82,7 @@ class Arena {
     int64_t bytes;
   };
   std::vector<Request> requests_;
+  bool overflow_ = false;
   char* block_ = nullptr;
   int64_t capacity_ = 0;
 };

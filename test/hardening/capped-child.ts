@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // Under ASan (npm run test:sanitize) the shadow memory is terabytes of address space: no --as cap.
-const sanitized = process.env.SHAPCA_SANITIZED === '1';
+export const sanitized = process.env.SHAPCA_SANITIZED === '1';
 const hasPrlimit = !sanitized && spawnSync('prlimit', ['--version'], { encoding: 'utf8' }).status === 0;
 let warned = false;
 
