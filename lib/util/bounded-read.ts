@@ -7,12 +7,14 @@
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
-export class UnreadableFileError extends Error {
-  readonly code: 'SHAPCA_NOT_A_REGULAR_FILE' | 'SHAPCA_FILE_TOO_LARGE' | 'SHAPCA_FILE_UNREADABLE';
-  constructor(message: string, code: UnreadableFileError['code'], options?: { cause?: unknown }) {
-    super(message, options);
+import { ShapcaError } from '../errors.js';
+
+export type UnreadableFileCode = 'SHAPCA_NOT_A_REGULAR_FILE' | 'SHAPCA_FILE_TOO_LARGE' | 'SHAPCA_FILE_UNREADABLE';
+
+export class UnreadableFileError extends ShapcaError<UnreadableFileCode> {
+  constructor(message: string, code: UnreadableFileCode, options?: { cause?: unknown }) {
+    super(message, code, options);
     this.name = 'UnreadableFileError';
-    this.code = code;
   }
 }
 

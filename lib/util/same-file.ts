@@ -5,14 +5,15 @@
 import { realpathSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
+import { ShapcaError } from '../errors.js';
+
 /** Raised when an output would truncate or replace one of the command's inputs. */
-export class OutputIsInputError extends Error {
-  readonly code = 'SHAPCA_OUTPUT_IS_INPUT';
+export class OutputIsInputError extends ShapcaError<'SHAPCA_OUTPUT_IS_INPUT'> {
   constructor(
     readonly output: string,
     readonly input: string,
   ) {
-    super(`refusing to write ${output}: it is the input ${input} (same file${realpathOrSelf(output) === realpathOrSelf(input) ? '' : ' through a link'}); choose another output`);
+    super(`refusing to write ${output}: it is the input ${input} (same file${realpathOrSelf(output) === realpathOrSelf(input) ? '' : ' through a link'}); choose another output`, 'SHAPCA_OUTPUT_IS_INPUT');
     this.name = 'OutputIsInputError';
   }
 }
