@@ -56,16 +56,23 @@ export function identityDifference(saved: unknown, now: unknown): string | undef
   return undefined;
 }
 
-/** Every file under a folder (a saved model) by relative path, size and sha256. */
-export async function dirIdentity(dir: string): Promise<Record<string, FileIdentity>> {
-  const out: Record<string, FileIdentity> = {};
+/** The regular files under a folder, in a stable order; [] when it is not a folder. */
+export async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     for (const e of (await readdir(d, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(d, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (e.isFile()) out[relative(dir, p)] = await fileIdentity(p);
+      else if (e.isFile()) out.push(p);
     }
   };
-  await walk(dir);
+  await walk(dir).catch(() => undefined);
+  return out;
+}
+
+/** Every file under a folder (a saved model) by relative path, size and sha256. */
+export async function dirIdentity(dir: string): Promise<Record<string, FileIdentity>> {
+  const out: Record<string, FileIdentity> = {};
+  for (const p of await filesUnder(dir)) out[relative(dir, p)] = await fileIdentity(p);
   return out;
 }
