@@ -25,34 +25,26 @@ TEST("parameter tables refuse shapes whose product or total passes the bound") {
   CHECK(summed.check("t") == Status::out_of_range);
 }
 
-TEST("bert_init and vit_init refuse configs that would overflow or loop for minutes") {
+// A BERT config of the given sizes (the rest as bert-base).
+static BertConfig bert_sizes(int64_t vocab, int64_t hidden, int64_t layers, int64_t inter) {
   BertConfig c;
-  c.vocab_size = 1000000000;
-  c.hidden = 2147483647;
-  c.layers = 2;
+  c.vocab_size = vocab;
+  c.hidden = hidden;
+  c.layers = layers;
   c.heads = 1;
-  c.intermediate = 2147483647;
-  c.max_positions = 512;
-  c.type_vocab = 2;
-  BertModel m;
-  CHECK(bert_init(&m, c) == Status::out_of_range);
-  BertConfig deep;
-  deep.vocab_size = 8;
-  deep.hidden = 8;
-  deep.layers = 2147483647;
-  deep.heads = 1;
-  deep.intermediate = 8;
-  deep.max_positions = 8;
-  deep.type_vocab = 2;
-  BertModel d;
-  CHECK(bert_init(&d, deep) == Status::invalid_argument);
-  VitConfig v;
+  c.intermediate = inter;
+  return c;
+}
+
+TEST("bert_init and vit_init refuse configs that would overflow or loop for minutes") {
+  BertModel wide, deep;
+  CHECK(bert_init(&wide, bert_sizes(1000000000, 2147483647, 2, 2147483647)) == Status::out_of_range);
+  CHECK(bert_init(&deep, bert_sizes(8, 8, 2147483647, 8)) == Status::invalid_argument);
+  VitConfig v;  // (2^31 − 2)² patches of width 8
   v.image_size = 2147483646;
   v.patch = 1;
-  v.hidden = 8;
-  v.layers = 1;
-  v.heads = 1;
-  v.intermediate = 8;
+  v.hidden = v.intermediate = 8;
+  v.layers = v.heads = 1;
   VitModel vm;
   CHECK(vit_init(&vm, v) == Status::out_of_range);
 }
