@@ -4,7 +4,9 @@
 
 import { ShapcaError } from '../errors.js';
 
-export type LmmErrorKind = 'http' | 'timeout' | 'network' | 'malformed' | 'image' | 'aborted';
+// 'redirect': the server sent us elsewhere (another origin) — refused, never retried.
+// 'oversize': the response body passed the byte cap — not retried (it would be again).
+export type LmmErrorKind = 'http' | 'timeout' | 'network' | 'malformed' | 'image' | 'aborted' | 'redirect' | 'oversize';
 
 /** The stable code of each kind: SHAPCA_LMM_ and the kind in capitals. */
 export type LmmErrorCode = `SHAPCA_LMM_${Uppercase<LmmErrorKind>}`;

@@ -9,6 +9,7 @@ export { OpenAICompatibleClient } from './openai-client.js';
 export { OllamaClient } from './ollama-client.js';
 export { LmmError } from './errors.js';
 export type { LmmErrorCode, LmmErrorKind } from './errors.js';
+export { guardedFetch, DEFAULT_MAX_RESPONSE_BYTES } from './guarded-fetch.js';
 export { withRetries, parseRetryAfter, backoffDelay, sleep } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export { DEFAULT_PROMPT, renderPrompt } from './prompt.js';

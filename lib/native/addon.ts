@@ -58,6 +58,8 @@ export interface NativeAddon {
   setThreads(o: { threads: number }): number;
   setKernelPath(o: { path: 'auto' | 'scalar' | 'avx2' | 'avx512' }): 'scalar' | 'avx2' | 'avx512';
   setErrorClass(cls: typeof ShapcaError): void;
+  /** Work below which calls run inline (default 2^26, also the maximum); 0 sends every call to the pool (tests). Returns the previous value. */
+  setAsyncWork(o: { work: number }): number;
   randomUniform(o: { out: F32; n: number; seed?: number; stream?: number }): void;
 
   // Shapley values and alignment losses (native/binding/shapley.cpp); gradients accumulate (+=),

@@ -73,3 +73,8 @@ export async function loadSplits<E, R>(
 async function isDirectory(path: string): Promise<boolean> {
   return stat(path).then((s) => s.isDirectory(), () => false);
 }
+
+/** An empty gold file would score 0 (or NaN) and look like a result: it is an error instead. */
+export function refuseEmpty(file: string, examples: readonly unknown[]): void {
+  if (examples.length === 0) throw new Error(`${file} has no examples to evaluate`);
+}

@@ -41,6 +41,8 @@ export interface TaskTrainOptions {
   resume?: boolean;
   progress?: boolean;
   meta?: Record<string, unknown>;
+  /** What the run is started with (see train's TrainOptions.identity): a resume with another is refused. */
+  identity?: Record<string, unknown>;
   /**
    * Where the encoders train: 'cpu' (default), 'cuda' (parameters, gradients and AdamW moments on
    * the GPU; the task heads, fusion and alignment stay on the CPU; without a usable GPU, the CPU and
@@ -114,6 +116,7 @@ export async function runTaskTraining<E>(
     resume: o.resume ?? false,
     progress: o.progress ?? true,
     meta: { ...o.meta, config: model.config, ...meta },
+    ...(o.identity ? { identity: o.identity } : {}),
   });
 }
 

@@ -23,4 +23,6 @@ export type { RecoverReport } from './checkpoint-dir.js';
 export { STATE_FILE, OPTIMIZER_FILE, SELECTION_FILE } from './run-state.js';
 export type { TrainerState, RunSettings } from './run-state.js';
 export { TrainError } from './errors.js';
+export { fileIdentity, identityDifference, IDENTITY_FILE } from './run-identity.js';
+export type { FileIdentity } from './run-identity.js';
 export type { TrainErrorCode } from './errors.js';

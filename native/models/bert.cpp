@@ -61,10 +61,10 @@ Status bert_check_backward(const BertConfig& cfg, bool saved, bool has_grads, co
 
 Status bert_init(BertModel* m, const BertConfig& cfg) {
   const BertConfig& c = cfg;
-  if (c.vocab_size <= 0 || c.hidden <= 0 || c.layers < 0 || c.heads <= 0 || c.intermediate <= 0 ||
+  if (c.vocab_size <= 0 || c.hidden <= 0 || c.layers < 0 || c.layers > 4096 || c.heads <= 0 || c.intermediate <= 0 ||
       c.max_positions <= 0 || c.type_vocab <= 0 || c.hidden % c.heads != 0 || !(c.eps >= 0.0f)) {
     return fail(Status::invalid_argument,
-                "bert_init: expected positive sizes with hidden_size divisible by num_attention_heads but received "
+                "bert_init: expected positive sizes (at most 4096 layers) with hidden_size divisible by num_attention_heads but received "
                 "vocab_size=%lld hidden_size=%lld num_hidden_layers=%lld num_attention_heads=%lld "
                 "intermediate_size=%lld max_position_embeddings=%lld type_vocab_size=%lld",
                 static_cast<long long>(c.vocab_size), static_cast<long long>(c.hidden),
@@ -92,7 +92,7 @@ Status bert_init(BertModel* m, const BertConfig& cfg) {
   }
   m->stack.shape = {.c = c.hidden, .nh = c.heads, .inter = c.intermediate, .eps = c.eps, .act = c.act,
                     .pre_norm = false};
-  return Status::ok;
+  return t.check("bert_init");
 }
 
 // e = word[ids] + (pos[positions] + type[types]): the lookup, then the two small tables per row.

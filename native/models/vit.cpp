@@ -43,9 +43,9 @@ Status vit_check_backward(const VitConfig& cfg, bool saved, bool has_grads, cons
 Status vit_init(VitModel* m, const VitConfig& cfg) {
   const VitConfig& c = cfg;
   if (c.image_size <= 0 || c.patch <= 0 || c.image_size % c.patch != 0 || c.channels <= 0 || c.hidden <= 0 ||
-      c.layers < 0 || c.heads <= 0 || c.hidden % c.heads != 0 || c.intermediate <= 0 || !(c.eps >= 0.0f)) {
+      c.layers < 0 || c.layers > 4096 || c.heads <= 0 || c.hidden % c.heads != 0 || c.intermediate <= 0 || !(c.eps >= 0.0f)) {
     return fail(Status::invalid_argument,
-                "vit_init: expected positive sizes, image_size divisible by patch_size and hidden_size divisible by "
+                "vit_init: expected positive sizes (at most 4096 layers), image_size divisible by patch_size and hidden_size divisible by "
                 "num_attention_heads but received image_size=%lld patch_size=%lld num_channels=%lld "
                 "hidden_size=%lld num_hidden_layers=%lld num_attention_heads=%lld intermediate_size=%lld",
                 static_cast<long long>(c.image_size), static_cast<long long>(c.patch),
@@ -90,7 +90,7 @@ Status vit_init(VitModel* m, const VitConfig& cfg) {
     m->pool_b = t.add("pooler.dense.bias", {h}, ParamInit::zeros);
   }
   m->stack.shape = {.c = h, .nh = c.heads, .inter = c.intermediate, .eps = c.eps, .act = c.act, .pre_norm = true};
-  return Status::ok;
+  return t.check("vit_init");
 }
 
 // e[b,0] = cls + pos[0];  e[b,1+p] = pe[b,p] + pos[1+p]

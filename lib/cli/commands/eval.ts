@@ -9,6 +9,8 @@ import type { ShapCATask } from '../../model/config.js';
 import { setThreads } from '../../runtime.js';
 import { loadModel } from '../../tasks/io.js';
 import { TASK_NAMES, taskDefinition } from '../../tasks/registry.js';
+import { filesUnder } from '../../util/identity.js';
+import { assertOutputsAreNotInputs } from '../../util/same-file.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
@@ -57,6 +59,8 @@ Metrics:
 ${DEVICE_HELP}`)
     .action(async (f: EvalFlags) => {
       if (f.threads) setThreads(f.threads);
+      // --predictions must not replace the gold file, a context file or one of the model's files.
+      if (f.predictions) assertOutputsAreNotInputs([f.predictions], [f.data, ...(f.contexts ?? []), ...(await filesUnder(f.model))]);
       const model = await loadModel(f.model, f.task ?? 'any', { device: deviceOf(f.device) });
       const cfg = model.config;
       const r = await taskDefinition(cfg.task).evaluateFile(model, {

@@ -13,6 +13,7 @@ import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { addHubFlags, HUB_HELP, type HubFlags, modelFolder } from '../hub-flags.js';
 import { addModelFlags, type ModelFlags, modelOptions } from '../model-flags.js';
 import { printJson } from '../output.js';
+import { trainIdentity } from '../train-identity.js';
 import { nonNegativeInt, positiveInt, positiveNumber, ratio, typeList } from '../parse.js';
 
 interface TrainFlags extends ModelFlags, HubFlags {
@@ -139,8 +140,11 @@ export function register(program: Command): void {
       const start: StartPoint = f.model
         ? { textDir: await modelFolder(f.model, 'bert', f), ...(f.imageModel ? { imageDir: await modelFolder(f.imageModel, 'vit', f, true) } : {}) }
         : { preset: 'tiny', vocabSize: f.vocabSize };
+      // What this run is, kept in --out/run.json: a --resume with other data or options is refused.
+      const identity = await trainIdentity(f as unknown as Parameters<typeof trainIdentity>[0], { ...modelOptions(f) },
+        'textDir' in start ? [start.textDir, ...(start.imageDir ? [start.imageDir] : [])] : []);
       const common: TaskTrainOptions = {
-        outDir: f.out, start, options: modelOptions(f),
+        outDir: f.out, start, options: modelOptions(f), identity,
         epochs: f.epochs, batchSize: f.batchSize, encoderLr: f.lrEncoder, ...(f.lrHead ? { headLr: f.lrHead } : {}),
         warmup: f.warmup, maxGradNorm: f.maxGradNorm, weightDecay: f.weightDecay, freezePretrained: f.freezeEncoders ?? false,
         seed: f.seed, resume: f.resume ?? false, progress: f.progress, meta: { argv: process.argv.slice(2), task: f.task }, device,

@@ -1,6 +1,7 @@
 // MJERE behind `shapca train` and `shapca eval`.
 import type { EvalOutcome, EvalRequest, TrainOutcome, TrainRequest } from '../definition.js';
 import { labelLine, percent, prfLine } from '../report.js';
+import { refuseEmpty } from '../splits.js';
 import type { TaskTrainOptions } from '../training.js';
 import { loadJointExamples } from './data.js';
 import type { JointModel } from './model.js';
@@ -25,6 +26,7 @@ export async function evaluateJointFile(model: JointModel, q: EvalRequest): Prom
     },
     q.recipe,
   );
+  refuseEmpty(q.file, examples);
   const r = await evaluateJoint(model, examples, q.batchSize);
   if (q.predictions) await writeJointPredictions(q.predictions, examples, r.predictions);
   const lines = [

@@ -1,6 +1,7 @@
 // MNER behind `shapca train` and `shapca eval`.
 import type { EvalOutcome, EvalRequest, TrainOutcome, TrainRequest } from '../definition.js';
 import { labelLine, percent, prfLine } from '../report.js';
+import { refuseEmpty } from '../splits.js';
 import type { TaskTrainOptions } from '../training.js';
 import { loadNerExamples } from './data.js';
 import { inferEntityTypes } from './entity-types.js';
@@ -26,6 +27,7 @@ export async function evaluateNerFile(model: NerModel, q: EvalRequest): Promise<
     },
     q.recipe,
   );
+  refuseEmpty(q.file, examples);
   const r = await evaluateNer(model, examples, q.batchSize);
   if (q.predictions) await writePredictions(q.predictions, examples, r.predictions);
   const lines = [`${report.sentences} sentences (${report.withContext} with context, ${report.withImage} with image)`];

@@ -1,6 +1,7 @@
 // MRE behind `shapca train` and `shapca eval`.
 import type { EvalOutcome, EvalRequest, TrainOutcome, TrainRequest } from '../definition.js';
 import { labelLine, paddedPercent, percent, prfLine } from '../report.js';
+import { refuseEmpty } from '../splits.js';
 import type { TaskTrainOptions } from '../training.js';
 import { loadReExamples } from './data.js';
 import type { RelationModel } from './model.js';
@@ -21,6 +22,7 @@ export async function evaluateReFile(model: RelationModel, q: EvalRequest): Prom
     { file: q.file, lenient: q.lenient, ...(q.contexts ? { contexts: q.contexts } : {}), ...(q.imagesDir ? { imagesDir: q.imagesDir } : {}) },
     q.recipe,
   );
+  refuseEmpty(q.file, examples);
   const r = await evaluateRe(model, examples, q.batchSize);
   if (q.predictions) await writeRePredictions(q.predictions, examples, r.predictions);
   const lines = [
