@@ -12,6 +12,7 @@ import { register as registerExplain } from './commands/explain.js';
 import { register as registerExtract } from './commands/extract.js';
 import { register as registerInfo } from './commands/info.js';
 import { register as registerTrain } from './commands/train.js';
+import { register as registerWorker } from './commands/worker.js';
 import { fail } from './output.js';
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerExtract(program);
   registerExplain(program);
   registerDemo(program);
+  registerWorker(program);
   return program;
 }
 
