@@ -26,6 +26,8 @@ export interface DistributedContextOptions extends Omit<GenerateOptions, 'client
   /** Attempts per chunk (a chunk fails only on a worker error, not on a failed image). Default 3. */
   attempts?: number;
   keepQueue?: boolean;
+  /** A chunk's lock time on the workers, ms (see DistributedExtractOptions.lockMs). */
+  lockMs?: number;
   redisWaitMs?: number;
   log?: (line: string) => void;
 }
@@ -57,7 +59,7 @@ export async function generateContextsDistributed(o: DistributedContextOptions):
   for (const job of jobs) if (existing.has(job.id)) report(job.id, 'cached');
   const todo = jobs.filter((j) => !existing.has(j.id));
   const name = `c-${createHash('sha256').update(JSON.stringify([resolve(o.output), o.client.model, template])).digest('hex').slice(0, 16)}`;
-  const rq = await RunQueue.open<ContextChunkData, ContextChunkResult>({ target, name, attempts: o.attempts ?? 3, redisWaitMs: o.redisWaitMs ?? 60_000, log });
+  const rq = await RunQueue.open<ContextChunkData, ContextChunkResult>({ target, name, attempts: o.attempts ?? 3, redisWaitMs: o.redisWaitMs ?? 60_000, log, settings: o.lockMs ? { lockMs: o.lockMs } : {} });
   const aborted = new Promise<null>((res) => {
     if (o.signal?.aborted) res(null);
     o.signal?.addEventListener('abort', () => res(null), { once: true });

@@ -3,6 +3,8 @@
 // reads the API key from the environment, and reports progress and the summary.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
+import { generateContextsDistributed } from '../../distributed/context-coordinator.js';
+import { queueUrlOf } from '../../distributed/redis-url.js';
 import { defaultCacheDir } from '../../lmm/cache.js';
 import { createVisionClient } from '../../lmm/client.js';
 import { generateContexts, type GenerateSummary } from '../../lmm/generate.js';
@@ -13,8 +15,9 @@ import { interruptible } from '../interrupt.js';
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
+import { addQueueFlags, QUEUE_HELP, type QueueFlags } from '../queue-flags.js';
 
-interface ContextFlags extends LmmServerFlags {
+interface ContextFlags extends LmmServerFlags, QueueFlags {
   images: string;
   dataset?: string;
   format: 'auto' | DatasetFormat;
@@ -80,7 +83,7 @@ Examples:
 `;
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('context')
     .description('Generate image contexts with a multimodal model (OpenAI-compatible or Ollama), cached and resumable')
     .requiredOption('--images <dir>', 'folder holding the images')
@@ -105,8 +108,9 @@ export function register(program: Command): void {
     .option('--failures <file>', 'where failed images are listed (default <output>.failures.jsonl)')
     .option('--lenient', 'skip malformed dataset records (reported) instead of stopping')
     .option('--no-progress', 'no progress bar on stderr')
-    .option('--json', 'print the summary as one JSON object')
-    .addHelpText('after', HELP)
+    .option('--json', 'print the summary as one JSON object');
+  addQueueFlags(cmd, { chunk: 'images (default 32)' })
+    .addHelpText('after', HELP + QUEUE_HELP.replace('the same bytes as without --queue', 'as without --queue'))
     .action(async (flags: ContextFlags) => {
       await runContext(flags);
     });
@@ -137,13 +141,22 @@ async function runContext(flags: ContextFlags): Promise<void> {
   const bar = flags.progress && process.stderr.isTTY ? createProgressBar(jobs.length) : undefined;
   let summary: GenerateSummary;
   try {
+    const common = {
+      jobs, output: flags.output, cacheDir: flags.cache ?? defaultCacheDir(), failuresPath: flags.failures, promptTemplate,
+      concurrency: flags.concurrency, maxImageSide: flags.maxSide, retry: { retries: flags.retries, baseDelayMs: flags.retryDelay * 1000 },
+      onProgress: (p: Parameters<NonNullable<typeof bar>['update']>[0]) => bar?.update(p),
+    };
     summary = await interruptible((signal) =>
-      generateContexts({
-        client, jobs, output: flags.output, cacheDir: flags.cache ?? defaultCacheDir(), failuresPath: flags.failures, promptTemplate,
-        concurrency: flags.concurrency, maxImageSide: flags.maxSide, signal,
-        retry: { retries: flags.retries, baseDelayMs: flags.retryDelay * 1000 },
-        onProgress: (p) => bar?.update(p),
-      }),
+      flags.queue === undefined
+        ? generateContexts({ ...common, client, signal })
+        : generateContextsDistributed({
+            ...common, signal, queue: queueUrlOf(flags.queue), inFlight: flags.inFlight, attempts: flags.attempts, keepQueue: flags.keepQueue ?? false,
+            redisWaitMs: flags.redisWait * 1000, log: (line) => process.stderr.write(`shapca: ${line}\n`), ...(flags.chunkSize ? { chunkSize: flags.chunkSize } : {}), ...(flags.lockMs ? { lockMs: flags.lockMs } : {}),
+            client: {
+              provider: flags.provider, baseURL, model: flags.model, maxTokens: flags.maxTokens, temperature: flags.temperature, timeoutMs: flags.timeout * 1000,
+              ...(keyEnv ? { apiKeyEnv: keyEnv } : {}),
+            },
+          }),
     );
   } finally {
     bar?.stop();
