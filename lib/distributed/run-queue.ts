@@ -38,6 +38,8 @@ interface Tracked<D, R> {
 }
 
 const POLL_MS = 500;
+/** How long a run waits for a worker that accepts its model once every worker has refused it (workers may be starting). */
+const REFUSED_GRACE_MS = 30_000;
 
 export class RunQueue<D extends object, R> {
   private readonly tracked = new Map<string, Tracked<D, R>>();
@@ -176,7 +178,7 @@ export class RunQueue<D extends object, R> {
       return;
     }
     this.refusedSince ||= Date.now();
-    if (Date.now() - this.refusedSince > 10_000) {
+    if (Date.now() - this.refusedSince > REFUSED_GRACE_MS) {
       const [worker, reason] = [...this.refusals][0]!;
       this.fail(new QueueError(`no worker can run this model: ${this.refusals.size} refused it (${worker}: ${reason})`));
     }

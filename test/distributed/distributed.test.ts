@@ -13,7 +13,7 @@ import { extractDistributed, type DistributedExtractSummary } from '../../lib/di
 import { extract } from '../../lib/index.js';
 import { readContextFiles } from '../../lib/tasks/ner.js';
 import { tinyRel, type TinyRel } from '../extract/tiny-rel.js';
-import { type Proc, spawnShapca, startWorker, stopWorker } from './fleet.js';
+import { killAll, type Proc, spawnShapca, startWorker, stopWorker } from './fleet.js';
 import { redisMissing, startRedis, type TestRedis } from './redis-server.js';
 
 const test = suite('distributed: coordinator and workers over Redis');
@@ -87,6 +87,7 @@ test.before(async () => {
 test.after(async () => {
   if (missing) return;
   await Promise.all(workers.map((w) => stopWorker(w)));
+  await killAll();
   await redis?.stop();
 });
 

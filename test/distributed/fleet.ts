@@ -6,6 +6,8 @@ import { resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const MAIN = resolve(ROOT, 'lib', 'cli', 'main.ts');
+// By URL: a process started in another folder (another machine's view of the volume) finds it too.
+const TSX = import.meta.resolve('tsx');
 
 export interface Proc {
   child: ChildProcess;
@@ -22,10 +24,17 @@ process.once('exit', () => {
   for (const c of alive) c.kill('SIGKILL');
 });
 
+/** Kills what a failed test left running (its handles would keep the test process alive). */
+export async function killAll(): Promise<void> {
+  const left = [...alive];
+  for (const c of left) c.kill('SIGKILL');
+  await Promise.all(left.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+}
+
 /** Runs the shapca CLI in a new process (from `cwd`, default the repository). */
-export function spawnShapca(args: string[], o: { cwd?: string } = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: o.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', TSX_TSCONFIG_PATH: resolve(ROOT, 'tsconfig.json') }, stdio: ['ignore', 'pipe', 'pipe'],
+export function spawnShapca(args: string[], o: { cwd?: string; env?: Record<string, string> } = {}): Proc {
+  const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], {
+    cwd: o.cwd ?? ROOT, env: { ...process.env, NO_COLOR: '1', TSX_TSCONFIG_PATH: resolve(ROOT, 'tsconfig.json'), ...o.env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   alive.add(child);
   let out = '';
@@ -66,7 +75,7 @@ export function spawnShapca(args: string[], o: { cwd?: string } = {}): Proc {
 }
 
 /** A worker serving the queue: one native thread, a short lock so a killed one is noticed quickly. */
-export async function startWorker(url: string, name: string, o: { cwd?: string } = {}): Promise<Proc> {
+export async function startWorker(url: string, name: string, o: { cwd?: string; env?: Record<string, string> } = {}): Promise<Proc> {
   const w = spawnShapca(['worker', '--queue', url, '--threads', '1', '--name', name, '--lock-ms', '2000'], o);
   await w.waitFor(/waiting for runs/);
   return w;

@@ -122,8 +122,9 @@ async function runContext(flags: ContextFlags): Promise<void> {
     throw new Error('expected --base-url for --provider openai (e.g. http://localhost:8000/v1 for vLLM, https://api.openai.com/v1 for OpenAI)');
   }
   const promptTemplate = await promptTemplateOf(flags);
-  const { apiKey, keyEnv } = apiKeyOf(flags);
-  if (!apiKey && /(^|\.)openai\.com$/.test(new URL(baseURL).hostname)) throw new Error(`expected an API key for ${baseURL} in ${keyEnv ?? 'OPENAI_API_KEY'}`);
+  // With --queue the workers read the key from their own environment: this process needs none.
+  const { apiKey, keyEnv } = flags.queue === undefined ? apiKeyOf(flags) : { apiKey: undefined, keyEnv: flags.apiKeyEnv ?? (flags.provider === 'openai' ? 'OPENAI_API_KEY' : undefined) };
+  if (flags.queue === undefined && !apiKey && /(^|\.)openai\.com$/.test(new URL(baseURL).hostname)) throw new Error(`expected an API key for ${baseURL} in ${keyEnv ?? 'OPENAI_API_KEY'}`);
 
   const client = createVisionClient({
     provider: flags.provider, baseURL, model: flags.model, apiKey, maxTokens: flags.maxTokens, temperature: flags.temperature, timeoutMs: flags.timeout * 1000,
