@@ -65,6 +65,8 @@ export interface DistributedExtractSummary extends ExtractFileSummary {
   failedRecords: number;
   /** Chunks run per worker. */
   workers: Record<string, number>;
+  /** Time workers spent running this run's chunks (as they report it), s: with `seconds`, the queue's overhead. */
+  workerSeconds: number;
   /** Workers that refused the run because their copy of the model differs, with the reason. */
   refusals: Record<string, string>;
 }
@@ -109,7 +111,7 @@ export async function extractDistributed(o: DistributedExtractOptions): Promise<
   const summary: DistributedExtractSummary = {
     input: o.input, output: o.output ?? null, format, resumed: state.done, written: 0, errors: 0, imageErrors: 0, contextErrors: 0,
     seconds: 0, recordsPerSecond: 0, repairedBytes: state.repairedBytes, aborted: false,
-    queue: name, chunks: 0, reusedChunks: 0, failedChunks: 0, failedRecords: 0, workers: {}, refusals: {},
+    queue: name, chunks: 0, reusedChunks: 0, failedChunks: 0, failedRecords: 0, workers: {}, workerSeconds: 0, refusals: {},
   };
   const started = process.hrtime.bigint();
   const aborted = new Promise<null>((resolve) => {
@@ -171,6 +173,7 @@ export async function extractDistributed(o: DistributedExtractOptions): Promise<
       lines = linesFrom(r.lines, skip);
       counts = skip === 0 ? r : countsOf(lines);
       summary.workers[r.worker] = (summary.workers[r.worker] ?? 0) + 1;
+      if (!outcome.reused) summary.workerSeconds += (r.ms ?? 0) / 1000;
       if (outcome.reused) summary.reusedChunks++;
     } else {
       const reason = `chunk of records ${chunk.start + 1}–${chunk.start + chunk.items.length} failed after ${attempts} attempts: ${target.redact(outcome.reason)}`;

@@ -1,5 +1,7 @@
 // A worker's part of a distributed extraction: one chunk of records through the very pipeline a
 // single process runs (runPipeline, same batch size and window), returned as its output lines.
+import { performance } from 'node:perf_hooks';
+
 import type { ContextSet } from '../data/contexts.js';
 import { resultLine } from '../extract/output.js';
 import { runPipeline } from '../extract/pipeline.js';
@@ -34,10 +36,11 @@ export async function runExtractChunk(
   data: ExtractChunkData,
   ctx: { models: ModelCache; contexts: ContextSets; worker: string; signal?: AbortSignal },
 ): Promise<ExtractChunkResult | null> {
+  const started = performance.now();
   const o = data.options;
   const contexts = o.contexts ? await ctx.contexts.get(o.contexts) : undefined;
   return ctx.models.use(data.model, async (model) => {
-    const out: ExtractChunkResult = { lines: '', count: 0, errors: 0, imageErrors: 0, contextErrors: 0, worker: ctx.worker };
+    const out: ExtractChunkResult = { lines: '', count: 0, errors: 0, imageErrors: 0, contextErrors: 0, ms: 0, worker: ctx.worker };
     const results = runPipeline(model, itemsOf(data.items), {
       batchSize: o.batchSize, window: o.window, imagesDir: o.imagesDir, ...(o.concurrency ? { concurrency: o.concurrency } : {}),
       ...(contexts ? { contexts } : {}), ...(ctx.signal ? { signal: ctx.signal } : {}),
@@ -49,6 +52,7 @@ export async function runExtractChunk(
       if (r.imageError !== undefined) out.imageErrors++;
       if (r.contextError !== undefined) out.contextErrors++;
     }
+    out.ms = performance.now() - started;
     return out.count === data.items.length ? out : null;
   });
 }

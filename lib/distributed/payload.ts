@@ -79,6 +79,8 @@ export interface ExtractChunkResult {
   errors: number;
   imageErrors: number;
   contextErrors: number;
+  /** Time the worker spent running it (model loading included), ms. */
+  ms: number;
   /** The worker that ran it, for the summary. */
   worker: string;
 }
