@@ -7,7 +7,6 @@
 // it includes the start and end of the run, when one worker may wait for the other's last chunk.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,6 +18,7 @@ import { extractFile } from '../lib/extract/file.js';
 import { createFromScratch, loadModel } from '../lib/model/index.js';
 import { loadNerExamples } from '../lib/model/ner-data.js';
 import * as runtime from '../lib/runtime.js';
+import { startRedis } from '../test/distributed/redis-server.js';
 import { report, type BenchOptions } from './harness.js';
 
 interface Case {
@@ -39,32 +39,6 @@ const CASES: Case[] = [
 ];
 
 const ROOT = resolve(import.meta.dirname, '..');
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.on('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => res(port));
-    });
-  });
-}
-
-async function startRedis(): Promise<{ url: string; stop(): void }> {
-  const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; ; i++) {
-    const up = await new Promise<boolean>((r) => connect(port, '127.0.0.1').once('connect', function (this: import('node:net').Socket) {
-      this.destroy();
-      r(true);
-    }).once('error', () => r(false)));
-    if (up) break;
-    if (i > 400) throw new Error('redis-server did not start');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return { url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGKILL') };
-}
 
 function startWorker(url: string, name: string): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'lib', 'cli', 'main.ts'), 'worker', '--queue', url, '--threads', '1', '--name', name, '--quiet'], {
@@ -133,7 +107,7 @@ export async function run(opts: BenchOptions): Promise<void> {
   } finally {
     for (const w of workers) w.kill('SIGTERM');
     await Promise.all(workers.map((w) => (w.exitCode === null ? new Promise((r) => w.once('exit', r)) : null)));
-    redis.stop();
+    await redis.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 
 import type { ContextFormat } from '../data/context-importers.js';
-import { checkedContinuation, type ExtractFileSummary } from '../extract/file.js';
+import { checkedContinuation, type ExtractFileOptions, type ExtractFileSummary } from '../extract/file.js';
 import { inspectOutput, type LineSink, openFileSink, streamSink } from '../extract/output.js';
 import { createExtractProgress } from '../extract/progress.js';
 import type { SourceItem } from '../extract/records.js';
@@ -20,23 +20,15 @@ import type { ExtractChunkData, ExtractChunkResult } from './payload.js';
 import { parseRedisUrl, QueueError } from './redis-url.js';
 import { type ChunkOutcome, RunQueue } from './run-queue.js';
 
-export interface DistributedExtractOptions {
+/** The options of extractFile that a distributed run shares (imagesDir and model paths as given: workers resolve relative ones from their own working directory). */
+type SharedOptions = Pick<ExtractFileOptions, 'input' | 'format' | 'output' | 'resume' | 'overwrite' | 'progress' | 'batchSize' | 'window' | 'imagesDir' | 'concurrency' | 'signal'>;
+
+export interface DistributedExtractOptions extends SharedOptions {
   /** redis://[user:password@]host:port[/db] */
   queue: string;
   /** The model folder (a relative path is resolved by each worker in its own working directory). */
   model: string;
-  input: string;
-  format?: InputFormat | 'auto';
-  output?: string;
-  resume?: boolean;
-  overwrite?: boolean;
-  progress?: boolean;
-  batchSize?: number;
-  window?: number;
-  /** Default: the input's folder (as given: workers resolve it as they resolve the model path). */
-  imagesDir?: string;
-  /** Image decoding concurrency inside each worker. */
-  concurrency?: number;
+  /** Context files the workers read (not a ContextSet: they load it themselves). */
   contexts?: { files: string[]; format: ContextFormat };
   /** Records per chunk (a multiple of the window). Default 256 rounded up to whole windows. */
   chunkSize?: number;
@@ -50,7 +42,6 @@ export interface DistributedExtractOptions {
   keepQueue?: boolean;
   /** How long Redis may stay unreachable before the run fails, ms. Default 60000. */
   redisWaitMs?: number;
-  signal?: AbortSignal;
   /** Notes on the run (connection trouble, refusals, lost chunks); default: none. */
   log?: (line: string) => void;
 }
