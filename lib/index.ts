@@ -33,3 +33,5 @@ export * as explain from './explain/index.js';
 export * as hub from './hub/index.js';
 export { HubError, resolveModel } from './hub/index.js';
 export type { HubErrorCode, HubOptions, ResolvedModel, ResolveModelOptions } from './hub/index.js';
+export * as distributed from './distributed/index.js';
+export { extractDistributed, runWorker } from './distributed/index.js';

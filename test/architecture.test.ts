@@ -31,7 +31,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['extract'],
   ['tasks'],
   ['extract/extractor.ts'],
-  ['explain'],
+  ['explain', 'distributed'],
   ['cli'],
   ['index.ts'],
 ];

@@ -13,6 +13,7 @@ import { register as registerExtract } from './commands/extract.js';
 import { register as registerHub } from './commands/hub.js';
 import { register as registerInfo } from './commands/info.js';
 import { register as registerTrain } from './commands/train.js';
+import { register as registerWorker } from './commands/worker.js';
 import { fail } from './output.js';
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerDemo(program);
   registerHub(program);
+  registerWorker(program);
   return program;
 }
 

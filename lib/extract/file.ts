@@ -9,7 +9,7 @@ import { fileIdentity, identityDifference } from '../util/identity.js';
 import { assertOutputsAreNotInputs } from '../util/same-file.js';
 
 import { type ExtractOptions, runPipeline } from './pipeline.js';
-import { inspectOutput, type LineSink, openFileSink, streamSink } from './output.js';
+import { inspectOutput, type LineSink, openFileSink, resultLine, streamSink } from './output.js';
 import { createExtractProgress } from './progress.js';
 import { itemId, type SourceItem } from './records.js';
 import { countItems, detectFormat, fileItems, type InputFormat } from './sources.js';
@@ -76,7 +76,7 @@ export interface ExtractFileSummary {
 const isRegularFile = (path: string): Promise<boolean> => stat(path).then((s) => s.isFile(), () => false);
 
 /** Checks, while passing items through, that record `done` of the input has the output's last id. */
-async function* checkedContinuation(items: AsyncIterable<SourceItem>, done: number, lastId: string | null, o: { input: string; output: string }): AsyncGenerator<SourceItem> {
+export async function* checkedContinuation(items: AsyncIterable<SourceItem>, done: number, lastId: string | null, o: { input: string; output: string }): AsyncGenerator<SourceItem> {
   let n = 0;
   for await (const item of items) {
     n++;
@@ -117,7 +117,7 @@ export async function extractFile(model: ExtractionModel, o: ExtractFileOptions)
   try {
     const results = runPipeline(model, items, { ...o, skip: state.done, imagesDir: o.imagesDir ?? dirname(o.input) });
     for await (const r of results) {
-      buffer += `${JSON.stringify(r)}\n`;
+      buffer += resultLine(r);
       buffered++;
       summary.written++;
       if (r.error !== undefined) summary.errors++;

@@ -6,6 +6,12 @@ import { type FileHandle, mkdir, open, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 import { repairJsonlTail } from '../lmm/jsonl-append.js';
+import type { ExtractResult } from './types.js';
+
+/** The output line of a result: what every run (one process or a fleet of workers) writes for it. */
+export function resultLine(r: ExtractResult): string {
+  return `${JSON.stringify(r)}\n`;
+}
 
 /** Where result lines go. */
 export interface LineSink {

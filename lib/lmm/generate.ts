@@ -122,16 +122,6 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
     const prompt = renderPrompt(template, job.text);
     if (existing.has(job.id)) return report(job.id, 'cached');
     try {
-      const outside = options.imagesRoot === undefined ? undefined : await outsideReason(job.image, options.imagesRoot);
-      if (outside) throw new LmmError('image', outside);
-      const { bytes, hash } = await readImageFile(job.image, options.maxImageBytes);
-      const key = ContextCache.key(hash, prompt, client.model);
-      const hit = await cache.get(key);
-      if (hit) {
-        await appender.append(record(job.id, hit.context, client.model, prompt));
-        return report(job.id, 'cached');
-      }
-      const image = await encodeImage(bytes, job.image, options.maxImageSide ?? 768);
       const retry: RetryOptions = {
         ...options.retry,
         onRetry: (info) => {
@@ -139,10 +129,11 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
           options.onWait?.({ id: job.id, ...info });
         },
       };
-      const { value: context } = await withRetries(() => client.describe({ prompt, image, signal: options.signal }), retry, options.signal);
-      await cache.put(key, { imageHash: hash, model: client.model, prompt, context, createdAt: new Date().toISOString() });
+      const { context, cached } = await describeImage(job, {
+        client, cache, prompt, maxImageSide: options.maxImageSide, maxImageBytes: options.maxImageBytes, imagesRoot: options.imagesRoot, retry, signal: options.signal,
+      });
       await appender.append(record(job.id, context, client.model, prompt));
-      report(job.id, 'done');
+      report(job.id, cached ? 'cached' : 'done');
     } catch (err) {
       if (options.signal?.aborted) return; // stopping: not a failure of this image
       if (!(err instanceof LmmError)) throw err; // a bug or a disk error: stop the run
@@ -177,12 +168,43 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
   return summary;
 }
 
-function record(id: string, context: string, model: string, prompt: string): ContextRecord {
+export interface DescribeImageOptions {
+  client: VisionClient;
+  cache: ContextCache;
+  /** The rendered prompt. */
+  prompt: string;
+  maxImageSide?: number;
+  /** Largest image file read (bytes); see readImageFile. */
+  maxImageBytes?: number | undefined;
+  /** When set, an image outside this folder is refused (`--images-only`). */
+  imagesRoot?: string | undefined;
+  retry?: RetryOptions;
+  signal?: AbortSignal;
+}
+
+/**
+ * The context of one image: the cached one, else the model's answer (then cached). A failed
+ * request is an LmmError (after the retries); anything else is a bug or a disk error.
+ */
+export async function describeImage(job: ContextJob, o: DescribeImageOptions): Promise<{ context: string; cached: boolean }> {
+  const outside = o.imagesRoot === undefined ? undefined : await outsideReason(job.image, o.imagesRoot);
+  if (outside) throw new LmmError('image', outside);
+  const { bytes, hash } = await readImageFile(job.image, o.maxImageBytes);
+  const key = ContextCache.key(hash, o.prompt, o.client.model);
+  const hit = await o.cache.get(key);
+  if (hit) return { context: hit.context, cached: true };
+  const image = await encodeImage(bytes, job.image, o.maxImageSide ?? 768);
+  const { value: context } = await withRetries(() => o.client.describe({ prompt: o.prompt, image, signal: o.signal }), o.retry, o.signal);
+  await o.cache.put(key, { imageHash: hash, model: o.client.model, prompt: o.prompt, context, createdAt: new Date().toISOString() });
+  return { context, cached: false };
+}
+
+export function record(id: string, context: string, model: string, prompt: string): ContextRecord {
   return { id, context, model, prompt };
 }
 
 /** Contexts already in the output (lenient: a damaged line is redone, not fatal). */
-async function existingContexts(path: string): Promise<Map<string, ContextRecord>> {
+export async function existingContexts(path: string): Promise<Map<string, ContextRecord>> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');

@@ -3,6 +3,8 @@
 // reads the API key from the environment, and reports progress and the summary.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
+import { generateContextsDistributed } from '../../distributed/context-coordinator.js';
+import { queueUrlOf } from '../../distributed/redis-url.js';
 import { defaultCacheDir } from '../../lmm/cache.js';
 import { createVisionClient } from '../../lmm/client.js';
 import { generateContexts, type GenerateSummary } from '../../lmm/generate.js';
@@ -15,8 +17,9 @@ import { addLimitFlags, type LimitFlags, LIMITS_HELP, retryLimits } from '../lim
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
+import { addQueueFlags, QUEUE_HELP, type QueueFlags } from '../queue-flags.js';
 
-interface ContextFlags extends LmmServerFlags, LimitFlags {
+interface ContextFlags extends LmmServerFlags, LimitFlags, QueueFlags {
   images: string;
   dataset?: string;
   format: 'auto' | DatasetFormat;
@@ -83,7 +86,7 @@ Examples:
 `;
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('context')
     .description('Generate image contexts with a multimodal model (OpenAI-compatible or Ollama), cached and resumable')
     .requiredOption('--images <dir>', 'folder holding the images')
@@ -109,8 +112,8 @@ export function register(program: Command): void {
     .option('--lenient', 'skip malformed dataset records (reported) instead of stopping')
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object');
-  addLimitFlags(program.commands.at(-1) as Command)
-    .addHelpText('after', HELP + LIMITS_HELP)
+  addQueueFlags(addLimitFlags(cmd), { chunk: 'images (default 32)' })
+    .addHelpText('after', HELP + LIMITS_HELP + QUEUE_HELP.replace('the same bytes as without --queue', 'as without --queue'))
     .action(async (flags: ContextFlags) => {
       await runContext(flags);
     });
@@ -124,8 +127,9 @@ async function runContext(flags: ContextFlags): Promise<void> {
   // Before anything is written: the output and the failures list must not be files this run reads.
   assertOutputsAreNotInputs([flags.output, flags.failures ?? `${flags.output}.failures.jsonl`], [flags.dataset, flags.promptFile]);
   const promptTemplate = await promptTemplateOf(flags);
-  const { apiKey, keyEnv } = apiKeyOf(flags);
-  if (!apiKey && /(^|\.)openai\.com$/.test(new URL(baseURL).hostname)) throw new Error(`expected an API key for ${baseURL} in ${keyEnv ?? 'OPENAI_API_KEY'}`);
+  // With --queue the workers read the key from their own environment: this process needs none.
+  const { apiKey, keyEnv } = flags.queue === undefined ? apiKeyOf(flags) : { apiKey: undefined, keyEnv: flags.apiKeyEnv ?? (flags.provider === 'openai' ? 'OPENAI_API_KEY' : undefined) };
+  if (flags.queue === undefined && !apiKey && /(^|\.)openai\.com$/.test(new URL(baseURL).hostname)) throw new Error(`expected an API key for ${baseURL} in ${keyEnv ?? 'OPENAI_API_KEY'}`);
 
   const client = createVisionClient({
     provider: flags.provider, baseURL, model: flags.model, apiKey, maxTokens: flags.maxTokens, temperature: flags.temperature, timeoutMs: flags.timeout * 1000,
@@ -144,16 +148,28 @@ async function runContext(flags: ContextFlags): Promise<void> {
   const bar = flags.progress && process.stderr.isTTY ? createProgressBar(jobs.length) : undefined;
   let summary: GenerateSummary;
   try {
+    const common = {
+      jobs, output: flags.output, cacheDir: flags.cache ?? defaultCacheDir(), failuresPath: flags.failures, promptTemplate,
+      concurrency: flags.concurrency, maxImageSide: flags.maxSide, maxImageBytes: flags.maxImageBytes,
+      ...(flags.imagesOnly ? { imagesRoot: flags.images } : {}),
+      retry: { retries: flags.retries, baseDelayMs: flags.retryDelay * 1000, ...retryLimits(flags) },
+      onProgress: (p: Parameters<NonNullable<typeof bar>['update']>[0]) => bar?.update(p),
+    };
     summary = await interruptible((signal) =>
-      generateContexts({
-        client, jobs, output: flags.output, cacheDir: flags.cache ?? defaultCacheDir(), failuresPath: flags.failures, promptTemplate,
-        concurrency: flags.concurrency, maxImageSide: flags.maxSide, maxImageBytes: flags.maxImageBytes, signal,
-        ...(flags.imagesOnly ? { imagesRoot: flags.images } : {}),
-        retry: { retries: flags.retries, baseDelayMs: flags.retryDelay * 1000, ...retryLimits(flags) },
-        onProgress: (p) => bar?.update(p),
-        // A wait is said on the bar, or as a line when there is no bar (logs, pipes).
-        onWait: (w) => (bar ? bar.waiting(w) : flags.progress && process.stderr.write(`shapca:${waitNote(w).slice(2)}\n`)),
-      }),
+      flags.queue === undefined
+        ? generateContexts({
+            ...common, client, signal,
+            // A wait is said on the bar, or as a line when there is no bar (logs, pipes).
+            onWait: (w) => (bar ? bar.waiting(w) : flags.progress && process.stderr.write(`shapca:${waitNote(w).slice(2)}\n`)),
+          })
+        : generateContextsDistributed({
+            ...common, signal, queue: queueUrlOf(flags.queue), inFlight: flags.inFlight, attempts: flags.attempts, keepQueue: flags.keepQueue ?? false,
+            redisWaitMs: flags.redisWait * 1000, log: (line) => process.stderr.write(`shapca: ${line}\n`), ...(flags.chunkSize ? { chunkSize: flags.chunkSize } : {}), ...(flags.lockMs ? { lockMs: flags.lockMs } : {}),
+            client: {
+              provider: flags.provider, baseURL, model: flags.model, maxTokens: flags.maxTokens, temperature: flags.temperature, timeoutMs: flags.timeout * 1000,
+              ...(keyEnv ? { apiKeyEnv: keyEnv } : {}),
+            },
+          }),
     );
   } finally {
     bar?.stop();

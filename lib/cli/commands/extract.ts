@@ -19,9 +19,11 @@ import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf 
 import { dirIdentity } from '../../util/identity.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { addLimitFlags, type LimitFlags, LIMITS_HELP, retryLimits } from '../limit-flags.js';
+import { addQueueFlags, QUEUE_HELP, type QueueFlags } from '../queue-flags.js';
+import { extractWithQueue, queueNotes } from '../extract-queue.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.js';
 
-interface ExtractFlags extends LmmServerFlags, LimitFlags {
+export interface ExtractFlags extends LmmServerFlags, LimitFlags, QueueFlags {
   model: string;
   input: string;
   format: 'auto' | InputFormat;
@@ -123,6 +125,7 @@ function report(s: ExtractFileSummary, json: boolean): void {
     s.repairedBytes > 0 ? `cut a torn last line of ${s.repairedBytes} bytes` : '',
     s.imageErrors > 0 ? `${s.imageErrors} without their image` : '',
     s.contextErrors > 0 ? `${s.contextErrors} without a generated context` : '',
+    ...queueNotes(s),
   ].filter(Boolean);
   stream.write(
     `extract: ${s.written} records in ${s.seconds.toFixed(1)} s (${s.recordsPerSecond.toFixed(1)} records/s), ${s.errors} with an error` +
@@ -162,11 +165,12 @@ export function register(program: Command): void {
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object');
-  addLimitFlags(addDeviceFlag(cmd), { lines: true })
-    .addHelpText('after', HELP + LIMITS_HELP + DEVICE_HELP)
+  addQueueFlags(addLimitFlags(addDeviceFlag(cmd), { lines: true }), { chunk: 'records (a multiple of --window; default 256 rounded up to whole windows)' })
+    .addHelpText('after', HELP + LIMITS_HELP + DEVICE_HELP + QUEUE_HELP)
     .action(async (f: ExtractFlags) => {
       if (f.resume && f.overwrite) throw new Error('expected --resume or --overwrite, not both');
       if (f.resume && !f.output) throw new Error('--resume needs --output (stdout cannot be resumed)');
+      if (f.queue !== undefined) return extractWithQueue(f, report);
       if (f.threads) setThreads(f.threads);
       const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device) }));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
