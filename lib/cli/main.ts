@@ -12,6 +12,7 @@ import { register as registerEval } from './commands/eval.js';
 import { register as registerExplain } from './commands/explain.js';
 import { register as registerExtract } from './commands/extract.js';
 import { register as registerInfo } from './commands/info.js';
+import { register as registerPretrain } from './commands/pretrain.js';
 import { register as registerTrain } from './commands/train.js';
 import { fail } from './output.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerExplain(program);
   registerDemo(program);
   registerBaseline(program);
+  registerPretrain(program);
   return program;
 }
 
