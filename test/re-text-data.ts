@@ -20,12 +20,12 @@ export const TEXT_RELATIONS = ['None', '/per/org/member_of', '/per/loc/place_of_
 const OPENERS = ['', 'RT @news :', 'wow', 'breaking :', 'so'];
 const CLOSERS = ['', 'today', '!', '#sports', 'last night', 'again'];
 
-/** `count` instances drawn from `seed` (split tells the streams apart); roughly 60 % None. */
-export function textRelationExamples(seed: number, split: string, count: number): ReExample[] {
+/** `count` instances drawn from `seed` (split tells the streams apart), a `noneShare` of them None. */
+export function textRelationExamples(seed: number, split: string, count: number, noneShare = 0.6): ReExample[] {
   const out: ReExample[] = [];
   for (let i = 0; i < count; i++) {
     const r = Rng.forSample(seed, split, i);
-    const relation = r.chance(0.6) ? 'None' : r.pick(TEXT_RELATIONS.slice(1));
+    const relation = r.chance(noneShare) ? 'None' : r.pick(TEXT_RELATIONS.slice(1));
     const a = r.pick(NAMES);
     let b = r.pick(NAMES);
     while (b === a) b = r.pick(NAMES);

@@ -120,6 +120,8 @@ export interface TaskLabels {
   relations?: string[];
   /** re, joint: the "no relation" label. Default 'None'. */
   noneRelation?: string;
+  /** re: loss weight per relation label (in `relations` order). Default: none (1 each). */
+  relationWeights?: number[];
   /** joint: pair sampling and inference limits. */
   pairs?: Partial<PairOptions>;
 }
@@ -132,6 +134,7 @@ function config(labels: TaskLabels, options: ShapCAOptions, image: VitConfig | n
   return {
     task, entityTypes, tags: task === 're' ? [] : bioTags(entityTypes),
     ...(task !== 'ner' ? { relations: labels.relations ?? [], noneRelation: labels.noneRelation ?? 'None' } : {}),
+    ...(task === 're' && labels.relationWeights ? { relationWeights: labels.relationWeights } : {}),
     ...(task === 'joint' ? { pairs: { ...DEFAULT_PAIR_OPTIONS, ...labels.pairs } } : {}),
     options, imageSize: image?.image_size ?? 0, imageMean: clip ? CLIP_MEAN : VIT_MEAN, imageStd: clip ? CLIP_STD : VIT_STD,
   };

@@ -29,6 +29,8 @@ export class RelationModel implements TrainableModel<ReBatch> {
   readonly classifier: RelationClassifier;
   readonly labelIndex: Map<string, number>;
   readonly noneLabel: string;
+  /** Loss weight per label (config.relationWeights), or null. */
+  private readonly labelWeights: Float32Array | null;
 
   constructor(
     readonly config: ShapCAConfig,
@@ -48,6 +50,11 @@ export class RelationModel implements TrainableModel<ReBatch> {
     this.classifier = new RelationClassifier(this.store, 'relation.', hidden, 2, relations);
     this.labelIndex = new Map(relations.map((r, i) => [r, i]));
     this.noneLabel = relations[none]!;
+    const w = config.relationWeights;
+    if (w && (w.length !== relations.length || !w.every((x) => Number.isFinite(x) && x >= 0))) {
+      throw new RangeError(`expected ${relations.length} finite, non-negative relation weights but the config has ${JSON.stringify(w)}`);
+    }
+    this.labelWeights = w ? Float32Array.from(w) : null;
   }
 
   get tokenizer(): WordPieceTokenizer {
@@ -78,7 +85,7 @@ export class RelationModel implements TrainableModel<ReBatch> {
       const at = this.rows(b);
       const cache = await this.classifier.forward(f.fused, at);
       const dFused = new Float32Array(b.batch * b.seqLen * this.backbone.hidden);
-      const loss = await this.classifier.lossAndBackward(cache, at, labels, dFused);
+      const loss = await this.classifier.lossAndBackward(cache, at, labels, dFused, this.labelWeights);
       return { loss, parts: { relation: loss }, dFused };
     });
   }

@@ -13,7 +13,7 @@ import { loadReExamples, type ReLoadReport } from '../model/re-data.js';
 import type { RelationModel, RePrediction } from '../model/re-model.js';
 import type { TrainSummary } from '../train/trainer.js';
 import { readContextFiles } from './ner.js';
-import { mreLabels, type RelationLabelSet } from './relation-labels.js';
+import { classBalanceWeights, mreLabels, type RelationLabelSet } from './relation-labels.js';
 import { imageRecipeFor, loadSplits, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from './training.js';
 
 export interface ReDataOptions {
@@ -78,6 +78,11 @@ export function summariseRe(s: RelationScores) {
 
 export interface TrainReOptions extends TaskTrainOptions {
   data: ReDataOptions;
+  /**
+   * Weigh the loss by label frequency (classBalanceWeights) so that the relation head does not
+   * fall into predicting the none label for everything. Default true.
+   */
+  classBalance?: boolean;
 }
 
 export interface TrainReResult {
@@ -90,8 +95,9 @@ export interface TrainReResult {
 export async function trainRe(o: TrainReOptions): Promise<TrainReResult> {
   const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
   const splits = await loadReSplits(o.data, await imageRecipeFor(o.start, useImage));
+  const relationWeights = o.classBalance ?? true ? classBalanceWeights(splits.labels.relations, splits.train.map((e) => e.relation!)) : undefined;
   const summary = await trainTask(o, useImage, {
-    task: 're', labels: { relations: splits.labels.relations, noneRelation: splits.labels.none }, splits,
+    task: 're', labels: { relations: splits.labels.relations, noneRelation: splits.labels.none, ...(relationWeights ? { relationWeights } : {}) }, splits,
     evaluate: evaluateRe,
     result: (r) => ({ score: r.scores.micro.f1, metrics: summariseRe(r.scores) }),
     writePredictions: (path, examples, r) => writeRePredictions(path, examples, r.predictions),

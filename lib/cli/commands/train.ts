@@ -38,6 +38,7 @@ interface TrainFlags extends ModelFlags {
   maxGradNorm: number;
   weightDecay: number;
   freezeEncoders?: boolean;
+  classBalance: boolean;
   seed: number;
   resume?: boolean;
   threads?: number;
@@ -127,6 +128,7 @@ export function register(program: Command): void {
     .option('--max-grad-norm <n>', 'global gradient-norm clipping', positiveNumber('--max-grad-norm'), 1)
     .option('--weight-decay <w>', 'decoupled weight decay (not on biases and LayerNorm)', Number, 0.01)
     .option('--freeze-encoders', 'do not update pretrained encoders')
+    .option('--no-class-balance', 're: plain cross-entropy (default: weighted by label frequency, so that the head does not collapse to None)')
     .option('--seed <n>', 'seed: data order, initialisation, permutations, negative pairs', nonNegativeInt('--seed'), 42)
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--threads <n>', 'native threads (default: one per core)', positiveInt('--threads'))
@@ -159,7 +161,7 @@ export function register(program: Command): void {
         summary = r.summary;
         extra = { data: r.reports };
       } else if (f.task === 're') {
-        const r = await trainRe({ ...common, data: { ...data, ...(f.relations ? { rel2id: f.relations } : {}) } });
+        const r = await trainRe({ ...common, classBalance: f.classBalance, data: { ...data, ...(f.relations ? { rel2id: f.relations } : {}) } });
         summary = r.summary;
         extra = { data: r.reports, relations: r.labels };
       } else {
