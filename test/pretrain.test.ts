@@ -162,7 +162,14 @@ test('save: HF BertForMaskedLM names; loads back as BertEncoder, MlmModel and a 
   const ner = await createFromPretrained({ task: 'ner', entityTypes: ['PER'], textDir: out });
   assert.equal(ner.parts.text.params, model.encoder.params);
   assert.is(ner.parts.tokenizer.vocabSize, model.tokenizer.vocabSize);
-  for (const m of [enc, again, model]) m.dispose();
+  // a BertModel folder without an MLM head: the head starts fresh
+  const plain = join(dir, 'plain');
+  await model.encoder.save(plain);
+  await model.tokenizer.save(plain);
+  const fresh = await MlmModel.fromPretrained(plain);
+  assert.equal(fresh.loadedHead, []);
+  assert.equal(fresh.encoder.params, model.encoder.params);
+  for (const m of [enc, again, model, fresh]) m.dispose();
   ner.parts.text.dispose();
 });
 
