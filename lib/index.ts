@@ -30,3 +30,5 @@ export * as extract from './extract/index.js';
 export { Extractor, loadExtractor } from './extract/index.js';
 export type { ExtractRecord, ExtractResult, ExtractedEntity, ExtractOptions, ExtractionModel } from './extract/index.js';
 export * as explain from './explain/index.js';
+export * as pretrain from './pretrain/index.js';
+export * as baselines from './baselines/index.js';
