@@ -12,9 +12,9 @@ import * as assert from 'uvu/assert';
 import { BowRelationClassifier, LinearTagger, runBaseline, wordShape } from '../lib/baselines/index.js';
 import { generateSyntheticDataset } from '../lib/data/index.js';
 import { Rng } from '../lib/data/synthetic/rng.js';
-import { bioTags } from '../lib/heads/bio.js';
-import { scoreNer } from '../lib/metrics/ner.js';
-import { scoreRelations } from '../lib/metrics/relations.js';
+import { bioTags } from '../lib/data/bio.js';
+import { scoreNer } from '../lib/tasks/ner/metric.js';
+import { scoreRelations } from '../lib/tasks/re/metric.js';
 import { TEXT_RELATIONS, textRelationExamples } from './re-text-data.js';
 
 const test = suite('baselines (linear tagger, bag-of-words relations)');

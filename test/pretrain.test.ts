@@ -19,7 +19,7 @@ import { formatMnre } from '../lib/data/mnre.js';
 import { Rng } from '../lib/data/synthetic/rng.js';
 import { formatTwitterNer } from '../lib/data/twitter-ner.js';
 import { BertEncoder } from '../lib/encoders/bert.js';
-import { createFromPretrained } from '../lib/model/io.js';
+import { createFromPretrained } from '../lib/tasks/io.js';
 import { datasetCorpus, fileCorpus, maskWholeWords, memoryCorpus, MlmBatcher, MlmModel, pretrain } from '../lib/pretrain/index.js';
 import type { StepRecord } from '../lib/train/log.js';
 import { readLog } from '../lib/train/log.js';

@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { createFromScratch, type RelationModel } from '../lib/model/index.js';
-import { evaluateRe } from '../lib/tasks/re.js';
+import { evaluateRe } from '../lib/tasks/re/run.js';
 import { classBalanceWeights } from '../lib/tasks/relation-labels.js';
 import { runTaskTraining } from '../lib/tasks/training.js';
 import { checkGradients } from './model-checks.js';

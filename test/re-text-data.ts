@@ -2,7 +2,7 @@
 // names), with MNRE's imbalance (about 60 % None): what a text-only model must learn, and what a
 // model collapsing to "None for everything" fails at.
 import { Rng } from '../lib/data/synthetic/rng.js';
-import type { ReExample } from '../lib/model/re-batch.js';
+import type { ReExample } from '../lib/tasks/re/batch.js';
 
 const NAMES = [
   'Jordan', 'Paris', 'Chelsea', 'Madison', 'Austin', 'Dallas', 'Florence', 'Lincoln', 'Sydney', 'Houston', 'Orlando',

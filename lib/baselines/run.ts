@@ -5,17 +5,16 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { bioSpans, spansToBio } from '../data/bio.js';
-import { bioTags } from '../heads/bio.js';
-import { scoreNer, type NerScores } from '../metrics/ner.js';
-import { scoreJoint } from '../metrics/quintuples.js';
-import { scoreRelations } from '../metrics/relations.js';
-import { entitiesOf, type JointExample } from '../model/joint-batch.js';
-import type { JointPrediction } from '../model/joint-model.js';
-import { inferEntityTypes } from '../tasks/entity-types.js';
-import { loadJointSplits, summariseJoint, writeJointPredictions } from '../tasks/joint.js';
-import { loadNerSplits, writePredictions } from '../tasks/ner.js';
-import { loadReSplits, summariseRe, writeRePredictions } from '../tasks/re.js';
+import { bioSpans, bioTags, spansToBio } from '../data/bio.js';
+import { entitiesOf, type JointExample } from '../tasks/joint/batch.js';
+import { scoreJoint } from '../tasks/joint/metric.js';
+import type { JointPrediction } from '../tasks/joint/model.js';
+import { loadJointSplits, summariseJoint, writeJointPredictions } from '../tasks/joint/run.js';
+import { inferEntityTypes } from '../tasks/ner/entity-types.js';
+import { scoreNer, type NerScores } from '../tasks/ner/metric.js';
+import { loadNerSplits, writePredictions } from '../tasks/ner/run.js';
+import { scoreRelations } from '../tasks/re/metric.js';
+import { loadReSplits, summariseRe, writeRePredictions } from '../tasks/re/run.js';
 import { prfSummary } from '../tasks/training.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { BowRelationClassifier, type RelationInstance } from './relation.js';

@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 
 import sharp from 'sharp';
 
+import { ShapcaError } from '../errors.js';
+
 /** CLIP's normalisation (openai/clip-vit-*). */
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
 export const CLIP_STD = [0.26862954, 0.26130258, 0.27577711];
@@ -30,14 +32,12 @@ export interface PreprocessOptions {
 export type ImageErrorCode = 'SHAPCA_IMAGE_NOT_FOUND' | 'SHAPCA_IMAGE_DECODE';
 
 /** An image that could not be read or decoded; callers can catch it per sample. */
-export class ImageError extends Error {
-  readonly code: ImageErrorCode;
+export class ImageError extends ShapcaError<ImageErrorCode> {
   readonly source: string;
 
   constructor(message: string, code: ImageErrorCode, source: string) {
-    super(message);
+    super(message, code);
     this.name = 'ImageError';
-    this.code = code;
     this.source = source;
   }
 }
@@ -108,7 +108,7 @@ export async function preprocess(input: string | Buffer, o: PreprocessOptions): 
 export interface BatchResult {
   /** (batch, 3, size, size); the images that failed are zeros. */
   pixels: Float32Array;
-  /** Per image: whether it was read (false: mask its image terms out, DESIGN §1.4). */
+  /** Per image: whether it was read (false: mask its image terms out; docs/ARCHITECTURE.md, "Encoders and embeddings"). */
   ok: boolean[];
   /** The errors of the images that failed, by index. */
   errors: Map<number, ImageError>;

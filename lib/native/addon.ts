@@ -1,5 +1,8 @@
-// The raw addon: its exports typed in one place, and the loader. Everything else in lib/
-// goes through the typed wrappers in lib/kernels and lib/runtime.
+// The raw addon: its exports typed in one place, and the loader. Only the modules that wrap
+// native calls in typed, checked functions call addon(): kernels/ (one file per kernel family),
+// shapley/ and align/ (the Shapley estimators and alignment losses), encoders/ (the BERT and ViT
+// model handles), runtime.ts (threads, kernel path) and device.ts (the CUDA probe). Everything
+// else in lib/ goes through those.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

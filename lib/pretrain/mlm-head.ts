@@ -6,7 +6,7 @@ import { crossEntropyBackward, crossEntropyForward } from '../kernels/cross-entr
 import { embeddingBackward, embeddingForward, geluBackward, geluForward } from '../kernels/elementwise.js';
 import { matmulBackward, matmulForward } from '../kernels/gemm.js';
 import { layernormBackward, layernormForward } from '../kernels/rows.js';
-import type { ParamSpec, ParamStore } from '../model/params.js';
+import type { ParamSpec, ParamStore } from '../nn/params.js';
 
 /** HF names of the head's own tensors (the decoder weight is the tied word-embedding table). */
 export const MLM_HEAD = {

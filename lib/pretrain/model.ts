@@ -12,7 +12,7 @@ import { writeSafetensors } from '../checkpoint/safetensors.js';
 import { BertEncoder } from '../encoders/bert.js';
 import type { BertConfig } from '../encoders/config.js';
 import { TINY_TEXT } from '../model/config.js';
-import { ParamStore } from '../model/params.js';
+import { ParamStore } from '../nn/params.js';
 import { learnWordPiece } from '../tokenizer/train.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';

@@ -1,5 +1,5 @@
 /**
- * Training infrastructure (DESIGN §1.7): AdamW over a model's flat parameter groups, linear
+ * Training infrastructure: AdamW over a model's flat parameter groups, linear
  * warm-up + decay, and `train` — dev selection, one test evaluation, atomic checkpoints, exact
  * resumption, a JSONL log, a progress bar and an SVG of the curves.
  */

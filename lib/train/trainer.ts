@@ -1,4 +1,4 @@
-// The training loop (DESIGN §1.7): AdamW with warm-up + linear decay and global clipping, a dev
+// The training loop (docs/ARCHITECTURE.md, "Training"): AdamW with warm-up + linear decay and global clipping, a dev
 // evaluation after every epoch, selection of the best dev epoch (outDir/best), and one test
 // evaluation of that checkpoint at the very end. Checkpoints (outDir/last) are written whole or
 // not at all and hold everything needed to continue: a run killed at any point and resumed with

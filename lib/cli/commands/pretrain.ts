@@ -7,7 +7,7 @@ import { fileCorpus, type CorpusDocument, type CorpusSource } from '../../pretra
 import { datasetCorpus } from '../../pretrain/datasets.js';
 import { pretrain, type PretrainStart } from '../../pretrain/run.js';
 import { setThreads } from '../../runtime.js';
-import { readContextFiles } from '../../tasks/ner.js';
+import { readContextFiles } from '../../data/context-files.js';
 import { printJson } from '../output.js';
 import { nonNegativeInt, positiveInt, positiveNumber, ratio } from '../parse.js';
 
