@@ -29,7 +29,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['heads'],
   ['model'],
   ['extract'],
-  ['tasks'],
+  ['tasks', 'pretrain', 'baselines'],
   ['extract/extractor.ts'],
   ['explain'],
   ['cli'],
