@@ -30,6 +30,8 @@ export * as extract from './extract/index.js';
 export { Extractor, loadExtractor } from './extract/index.js';
 export type { ExtractRecord, ExtractResult, ExtractedEntity, ExtractOptions, ExtractionModel } from './extract/index.js';
 export * as explain from './explain/index.js';
+export * as pretrain from './pretrain/index.js';
+export * as baselines from './baselines/index.js';
 export * as hub from './hub/index.js';
 export { HubError, resolveModel } from './hub/index.js';
 export type { HubErrorCode, HubOptions, ResolvedModel, ResolveModelOptions } from './hub/index.js';

@@ -29,7 +29,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['heads'],
   ['model'],
   ['extract'],
-  ['tasks'],
+  ['tasks', 'pretrain', 'baselines'],
   ['extract/extractor.ts'],
   ['explain', 'distributed'],
   ['cli'],

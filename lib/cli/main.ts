@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 
 import { Command, CommanderError } from 'commander';
 
+import { register as registerBaseline } from './commands/baseline.js';
 import { register as registerContext } from './commands/context.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerEval } from './commands/eval.js';
@@ -12,6 +13,7 @@ import { register as registerExplain } from './commands/explain.js';
 import { register as registerExtract } from './commands/extract.js';
 import { register as registerHub } from './commands/hub.js';
 import { register as registerInfo } from './commands/info.js';
+import { register as registerPretrain } from './commands/pretrain.js';
 import { register as registerTrain } from './commands/train.js';
 import { register as registerWorker } from './commands/worker.js';
 import { fail } from './output.js';
@@ -32,6 +34,8 @@ export function buildProgram(): Command {
   registerExtract(program);
   registerExplain(program);
   registerDemo(program);
+  registerBaseline(program);
+  registerPretrain(program);
   registerHub(program);
   registerWorker(program);
   return program;

@@ -50,18 +50,21 @@ export class RelationClassifier {
   }
 
   /**
-   * Mean cross-entropy over the rows whose target is not −1; accumulates the parameter gradients
-   * and dStates (tokens, hidden). Returns 0 (and no gradient) when no row counts.
+   * Mean cross-entropy over the rows whose target is not −1 — weighted by `labelWeights[target]`
+   * when given (Σ w·loss / Σ w: class balance) — accumulates the parameter gradients and dStates
+   * (tokens, hidden). Returns 0 (and no gradient) when no row counts.
    */
-  async lossAndBackward(cache: ClassifierCache, at: RowIndex, targets: Int32Array, dStates: Float32Array): Promise<number> {
+  async lossAndBackward(cache: ClassifierCache, at: RowIndex, targets: Int32Array, dStates: Float32Array, labelWeights?: Float32Array | null): Promise<number> {
     const cols = this.labels.length;
+    if (labelWeights && labelWeights.length !== cols) throw new RangeError(`expected ${cols} label weights but received ${labelWeights.length}`);
     const { loss, probs } = await crossEntropyForward(cache.logits, targets, cache.rows, cols);
-    const counted = targets.reduce((n, t) => n + (t >= 0 ? 1 : 0), 0);
-    if (counted === 0) return 0;
-    const dlogits = await crossEntropyBackward({ dloss: new Float32Array(cache.rows).fill(1 / counted), probs, targets, rows: cache.rows, cols });
+    const w = Float32Array.from(targets, (t) => (t < 0 ? 0 : labelWeights ? labelWeights[t]! : 1));
+    const total = w.reduce((s, x) => s + x, 0);
+    if (!(total > 0)) return 0;
+    const dlogits = await crossEntropyBackward({ dloss: w.map((x) => x / total), probs, targets, rows: cache.rows, cols });
     const dfeatures = await this.linear.backward(dlogits, cache.features, cache.rows);
     await embeddingBackward(at.index, dfeatures, at.tokens, this.hidden, dStates);
-    return loss.reduce((s, x) => s + x, 0) / counted;
+    return loss.reduce((s, x, r) => s + x * w[r]!, 0) / total;
   }
 
   /** The most probable label of each row and its probability, plus every row's probabilities. */

@@ -64,6 +64,11 @@ export interface ShapCAConfig {
   relations?: string[];
   /** re, joint: the label meaning "no relation" (MNRE v2 `None`, v1 `none`). */
   noneRelation?: string;
+  /**
+   * re: loss weight of each relation label, in `relations` order (class balance: see
+   * classBalanceWeights); absent: 1 each.
+   */
+  relationWeights?: number[];
   /** joint: pair sampling and inference limits. */
   pairs?: PairOptions;
   options: ShapCAOptions;

@@ -31,12 +31,14 @@ export interface TaskLabels {
   relations?: string[];
   /** re, joint: the "no relation" label. Default 'None'. */
   noneRelation?: string;
+  /** re: loss weight per relation label (in `relations` order). Default: none (1 each). */
+  relationWeights?: number[];
   /** joint: pair sampling and inference limits. */
   pairs?: Partial<PairOptions>;
 }
 
 /** The part of a config a task fills from its labels. */
-export type TaskConfigLabels = Pick<ShapCAConfig, 'entityTypes' | 'tags' | 'relations' | 'noneRelation' | 'pairs'>;
+export type TaskConfigLabels = Pick<ShapCAConfig, 'entityTypes' | 'tags' | 'relations' | 'noneRelation' | 'relationWeights' | 'pairs'>;
 
 /** How a task's model is made: what io needs to know of a task. */
 export interface ModelSpec<M> {

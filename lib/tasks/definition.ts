@@ -36,6 +36,8 @@ export interface TrainRequest {
   entityTypes?: string[];
   /** re: a rel2id JSON file. */
   rel2id?: string;
+  /** re: weigh the loss by label frequency (default true). */
+  classBalance?: boolean;
   /** joint: pair sampling and inference limits. */
   pairs?: Partial<PairOptions>;
 }

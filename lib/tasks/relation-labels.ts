@@ -61,3 +61,21 @@ export function jointRelations(trainRelations: Iterable<string>): RelationLabelS
 export function jointEntityTypes(trainTypes: Iterable<string>): string[] {
   return ordered(trainTypes, JMERE_ENTITY_TYPES);
 }
+
+/**
+ * Class-balance loss weights: label c of n_c training instances (of N) weighs (N / n_c)^power,
+ * scaled so that the mean weight over the training instances is 1, then capped at `maxWeight`;
+ * labels absent from training weigh 1. On MNRE v2 (power 0.5) None, 63 % of the instances, weighs
+ * 0.41, /per/per/peer (8 %) 1.15 and labels under 1 % the cap 5: the all-None solution stops being
+ * a cheap optimum without a handful of rare instances dominating the loss.
+ */
+export function classBalanceWeights(labels: readonly string[], trainLabels: readonly string[], o: { power?: number; maxWeight?: number } = {}): number[] {
+  const power = o.power ?? 0.5;
+  const maxWeight = o.maxWeight ?? 5;
+  const counts = new Map<string, number>();
+  for (const l of trainLabels) counts.set(l, (counts.get(l) ?? 0) + 1);
+  const n = trainLabels.length;
+  const raw = labels.map((l) => (counts.get(l) ? (n / counts.get(l)!) ** power : 0));
+  const mean = labels.reduce((s, l, i) => s + (counts.get(l) ?? 0) * raw[i]!, 0) / Math.max(1, n);
+  return raw.map((w) => (w === 0 || !(mean > 0) ? 1 : Math.round(Math.min(maxWeight, w / mean) * 1e4) / 1e4));
+}

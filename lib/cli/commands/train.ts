@@ -39,6 +39,7 @@ interface TrainFlags extends ModelFlags, HubFlags {
   maxGradNorm: number;
   weightDecay: number;
   freezeEncoders?: boolean;
+  classBalance: boolean;
   seed: number;
   resume?: boolean;
   threads?: number;
@@ -123,6 +124,7 @@ export function register(program: Command): void {
     .option('--max-grad-norm <n>', 'global gradient-norm clipping', positiveNumber('--max-grad-norm'), 1)
     .option('--weight-decay <w>', 'decoupled weight decay (not on biases and LayerNorm)', Number, 0.01)
     .option('--freeze-encoders', 'do not update pretrained encoders')
+    .option('--no-class-balance', 're: plain cross-entropy (default: weighted by label frequency, so that the head does not collapse to None)')
     .option('--seed <n>', 'seed: data order, initialisation, permutations, negative pairs', nonNegativeInt('--seed'), 42)
     .option('--resume', 'continue the run in --out from its last checkpoint')
     .option('--threads <n>', 'native threads (default: one per core)', positiveInt('--threads'))
@@ -154,7 +156,7 @@ export function register(program: Command): void {
         ...(f.contexts ? { contexts: f.contexts, contextsFormat: f.contextsFormat } : {}), ...(f.images && f.image ? { imagesDir: f.images } : {}),
       };
       const { summary, extra } = await taskDefinition(f.task).train(common, {
-        data, ...(f.types ? { entityTypes: f.types } : {}), ...(f.relations ? { rel2id: f.relations } : {}),
+        data, ...(f.types ? { entityTypes: f.types } : {}), ...(f.relations ? { rel2id: f.relations } : {}), classBalance: f.classBalance,
         pairs: { negativeRatio: f.negativeRatio, maxEntities: f.maxEntities },
       });
       if (f.json) printJson({ ...summary, ...extra });

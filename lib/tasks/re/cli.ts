@@ -8,7 +8,7 @@ import type { RelationModel } from './model.js';
 import { evaluateRe, trainRe, writeRePredictions } from './run.js';
 
 export async function trainReRequest(o: TaskTrainOptions, r: TrainRequest): Promise<TrainOutcome> {
-  const res = await trainRe({ ...o, data: { ...r.data, ...(r.rel2id ? { rel2id: r.rel2id } : {}) } });
+  const res = await trainRe({ ...o, ...(r.classBalance !== undefined ? { classBalance: r.classBalance } : {}), data: { ...r.data, ...(r.rel2id ? { rel2id: r.rel2id } : {}) } });
   return { summary: res.summary, extra: { data: res.reports, relations: res.labels } };
 }
 

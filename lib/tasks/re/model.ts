@@ -26,6 +26,8 @@ export class RelationModel extends TaskModelBase implements TrainableModel<ReBat
   readonly classifier: RelationClassifier;
   readonly labelIndex: Map<string, number>;
   readonly noneLabel: string;
+  /** Loss weight per label (config.relationWeights), or null. */
+  private readonly labelWeights: Float32Array | null;
 
   constructor(config: ShapCAConfig, parts: ShapCAParts) {
     if (config.task !== 're') throw new RangeError(`RelationModel is the RE model but the config's task is ${config.task}`);
@@ -41,6 +43,11 @@ export class RelationModel extends TaskModelBase implements TrainableModel<ReBat
     this.classifier = new RelationClassifier(this.store, 'relation.', hidden, 2, relations);
     this.labelIndex = new Map(relations.map((r, i) => [r, i]));
     this.noneLabel = relations[none]!;
+    const w = config.relationWeights;
+    if (w && (w.length !== relations.length || !w.every((x) => Number.isFinite(x) && x >= 0))) {
+      throw new RangeError(`expected ${relations.length} finite, non-negative relation weights but the config has ${JSON.stringify(w)}`);
+    }
+    this.labelWeights = w ? Float32Array.from(w) : null;
   }
 
   /** Turns examples into one batch (markers, tokenisation, labels, images). */
@@ -59,7 +66,7 @@ export class RelationModel extends TaskModelBase implements TrainableModel<ReBat
       const at = this.rows(b);
       const cache = await this.classifier.forward(f.fused, at);
       const dFused = new Float32Array(b.batch * b.seqLen * this.backbone.hidden);
-      const loss = await this.classifier.lossAndBackward(cache, at, labels, dFused);
+      const loss = await this.classifier.lossAndBackward(cache, at, labels, dFused, this.labelWeights);
       return { loss, parts: { relation: loss }, dFused };
     });
   }
@@ -80,6 +87,6 @@ export class RelationModel extends TaskModelBase implements TrainableModel<ReBat
 export const reModelSpec: ModelSpec<RelationModel> = {
   task: 're',
   addedTokens: RELATION_MARKERS,
-  labels: (l) => ({ entityTypes: [], tags: [], ...relationLabelFields(l) }),
+  labels: (l) => ({ entityTypes: [], tags: [], ...relationLabelFields(l), ...(l.relationWeights ? { relationWeights: l.relationWeights } : {}) }),
   create: (config, parts) => new RelationModel(config, parts),
 };

@@ -10,7 +10,7 @@ import type { ReExample } from './batch.js';
 import { loadReExamples, type ReLoadReport } from './data.js';
 import { type RelationModel, type RePrediction, reModelSpec } from './model.js';
 import type { TrainSummary } from '../../train/trainer.js';
-import { mreLabels, type RelationLabelSet } from '../relation-labels.js';
+import { classBalanceWeights, mreLabels, type RelationLabelSet } from '../relation-labels.js';
 import { loadTaskSplits, type SplitDataOptions, type Splits } from '../splits.js';
 import { imageRecipeFor, predictInBatches, prfSummary, type TaskTrainOptions, trainTask } from '../training.js';
 
@@ -61,6 +61,11 @@ export function summariseRe(s: RelationScores) {
 
 export interface TrainReOptions extends TaskTrainOptions {
   data: ReDataOptions;
+  /**
+   * Weigh the loss by label frequency (classBalanceWeights) so that the relation head does not
+   * fall into predicting the none label for everything. Default true.
+   */
+  classBalance?: boolean;
 }
 
 export interface TrainReResult {
@@ -73,8 +78,9 @@ export interface TrainReResult {
 export async function trainRe(o: TrainReOptions): Promise<TrainReResult> {
   const useImage = (o.options?.useImage ?? true) && o.data.imagesDir !== undefined;
   const splits = await loadReSplits(o.data, await imageRecipeFor(o.start, useImage));
+  const relationWeights = o.classBalance ?? true ? classBalanceWeights(splits.labels.relations, splits.train.map((e) => e.relation!)) : undefined;
   const summary = await trainTask(o, useImage, {
-    model: reModelSpec, labels: { relations: splits.labels.relations, noneRelation: splits.labels.none }, splits,
+    model: reModelSpec, labels: { relations: splits.labels.relations, noneRelation: splits.labels.none, ...(relationWeights ? { relationWeights } : {}) }, splits,
     evaluate: evaluateRe,
     result: (r) => ({ score: r.scores.micro.f1, metrics: summariseRe(r.scores) }),
     writePredictions: (path, examples, r) => writeRePredictions(path, examples, r.predictions),
