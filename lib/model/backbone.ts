@@ -67,12 +67,6 @@ export class ShapCABackbone {
     private readonly headSpecs: readonly ParamSpec[],
   ) {
     const o = options;
-    // Longer sequences would index past the position table (the native forward refuses them at
-    // the first long batch; this says so before training starts).
-    const positions = (parts.text as { config?: { max_position_embeddings?: number } }).config?.max_position_embeddings;
-    if (positions !== undefined && o.maxLength > positions) {
-      throw new RangeError(`expected maxLength (--max-length) of at most ${positions}, the text encoder's max_position_embeddings, but received ${o.maxLength}`);
-    }
     const hidden = parts.text.hiddenSize;
     const imageHidden = o.useImage && parts.image ? parts.image.config.hidden_size : null;
     const specs = [

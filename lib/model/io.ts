@@ -133,6 +133,17 @@ export interface FromScratchOptions extends TaskLabels, DeviceOptions {
   seed?: number;
 }
 
+/**
+ * Sequences longer than the text encoder's position table would index past it: a maxLength asked
+ * for beyond it is refused before anything trains; the default is cut to the table.
+ */
+function fitMaxLength(options: ShapCAOptions, asked: number | undefined, positions: number): void {
+  if (asked !== undefined && asked > positions) {
+    throw new RangeError(`expected maxLength (--max-length) of at most ${positions}, the text encoder's max_position_embeddings, but received ${asked}`);
+  }
+  options.maxLength = Math.min(options.maxLength, positions);
+}
+
 /** The `tiny` preset: BERT 4×256 and ViT 4×192 at 96×96, trained from scratch. */
 export async function buildFromScratch<M>(spec: ModelSpec<M>, o: FromScratchOptions): Promise<M> {
   const options = resolveOptions(o.options);
@@ -141,6 +152,7 @@ export async function buildFromScratch<M>(spec: ModelSpec<M>, o: FromScratchOpti
   const tokenizer = learnWordPiece(o.corpus, { vocabSize: o.vocabSize ?? 8000 });
   if (spec.addedTokens.length) tokenizer.addTokens([...spec.addedTokens]);
   const text = await BertEncoder.random({ ...TINY_TEXT, ...o.text, vocab_size: tokenizer.vocabSize }, seed, { pooler: false, device });
+  fitMaxLength(options, o.options?.maxLength, text.config.max_position_embeddings);
   const image = options.useImage ? await VitEncoder.random({ ...TINY_IMAGE, ...o.image }, seed + 1, { device }) : null;
   return spec.create(configOf(spec, o, options, image?.config ?? null), { tokenizer, text, image, pretrained: false, seed });
 }
@@ -168,6 +180,7 @@ export async function buildFromPretrained<M>(spec: ModelSpec<M>, o: FromPretrain
   const imageDir = o.imageDir && (await modelDir(o.imageDir, 'vit', { ...o.hub, revision: o.hub?.imageRevision ?? 'main' }));
   const tokenizer = await WordPieceTokenizer.load(textDir);
   let text = await BertEncoder.fromPretrained(textDir, { device });
+  fitMaxLength(options, o.options?.maxLength, text.config.max_position_embeddings);
   if (spec.addedTokens.length) {
     tokenizer.addTokens([...spec.addedTokens]);
     if (tokenizer.vocabSize > text.config.vocab_size) {

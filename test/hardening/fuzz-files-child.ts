@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { join, relative } from 'node:path';
 
 import { readJmere, readMnre, readTwitterNer, readContexts } from '../../lib/data/index.js';
-import { loadModel } from '../../lib/model/io.js';
+import { loadModel } from '../../lib/tasks/io.js';
 import { tiny } from '../extract/tiny.js';
 import { Rng } from './rng.js';
 

@@ -9,7 +9,7 @@ import type { ExtractionModel } from '../../lib/extract/types.js';
 import { createVisionClient } from '../../lib/lmm/client.js';
 import { generateContexts } from '../../lib/lmm/generate.js';
 import { jobsFromFolder } from '../../lib/lmm/jobs.js';
-import { loadModel } from '../../lib/model/io.js';
+import { loadModel } from '../../lib/tasks/io.js';
 import * as train from '../../lib/train/index.js';
 import { ToyModel, toyOptions } from '../train/toy.js';
 
