@@ -12,6 +12,12 @@ export interface NativeInfo {
   avx2: boolean;
   fma: boolean;
   avx512f: boolean;
+  /** AVX-512 BF16 (with BW and VL): the bf16 inference kernels can run. */
+  avx512bf16: boolean;
+  /** AVX-512 VNNI (with BW and VL): the int8 inference kernels can run. */
+  avx512vnni: boolean;
+  /** Inference precisions with fast kernels on the active kernel path ('fp32' always). */
+  precisions: Array<'fp32' | 'bf16' | 'int8'>;
   threads: number;
   cuda: CudaInfo;
 }
