@@ -3,6 +3,7 @@
 // activations, int32 sums). Softmax, LayerNorm and GELU stay fp32, and training always runs in
 // fp32. A precision whose kernels this CPU (or the active kernel path) lacks runs in fp32, with
 // one warning per process and precision.
+import type { Device } from './device.js';
 import { ShapcaError } from './errors.js';
 import { addon } from './native/addon.js';
 
@@ -24,20 +25,25 @@ export function availablePrecisions(): Precision[] {
 }
 
 /** The message of a fallback, as the warning prints it. */
-export function precisionFallbackMessage(p: Precision): string {
+export function precisionFallbackMessage(p: Precision, device: Device = 'cpu'): string {
+  if (device === 'cuda') return `precision '${p}' was requested but the GPU encoders have no ${p} kernels; running in fp32`;
   const isa = p === 'bf16' ? 'AVX-512 BF16' : 'AVX-512 VNNI';
-  return `precision '${p}' was requested but the active kernel path has no ${isa} kernels; running in fp32`;
+  return `precision '${p}' was requested but this CPU (or the active kernel path) has no ${isa} kernels; running in fp32`;
 }
 
-const warned = new Set<Precision>();
+const warned = new Set<string>();
 
-/** The precision a request runs at: itself when its kernels exist, else 'fp32' and one warning. */
-export function selectPrecision(requested?: Precision | string): Precision {
+/**
+ * The precision a request runs at on `device`: itself when its kernels exist there, else 'fp32'
+ * and one process warning (code SHAPCA_PRECISION_FALLBACK) per precision and device.
+ */
+export function selectPrecision(requested?: Precision | string, device: Device = 'cpu'): Precision {
   const p = parsePrecision(requested);
-  if (p === 'fp32' || availablePrecisions().includes(p)) return p;
-  if (!warned.has(p)) {
-    warned.add(p);
-    process.emitWarning(precisionFallbackMessage(p), { code: 'SHAPCA_PRECISION_FALLBACK' });
+  if (p === 'fp32' || (device === 'cpu' && availablePrecisions().includes(p))) return p;
+  const key = `${device}:${p}`;
+  if (!warned.has(key)) {
+    warned.add(key);
+    process.emitWarning(precisionFallbackMessage(p, device), { code: 'SHAPCA_PRECISION_FALLBACK' });
   }
   return 'fp32';
 }

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 
 import { Checkpoint, loadParams, type LoadOptions, type LoadReport } from '../checkpoint/checkpoint.js';
 import type { Device } from '../device.js';
+import { ShapcaError } from '../errors.js';
+import { parsePrecision, selectPrecision, type Precision } from '../precision.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { NativeCudaModelHandle, NativeModelHandle, NativeParamEntry } from '../native/addon.js';
@@ -42,6 +44,10 @@ export abstract class NativeEncoder<C extends object> {
   private hostStale = false;
   /** 'cuda': gradients are allocated on the device. */
   private deviceGrads = false;
+  /** CPU: the precision the native layers' packed weights were made for ('fp32': none). */
+  private packedPrecision: Precision = 'fp32';
+  /** CPU: `params` changed since the weights were packed. */
+  private packedStale = false;
 
   protected constructor(handle: EncoderHandle<C>) {
     const h = 'cpu' in handle ? handle.cpu : handle.cuda;
@@ -63,7 +69,10 @@ export abstract class NativeEncoder<C extends object> {
     return this.params.length;
   }
 
-  /** A view of one parameter by HF name (no prefix); on 'cuda', of the host mirror. */
+  /**
+   * A view of one parameter by HF name (no prefix); on 'cuda', of the host mirror. After writing
+   * through it, call `paramsChanged()` so that a bf16 / int8 forward packs the new values.
+   */
   param(name: string): Float32Array {
     const s = this.slots.find((e) => e.name === name);
     if (!s) throw new RangeError(`no parameter ${name}`);
@@ -79,6 +88,11 @@ export abstract class NativeEncoder<C extends object> {
     if (s && this.gpu) throw new TypeError('the gradients live on the GPU: use downloadGrads()');
     if (!s || !this.grads) throw new RangeError(s ? 'gradients are not enabled' : `no parameter ${name}`);
     return this.grads.subarray(s.offset, s.offset + s.numel);
+  }
+
+  /** Says that `params` was written directly: the next bf16 / int8 forward packs them again. */
+  paramsChanged(): void {
+    this.packedStale = true;
   }
 
   /** Allocates the gradient buffer (zeroed) if there is none yet. CPU only (on 'cuda' they live on the GPU). */
@@ -143,6 +157,7 @@ export abstract class NativeEncoder<C extends object> {
     }
     await this.serial(async () => {
       this.params.set(values);
+      this.packedStale = true;
       if (!this.gpu) return;
       await this.gpu.uploadParams({ params: this.params });
       this.hostStale = false;
@@ -211,6 +226,26 @@ export abstract class NativeEncoder<C extends object> {
     return run;
   }
 
+  /**
+   * Inside serial(), before a forward: the precision it runs at. An inference forward packs the
+   * weights for bf16 / int8 when they are not packed for it yet (or changed since); a training
+   * forward runs in fp32, and asking it for another precision is an error.
+   */
+  protected async preparePrecision(requested: Precision | undefined, train: boolean): Promise<Precision> {
+    const asked = parsePrecision(requested);
+    if (train && asked !== 'fp32') {
+      throw new ShapcaError(`precision '${asked}' is for inference only: training runs in fp32 (forward with train: true takes no precision)`, 'SHAPCA_INVALID_ARGUMENT');
+    }
+    // The GPU models have no bf16 / int8 kernels: they run in fp32 (with the one fallback warning).
+    const want = train ? 'fp32' : selectPrecision(asked, this.device);
+    if (this.cpu && (want !== this.packedPrecision || (want !== 'fp32' && this.packedStale))) {
+      await this.cpu.setPrecision({ precision: want });
+      this.packedPrecision = want;
+      this.packedStale = false;
+    }
+    return want;
+  }
+
   /** Inside serial(): makes sure there are gradients for a training forward (and the optimizer). */
   protected async prepareTraining(): Promise<void> {
     if (!this.gpu) {
@@ -223,6 +258,7 @@ export abstract class NativeEncoder<C extends object> {
 
   protected async initRandom(seed: number, std: number): Promise<void> {
     await this.serial(async () => {
+      this.packedStale = true;
       if (this.cpu) return this.cpu.initRandom({ seed, std });
       // The device initialises as the CPU does; the mirror starts as a copy.
       await this.gpu!.initRandom({ seed, std });
@@ -234,6 +270,7 @@ export abstract class NativeEncoder<C extends object> {
   protected async loadFrom(ckpt: Checkpoint, o: LoadOptions): Promise<LoadReport> {
     await this.syncParamsFromDevice();  // tensors the checkpoint lacks keep their values
     const report = await loadParams(ckpt, this.slots, this.params, o);
+    this.packedStale = true;
     this.ignoredTensors = report.ignored;
     await this.syncParamsToDevice();
     return report;

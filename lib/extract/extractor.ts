@@ -6,7 +6,7 @@
 //   const one = await model.predict({ text: 'Rocky wins again', image: 'rocky.jpg' });
 //   // a relation model: each record names its pair
 //   const rel = await model.predict({ text: 'Rocky lives in Philadelphia', head: { start: 0, end: 1 }, tail: { name: 'Philadelphia' } });
-import { type DeviceOptions, loadModel, type TaskModel } from '../model/io.js';
+import { type DeviceOptions, type InferenceOptions, loadModel, type TaskModel } from '../model/io.js';
 import { JointModel } from '../model/joint-model.js';
 import { ShapCAModel } from '../model/ner-model.js';
 import { RelationModel } from '../model/re-model.js';
@@ -58,8 +58,9 @@ export class Extractor {
 
 /**
  * Loads a model folder (as written by `shapca train`) for extraction; `o.device` says where its
- * encoders run ('cpu' default, 'cuda', 'auto'; see DeviceOptions).
+ * encoders run ('cpu' default, 'cuda', 'auto'; see DeviceOptions) and `o.precision` at which
+ * precision ('fp32' default, 'bf16', 'int8'; see InferenceOptions).
  */
-export async function loadExtractor(dir: string, defaults: ExtractOptions = {}, o: DeviceOptions = {}): Promise<Extractor> {
+export async function loadExtractor(dir: string, defaults: ExtractOptions = {}, o: DeviceOptions & InferenceOptions = {}): Promise<Extractor> {
   return new Extractor(extractionModelOf(await loadModel(dir, 'any', o)), defaults);
 }

@@ -20,7 +20,7 @@ export type { ReBatch, ReBatchOptions, ReExample } from './re-batch.js';
 export { allPairs, encodeJointBatch, entitiesOf, givenPairRows, trainingPairs } from './joint-batch.js';
 export type { EntityPair, JointBatch, JointBatchOptions, JointEntity, JointExample, JointTriple, PairRows, SpanPair } from './joint-batch.js';
 export { createFromPretrained, createFromScratch, instantiate, loadModel, saveModel } from './io.js';
-export type { DeviceOptions, FromPretrainedOptions, FromScratchOptions, TaskLabels, TaskModel } from './io.js';
+export type { DeviceOptions, FromPretrainedOptions, InferenceOptions, FromScratchOptions, TaskLabels, TaskModel } from './io.js';
 export { FusionLayer, fusionSpecs } from './fusion.js';
 export type { FusionConfig, FusionCache } from './fusion.js';
 export { ParamStore } from './params.js';

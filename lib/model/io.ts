@@ -11,6 +11,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { parsePrecision, type Precision } from '../precision.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { SafetensorsFile, writeSafetensors } from '../checkpoint/safetensors.js';
 import { selectDevice, type DeviceRequest } from '../device.js';
@@ -77,12 +78,22 @@ export interface DeviceOptions {
   device?: DeviceRequest;
 }
 
+/** How a loaded model runs predict. */
+export interface InferenceOptions {
+  /**
+   * The encoders' precision in predict: 'fp32' (default), 'bf16' or 'int8' (see Precision; without
+   * the CPU's instructions, fp32 and one warning). A model loaded at bf16 / int8 refuses to train.
+   */
+  precision?: Precision;
+}
+
 /**
  * Loads a directory written by `save()`. `task` (default 'ner') must be the saved model's task;
  * 'any' restores whatever task it holds.
  */
-export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: string, task?: T, o: DeviceOptions = {}): Promise<ModelOf<T>> {
+export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: string, task?: T, o: DeviceOptions & InferenceOptions = {}): Promise<ModelOf<T>> {
   const want = task ?? 'ner';
+  const precision = parsePrecision(o.precision);
   const path = join(dir, 'shapca.json');
   let json: ModelJson;
   try {
@@ -107,7 +118,9 @@ export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: strin
   } finally {
     await file.close();
   }
-  return (await instantiate(json.config, { tokenizer, text, image, pretrained: json.pretrained, heads, seed: 0 })) as ModelOf<T>;
+  const model = await instantiate(json.config, { tokenizer, text, image, pretrained: json.pretrained, heads, seed: 0 });
+  model.backbone.precision = precision;
+  return model as ModelOf<T>;
 }
 
 /** What a task needs besides the encoders: its labels. */

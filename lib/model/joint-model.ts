@@ -5,6 +5,7 @@ import { bioSpans } from '../data/bio.js';
 import { bioTags } from '../heads/bio.js';
 import { CrfTagger, crfTaggerSpecs } from '../heads/crf-tagger.js';
 import { RelationClassifier, relationClassifierSpecs } from '../heads/relation-classifier.js';
+import type { Precision } from '../precision.js';
 import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
 import { ShapCABackbone, type ShapCAParts } from './backbone.js';
@@ -42,6 +43,8 @@ export interface JointPrediction {
 export interface JointPredictOptions {
   /** Also return the CRF's tag posteriors (as ShapCAModel.predict does). */
   posteriors?: boolean;
+  /** The encoders' inference precision (default: `backbone.precision`, 'fp32'). */
+  precision?: Precision;
   /** Per sample, ordered span pairs to score with the relation classifier, predicted or not. */
   pairs?: readonly (readonly SpanPair[])[];
 }
@@ -128,7 +131,7 @@ export class JointModel implements TrainableModel<JointBatch> {
    * posteriors and the label probabilities of given span pairs, from the same forward pass.
    */
   async predict(b: JointBatch, o: JointPredictOptions = {}): Promise<JointPrediction[]> {
-    const f = await this.backbone.forward(b, false);
+    const f = await this.backbone.forward(b, false, o.precision);
     const pos = wordPositions(b);
     const cache = await this.tagger.emissions(f.fused, pos);
     const tags = await this.tagger.decode(cache, pos);

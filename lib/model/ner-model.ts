@@ -3,6 +3,7 @@
 // with a CRF tagger on the words.
 import { bioTags } from '../heads/bio.js';
 import { CrfTagger, crfTaggerSpecs, type WordPositions } from '../heads/crf-tagger.js';
+import type { Precision } from '../precision.js';
 import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
 import type { AlignmentHead } from './alignment.js';
@@ -92,8 +93,9 @@ export class ShapCAModel implements TrainableModel<NerBatch> {
   }
 
   /** Tags for each example of the batch (no gradients kept); the CRF's tag posteriors on request. */
-  async predict(b: NerBatch, o: { posteriors?: boolean } = {}): Promise<NerPrediction[]> {
-    const f = await this.backbone.forward(b, false);
+  /** `precision`: the encoders' inference precision (default: `backbone.precision`, 'fp32'). */
+  async predict(b: NerBatch, o: { posteriors?: boolean; precision?: Precision } = {}): Promise<NerPrediction[]> {
+    const f = await this.backbone.forward(b, false, o.precision);
     const pos = wordPositions(b);
     const cache = await this.tagger.emissions(f.fused, pos);
     const tags = await this.tagger.decode(cache, pos);

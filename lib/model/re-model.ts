@@ -1,6 +1,7 @@
 // RelationModel for MRE (DESIGN §1.6): the shared backbone over the post with entity markers
 // around head and tail, and a classifier over the concatenated [E1] and [E2] states.
 import { RelationClassifier, relationClassifierSpecs, type RowIndex } from '../heads/relation-classifier.js';
+import type { Precision } from '../precision.js';
 import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ParamGroup, StepContext, StepResult, TrainableModel } from '../train/types.js';
 import { ShapCABackbone, type ShapCAParts } from './backbone.js';
@@ -89,8 +90,9 @@ export class RelationModel implements TrainableModel<ReBatch> {
   }
 
   /** The relation of each example's pair (no gradients kept); every label's probability on request. */
-  async predict(b: ReBatch, o: { probabilities?: boolean } = {}): Promise<RePrediction[]> {
-    const f = await this.backbone.forward(b, false);
+  /** `precision`: the encoders' inference precision (default: `backbone.precision`, 'fp32'). */
+  async predict(b: ReBatch, o: { probabilities?: boolean; precision?: Precision } = {}): Promise<RePrediction[]> {
+    const f = await this.backbone.forward(b, false, o.precision);
     const { label, score, probs } = await this.classifier.predict(await this.classifier.forward(f.fused, this.rows(b)));
     const cols = this.classifier.labels.length;
     return b.examples.map((ex, i) => ({

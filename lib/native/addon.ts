@@ -168,6 +168,8 @@ export interface NativeModelHandle {
   /** Binds the flat buffers (length ≥ table().total); grads may be omitted for inference. */
   setBuffers(o: { params: F32; grads?: F32 | null }): void;
   initRandom(o: { seed?: number; std?: number }): Promise<void>;
+  /** Packs the layers' linear weights from the bound params for bf16 / int8 inference (fp32: drops them). */
+  setPrecision(o: { precision: 'fp32' | 'bf16' | 'int8' }): Promise<void>;
   dispose(): void;
 }
 

@@ -10,6 +10,7 @@
 
 #include "../core/cpu.h"
 #include "../core/thread_pool.h"
+#include "gemm.h"
 #include "avx512_lowp/avx512_lowp.h"
 
 namespace shapca {
@@ -283,6 +284,17 @@ Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ld
     return Status::ok;
   }
   return pool.run(tasks, task);
+}
+
+Status linear_forward(float* out, const float* inp, const WeightView& w, const float* bias, int64_t bt, int64_t c,
+                      int64_t oc) {
+  if (w.packed == nullptr) return matmul_forward(out, inp, w.f32, bias, bt, c, oc);
+  if (w.packed->n != oc || w.packed->k != c) {
+    return fail(Status::invalid_argument, "linear_forward: the packed weight is (%lld, %lld) but the layer needs (%lld, %lld)",
+                static_cast<long long>(w.packed->n), static_cast<long long>(w.packed->k), static_cast<long long>(oc),
+                static_cast<long long>(c));
+  }
+  return linear_lowp_forward(out, oc, inp, c, *w.packed, bias, bt);
 }
 
 }  // namespace shapca

@@ -61,6 +61,18 @@ Status pack_weight(PackedWeight* out, Precision p, const float* w, int64_t n, in
 Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const PackedWeight& w,
                            const float* bias, int64_t m, bool reference = false);
 
+// A linear layer's weight as the model layers see it: fp32 in PyTorch's layout (used as is), or
+// packed for bf16 / int8 inference when `packed` is set.
+struct WeightView {
+  const float* f32;
+  const PackedWeight* packed = nullptr;
+};
+
+// out (BT,OC) = inp (BT,C) · Wᵀ + bias: matmul_forward on the fp32 weight, or
+// linear_lowp_forward on the packed one.
+Status linear_forward(float* out, const float* inp, const WeightView& w, const float* bias, int64_t bt, int64_t c,
+                      int64_t oc);
+
 // fp32 → bf16, round to nearest even (NaN stays NaN, denormals flush to zero as in the AVX-512
 // conversions), and back.
 uint16_t bf16_round(float x);

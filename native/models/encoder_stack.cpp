@@ -21,6 +21,10 @@ struct CpuLayers {
 }  // namespace
 
 Status stack_forward(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params) {
+  if (st.training && st.precision != Precision::fp32) {
+    return fail(Status::invalid_argument, "forward: training runs in fp32 but the model was set to %s for inference",
+                precision_name(st.precision));
+  }
   return stack_forward_with<CpuLayers>(st, out, x0, mask, params);
 }
 

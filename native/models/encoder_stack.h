@@ -18,7 +18,15 @@ struct LayerStack {
   float* acts = nullptr;             // (L or 1) × layer_acts_floats
   LayerScratch scratch{};            // fcact always; the rest only when training
   float *dx_a = nullptr, *dx_b = nullptr;  // (BT, C) gradient ping-pong, training only
+  // CPU inference at bf16 / int8: the packed weights layers[l].packed points into (one per layer).
+  Precision precision = Precision::fp32;
+  std::vector<LayerPacked> packed;
 };
+
+// Packs every layer's four linear weights from params for p (bf16 or int8), or drops the packed
+// copies (fp32); the CPU forward then uses them until the next call. A snapshot: later writes to
+// params are not seen until it is called again. Training forwards refuse a packed stack.
+Status stack_set_precision(LayerStack& st, const float* params, Precision p);
 
 // Requests the stack's buffers for a batch of b sequences of t tokens (commit the arena after):
 // an Arena on the CPU, a DeviceArena (cuda/models) on the GPU.

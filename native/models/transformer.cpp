@@ -4,6 +4,7 @@
 #include "../kernels/gelu.h"
 #include "../kernels/gemm.h"
 #include "../kernels/layernorm.h"
+#include "../kernels/linear_lowp.h"
 #include "param_table.h"
 #include "vec_ops.h"
 
@@ -74,14 +75,15 @@ Status layer_forward(const LayerActs& a, const LayerScratch& sc, const float* in
                      const float* params, const LayerOffsets& o, const LayerShape& s) {
   const int64_t bt = s.b * s.t, c = s.c, in = s.inter;
   const float* p = params;
+  const LayerPacked* pk = o.packed;  // null: the fp32 weights in params
   const float* attn_in = inp;
   if (s.pre_norm) {
     SHAPCA_TRY(layernorm_forward(a.norm1, a.mean1, a.rstd1, inp, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     attn_in = a.norm1;
   }
-  SHAPCA_TRY(matmul_forward(a.qkv, attn_in, p + o.qkv_w, p + o.qkv_b, bt, c, 3 * c));
+  SHAPCA_TRY(linear_forward(a.qkv, attn_in, {p + o.qkv_w, pk ? &pk->qkv : nullptr}, p + o.qkv_b, bt, c, 3 * c));
   SHAPCA_TRY(attention_forward(a.atty, a.att, a.qkv, mask, s.b, s.t, c, s.nh));
-  SHAPCA_TRY(matmul_forward(a.res1, a.atty, p + o.proj_w, p + o.proj_b, bt, c, c));
+  SHAPCA_TRY(linear_forward(a.res1, a.atty, {p + o.proj_w, pk ? &pk->proj : nullptr}, p + o.proj_b, bt, c, c));
   SHAPCA_TRY(add_to(a.res1, inp, bt * c));  // inp is dead after this line
   const float* ffn_in;
   if (s.pre_norm) {
@@ -91,9 +93,9 @@ Status layer_forward(const LayerActs& a, const LayerScratch& sc, const float* in
     SHAPCA_TRY(layernorm_forward(a.norm1, a.mean1, a.rstd1, a.res1, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     ffn_in = a.norm1;
   }
-  SHAPCA_TRY(matmul_forward(a.fch, ffn_in, p + o.fc1_w, p + o.fc1_b, bt, c, in));
+  SHAPCA_TRY(linear_forward(a.fch, ffn_in, {p + o.fc1_w, pk ? &pk->fc1 : nullptr}, p + o.fc1_b, bt, c, in));
   SHAPCA_TRY(act_forward(s.act, sc.fcact, a.fch, bt * in));
-  SHAPCA_TRY(matmul_forward(a.res2, sc.fcact, p + o.fc2_w, p + o.fc2_b, bt, in, c));
+  SHAPCA_TRY(linear_forward(a.res2, sc.fcact, {p + o.fc2_w, pk ? &pk->fc2 : nullptr}, p + o.fc2_b, bt, in, c));
   SHAPCA_TRY(add_to(a.res2, s.pre_norm ? a.res1 : a.norm1, bt * c));
   if (!s.pre_norm) {
     SHAPCA_TRY(layernorm_forward(a.norm2, a.mean2, a.rstd2, a.res2, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "../core/status.h"
+#include "../kernels/linear_lowp.h"
 #include "param_table.h"
 
 namespace shapca {
@@ -26,6 +27,11 @@ struct LayerShape {
   bool pre_norm = false;
 };
 
+// A layer's four linear weights packed for bf16 / int8 inference (stack_set_precision).
+struct LayerPacked {
+  PackedWeight qkv, proj, fc1, fc2;
+};
+
 // Offsets of one layer's tensors in the flat parameter (and gradient) buffer.
 struct LayerOffsets {
   int64_t qkv_w, qkv_b;    // (3C, C), (3C)
@@ -34,6 +40,7 @@ struct LayerOffsets {
   int64_t fc1_w, fc1_b;    // (I, C), (I)
   int64_t fc2_w, fc2_b;    // (C, I), (C)
   int64_t ln2_w, ln2_b;    // (C)
+  const LayerPacked* packed = nullptr;  // CPU inference at bf16 / int8: forward's weights
 };
 
 // HF module paths of a layer's parts (each gets ".weight" / ".bias").

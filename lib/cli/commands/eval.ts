@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
 import type { DeviceRequest } from '../../device.js';
+import type { Precision } from '../../precision.js';
 import type { ContextSet } from '../../data/contexts.js';
 import type { PRF } from '../../metrics/f1.js';
 import type { ImageRecipe } from '../../model/image-loader.js';
@@ -19,6 +20,7 @@ import { evaluateJoint, writeJointPredictions } from '../../tasks/joint.js';
 import { evaluateNer, readContextFiles, writePredictions } from '../../tasks/ner.js';
 import { evaluateRe, writeRePredictions } from '../../tasks/re.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
+import { addPrecisionFlag, PRECISION_HELP, precisionOf } from '../precision-flag.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
 
@@ -35,6 +37,7 @@ interface EvalFlags {
   lenient?: boolean;
   json?: boolean;
   device: DeviceRequest;
+  precision: Precision;
 }
 
 interface Inputs {
@@ -119,7 +122,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--lenient', 'skip malformed lines instead of failing')
     .option('--json', 'print one JSON object');
-  addDeviceFlag(cmd)
+  addPrecisionFlag(addDeviceFlag(cmd))
     .addHelpText('after', `
 Metrics:
   ner    micro and per-type precision / recall / F1 over entities. "conlleval" chunks as the CoNLL
@@ -130,10 +133,10 @@ Metrics:
   joint  exact quintuples (head span + type, tail span + type, relation): micro and per relation;
          entity F1 (span + type) and pair F1 (both typed spans, relation ignored) beside it. JMERE
          annotates only entities that take part in a relation, so entity F1 is not a full NER score.
-${DEVICE_HELP}`)
+${DEVICE_HELP}${PRECISION_HELP}`)
     .action(async (f: EvalFlags) => {
       if (f.threads) setThreads(f.threads);
-      const model: TaskModel = await loadModel(f.model, f.task ?? 'any', { device: deviceOf(f.device) });
+      const model: TaskModel = await loadModel(f.model, f.task ?? 'any', { device: deviceOf(f.device), precision: precisionOf(f.precision) });
       const cfg = model.config;
       const io: Inputs = {
         recipe: f.images && cfg.imageSize ? { size: cfg.imageSize, mean: cfg.imageMean, std: cfg.imageStd } : null,

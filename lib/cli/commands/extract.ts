@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
 import type { DeviceRequest } from '../../device.js';
+import type { Precision } from '../../precision.js';
 import { extractionModelOf } from '../../extract/extractor.js';
 import { extractFile, type ExtractFileSummary } from '../../extract/file.js';
 import type { GenerateContextOptions } from '../../extract/contexts.js';
@@ -17,6 +18,7 @@ import { readContextFiles } from '../../tasks/ner.js';
 import { interruptible } from '../interrupt.js';
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
+import { addPrecisionFlag, PRECISION_HELP, precisionOf } from '../precision-flag.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.js';
 
 interface ExtractFlags extends LmmServerFlags {
@@ -44,6 +46,7 @@ interface ExtractFlags extends LmmServerFlags {
   progress: boolean;
   json?: boolean;
   device: DeviceRequest;
+  precision: Precision;
 }
 
 const HELP = `
@@ -158,13 +161,13 @@ export function register(program: Command): void {
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object');
-  addDeviceFlag(cmd)
-    .addHelpText('after', HELP + DEVICE_HELP)
+  addPrecisionFlag(addDeviceFlag(cmd))
+    .addHelpText('after', HELP + DEVICE_HELP + PRECISION_HELP)
     .action(async (f: ExtractFlags) => {
       if (f.resume && f.overwrite) throw new Error('expected --resume or --overwrite, not both');
       if (f.resume && !f.output) throw new Error('--resume needs --output (stdout cannot be resumed)');
       if (f.threads) setThreads(f.threads);
-      const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device) }));
+      const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device), precision: precisionOf(f.precision) }));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const generate = f.generateContexts ? await generateOptions(f) : undefined;
       const summary = await interruptible((signal) =>
