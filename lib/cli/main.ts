@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 
 import { Command, CommanderError } from 'commander';
 
+import { register as registerBench } from './commands/bench.js';
 import { register as registerContext } from './commands/context.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerEval } from './commands/eval.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerExtract(program);
   registerExplain(program);
   registerDemo(program);
+  registerBench(program);
   return program;
 }
 

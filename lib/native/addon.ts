@@ -22,6 +22,9 @@ export interface NativeInfo {
   cuda: CudaInfo;
 }
 
+/** A weight (n, k) packed for bf16 / int8 by packLinear; freed when collected. */
+export type NativePackedLinear = { readonly __packedLinear: unique symbol };
+
 /** Whether the addon was built with CUDA (cmake-js + nvcc) and what the probe found at load. */
 export interface CudaInfo {
   built: boolean;
@@ -62,6 +65,11 @@ export interface NativeAddon {
   setKernelPath(o: { path: 'auto' | 'scalar' | 'avx2' | 'avx512' }): 'scalar' | 'avx2' | 'avx512';
   setErrorClass(cls: typeof ShapcaError): void;
   randomUniform(o: { out: F32; n: number; seed?: number; stream?: number }): void;
+
+  // Low-precision linear layers and the arithmetic ceiling (native/binding/lowp_binding.cpp).
+  packLinear(o: { weight: F32; n: number; k: number; precision: 'bf16' | 'int8' }): NativePackedLinear;
+  linearLowpForward(o: { packed: NativePackedLinear; inp: F32; m: number; out: F32; bias?: F32 | null }): Promise<void>;
+  measurePeak(o: { precision: 'fp32' | 'bf16' | 'int8'; seconds?: number }): Promise<number>;
 
   // Shapley values and alignment losses (native/binding/shapley.cpp); gradients accumulate (+=),
   // or are written (=) into fresh buffers with accumulate: false.

@@ -11,6 +11,7 @@
 #include "fusion.h"
 #include "job.h"
 #include "kernels.h"
+#include "lowp_binding.h"
 #include "shapley.h"
 #include "models.h"
 
@@ -107,6 +108,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_cross_entropy(env, exports);
   register_fusion(env, exports);
   register_models(env, exports);
+  register_linear_lowp(env, exports);
   return exports;
 }
 

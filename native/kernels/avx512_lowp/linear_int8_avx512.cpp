@@ -9,7 +9,6 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
-#include <cmath>
 #include <cstring>
 
 #include "avx512_lowp.h"
