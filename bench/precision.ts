@@ -12,6 +12,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { agreement } from '../lib/bench/agreement.js';
 import { BertEncoder, VitEncoder } from '../lib/encoders/index.js';
 import { availablePrecisions, type Precision } from '../lib/precision.js';
 import * as runtime from '../lib/runtime.js';
@@ -48,23 +49,8 @@ function torchPeer(kind: string, dir: string, mode: 'fwd' | 'fwdq', threads: num
   return lastJson('/usr/bin/python3', args, peerEnv(threads), 'PyTorch peer');
 }
 
-/** Smallest cosine between 64-wide rows of a and b (the samples are the first 256 outputs). */
-function minCosine(a: ArrayLike<number>, b: ArrayLike<number>, width = 64): number {
-  let worst = 1;
-  for (let r = 0; r + width <= Math.min(a.length, b.length); r += width) {
-    let dot = 0, na = 0, nb = 0;
-    for (let j = r; j < r + width; j++) {
-      dot += a[j]! * b[j]!;
-      na += a[j]! ** 2;
-      nb += b[j]! ** 2;
-    }
-    worst = Math.min(worst, dot / Math.sqrt(na * nb));
-  }
-  return worst;
-}
-
 function agree(label: string, got: ArrayLike<number>, fp32: ArrayLike<number>, min: number): void {
-  const c = minCosine(got, fp32);
+  const c = agreement(got, fp32, 64).minCos;
   if (!(c >= min)) throw new Error(`${label}: cosine with fp32 ${c.toFixed(5)} < ${min}`);
 }
 

@@ -4,6 +4,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
+import { agreement as rowAgreement } from '../lib/bench/agreement.js';
 import { BertEncoder, VitEncoder } from '../lib/encoders/index.js';
 import { ShapcaError } from '../lib/errors.js';
 import { loadModel } from '../lib/model/io.js';
@@ -26,21 +27,8 @@ function inputs(batch: number, seqLen: number) {
 
 /** Smallest per-row cosine and max |a − b| / max |b|. */
 function agreement(a: Float32Array, b: Float32Array, width: number): { cos: number; rel: number } {
-  let scale = 0;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  let cos = 1;
-  let rel = 0;
-  for (let r = 0; r < b.length / width; r++) {
-    let dot = 0, na = 0, nb = 0;
-    for (let j = r * width; j < (r + 1) * width; j++) {
-      dot += a[j]! * b[j]!;
-      na += a[j]! ** 2;
-      nb += b[j]! ** 2;
-      rel = Math.max(rel, Math.abs(a[j]! - b[j]!) / scale);
-    }
-    cos = Math.min(cos, dot / Math.sqrt(na * nb));
-  }
-  return { cos, rel };
+  const r = rowAgreement(a, b, width);
+  return { cos: r.minCos, rel: r.maxRelErr };
 }
 
 // bf16 keeps 8 significant bits, int8 about 7 per row / channel (native/tests/test_models_lowp.cpp

@@ -5,6 +5,7 @@
 // to the largest fp32 value, as a Markdown table (or JSON lines with --json).
 //   npx tsx scripts/experiments/precision-agreement.ts [--json]
 import { bertInputs, hashed } from '../../bench/inputs.js';
+import { agreement } from '../../lib/bench/agreement.js';
 import { BertEncoder, VitEncoder } from '../../lib/encoders/index.js';
 import { availablePrecisions, type Precision } from '../../lib/precision.js';
 
@@ -17,24 +18,7 @@ interface Row {
 }
 
 function compare(model: string, precision: Precision, got: Float32Array, ref: Float32Array, width: number, keep: (row: number) => boolean): Row {
-  let scale = 0;
-  for (const v of ref) scale = Math.max(scale, Math.abs(v));
-  let minCos = 1, sumCos = 0, rows = 0, maxRelErr = 0;
-  for (let r = 0; r < ref.length / width; r++) {
-    if (!keep(r)) continue;
-    let dot = 0, na = 0, nb = 0;
-    for (let j = r * width; j < (r + 1) * width; j++) {
-      dot += got[j]! * ref[j]!;
-      na += got[j]! ** 2;
-      nb += ref[j]! ** 2;
-      maxRelErr = Math.max(maxRelErr, Math.abs(got[j]! - ref[j]!) / scale);
-    }
-    const c = dot / Math.sqrt(na * nb);
-    minCos = Math.min(minCos, c);
-    sumCos += c;
-    rows++;
-  }
-  return { model, precision, minCos, meanCos: sumCos / rows, maxRelErr };
+  return { model, precision, ...agreement(got, ref, width, keep) };
 }
 
 const rows: Row[] = [];

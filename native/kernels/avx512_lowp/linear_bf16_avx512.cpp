@@ -3,29 +3,12 @@
 // takes one k pair: two packed B vectors and one broadcast pair per row).
 #include <immintrin.h>
 
-// GCC 12's AVX-512 headers build their "undefined" vectors as `__m512 __Y = __Y;`, which its own
-// -Wuninitialized then reports at every masked load; the values are never read.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-#include <cstring>
-
 #include "avx512_lowp.h"
+#include "lanes.h"
 
 namespace shapca::avx512_lowp {
 
 namespace {
-
-inline __mmask16 lanes(int64_t n) {
-  return n >= 16 ? static_cast<__mmask16>(0xffff) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1u);
-}
-
-// One 32-bit word (a pair of bf16) of row memory, without an aliasing cast.
-inline int32_t word(const uint16_t* p) {
-  int32_t w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
 
 template <int R>
 void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b, float* c, int64_t ldc, int64_t cols,

@@ -4,28 +4,12 @@
 // dequantised with the row and column scales and the shift's column-sum compensation.
 #include <immintrin.h>
 
-// GCC 12's AVX-512 headers build their "undefined" vectors as `__m512 __Y = __Y;`, which its own
-// -Wuninitialized then reports at every masked load; the values are never read.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
-#include <cstring>
-
 #include "avx512_lowp.h"
+#include "lanes.h"
 
 namespace shapca::avx512_lowp {
 
 namespace {
-
-inline __mmask16 lanes(int64_t n) {
-  return n >= 16 ? static_cast<__mmask16>(0xffff) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1u);
-}
-
-inline int32_t word(const uint8_t* p) {
-  int32_t w;
-  std::memcpy(&w, p, sizeof w);
-  return w;
-}
 
 template <int R>
 void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, float* c, int64_t ldc, int64_t cols,
