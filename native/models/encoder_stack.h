@@ -4,6 +4,7 @@
 //   backward: from dx_L, accumulates every layer's parameter gradients and dx0 (+=)
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "param_table.h"
@@ -18,9 +19,10 @@ struct LayerStack {
   float* acts = nullptr;             // (L or 1) × layer_acts_floats
   LayerScratch scratch{};            // fcact always; the rest only when training
   float *dx_a = nullptr, *dx_b = nullptr;  // (BT, C) gradient ping-pong, training only
-  // CPU inference at bf16 / int8: the packed weights layers[l].packed points into (one per layer).
+  // CPU inference at bf16 / int8: the packed weights layers[l].packed points into (one per layer;
+  // shared, so that a copy of the stack — the device models copy the CPU model's — stays valid).
   Precision precision = Precision::fp32;
-  std::vector<LayerPacked> packed;
+  std::shared_ptr<const std::vector<LayerPacked>> packed;
 };
 
 // Packs every layer's four linear weights from params for p (bf16 or int8), or drops the packed

@@ -8,7 +8,7 @@ namespace shapca {
 
 Status stack_set_precision(LayerStack& st, const float* params, Precision p) {
   for (LayerOffsets& o : st.layers) o.packed = nullptr;
-  st.packed.clear();
+  st.packed.reset();
   st.precision = Precision::fp32;
   if (p == Precision::fp32) return Status::ok;
   if (params == nullptr) return fail(Status::invalid_argument, "setPrecision: the model has no parameters yet");
@@ -35,8 +35,9 @@ Status stack_set_precision(LayerStack& st, const float* params, Precision p) {
     return fail(static_cast<Status>(failed.load()), "setPrecision: a layer weight could not be packed for %s (not finite, or out of memory)",
                 precision_name(p));
   }
-  st.packed = std::move(packed);  // the vector's storage moves as a whole: the pointers below stay valid
-  for (int64_t l = 0; l < layers; ++l) st.layers[l].packed = &st.packed[l];
+  auto shared = std::make_shared<const std::vector<LayerPacked>>(std::move(packed));
+  for (int64_t l = 0; l < layers; ++l) st.layers[l].packed = &(*shared)[l];
+  st.packed = std::move(shared);
   st.precision = p;
   return Status::ok;
 }
