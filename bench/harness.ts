@@ -1,5 +1,6 @@
-// Benchmark plumbing shared by bench/*.ts (DESIGN §5): median timing after warm-up, result lines
-// as JSON ({"bench","shape","ours_ms","peer","peer_ms","ratio","unit","value"}) or a table.
+// Benchmark plumbing shared by bench/*.ts (docs/ARCHITECTURE.md, "Benchmarks"): median timing
+// after warm-up, result lines as JSON ({"bench","shape","ours_ms","peer","peer_ms","ratio","unit",
+// "value"}) or a table.
 export { kTimedMs, kWarmupMs, median, timeMedian } from '../lib/bench/timing.js';
 
 export interface BenchOptions {

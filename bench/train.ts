@@ -8,7 +8,7 @@ import { join } from 'node:path';
 
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, type ShapCAOptions } from '../lib/model/index.js';
-import { loadNerExamples } from '../lib/model/ner-data.js';
+import { loadNerExamples } from '../lib/tasks/ner/data.js';
 import * as runtime from '../lib/runtime.js';
 import { AdamW } from '../lib/train/optimizer.js';
 import { report, timeMedian, type BenchOptions } from './harness.js';

@@ -1,6 +1,6 @@
 /**
  * shapca — multimodal information extraction with Shapley value-based contrastive alignment.
- * See README.md for what exists today and DESIGN.md §3 for the full API.
+ * See README.md for what exists today and docs/ARCHITECTURE.md for how lib/ is laid out.
  */
 export * as kernels from './kernels/index.js';
 export * as runtime from './runtime.js';
@@ -15,7 +15,7 @@ export * as checkpoint from './checkpoint/index.js';
 export * as tokenizer from './tokenizer/index.js';
 export * as train from './train/index.js';
 export * as model from './model/index.js';
-export { ShapCAModel } from './model/index.js';
+export { NerModel, ShapCAModel } from './model/index.js';
 export type { NerExample, NerPrediction, ShapCAConfig, ShapCAOptions } from './model/index.js';
 export { JointModel, RelationModel } from './model/index.js';
 export type { JointExample, JointPrediction, ReExample, RePrediction, ShapCATask, TaskModel } from './model/index.js';
@@ -31,3 +31,6 @@ export * as extract from './extract/index.js';
 export { Extractor, loadExtractor } from './extract/index.js';
 export type { ExtractRecord, ExtractResult, ExtractedEntity, ExtractOptions, ExtractionModel } from './extract/index.js';
 export * as explain from './explain/index.js';
+export * as hub from './hub/index.js';
+export { HubError, resolveModel } from './hub/index.js';
+export type { HubErrorCode, HubOptions, ResolvedModel, ResolveModelOptions } from './hub/index.js';

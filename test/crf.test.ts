@@ -2,7 +2,8 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { bioConstraints, bioTags } from '../lib/heads/bio.js';
+import { bioTags } from '../lib/data/bio.js';
+import { bioConstraints } from '../lib/heads/bio.js';
 import { kernels, ShapcaError } from '../lib/index.js';
 import { f32, readFixture, tensor } from './fixtures.js';
 import { assertClose, rejects } from './helpers.js';

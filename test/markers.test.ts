@@ -5,9 +5,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
-import { allPairs, encodeJointBatch, trainingPairs } from '../lib/model/joint-batch.js';
-import { insertMarkers, RELATION_MARKERS } from '../lib/model/markers.js';
-import { encodeReBatch } from '../lib/model/re-batch.js';
+import { allPairs, encodeJointBatch, trainingPairs } from '../lib/tasks/joint/batch.js';
+import { insertMarkers, RELATION_MARKERS } from '../lib/tasks/re/markers.js';
+import { encodeReBatch } from '../lib/tasks/re/batch.js';
 import { WordPieceTokenizer } from '../lib/tokenizer/wordpiece.js';
 
 const test = suite('relation markers and spans');

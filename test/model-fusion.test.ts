@@ -4,7 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
 import { FusionLayer, fusionSpecs } from '../lib/model/fusion.js';
-import { ParamStore } from '../lib/model/params.js';
+import { ParamStore } from '../lib/nn/params.js';
 import { f32, readFixture, tensor } from './fixtures.js';
 import { assertClose } from './helpers.js';
 

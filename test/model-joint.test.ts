@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type JointExample, type JointModel, type ShapCAOptions } from '../lib/model/index.js';
-import { loadJointExamples } from '../lib/model/joint-data.js';
+import { loadJointExamples } from '../lib/tasks/joint/data.js';
 import { checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('JointModel (MJERE)');

@@ -10,8 +10,8 @@ import * as assert from 'uvu/assert';
 
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, type NerExample, type ShapCAOptions } from '../lib/model/index.js';
-import { loadNerExamples } from '../lib/model/ner-data.js';
-import { evaluateNer, loadNerSplits } from '../lib/tasks/ner.js';
+import { loadNerExamples } from '../lib/tasks/ner/data.js';
+import { evaluateNer, loadNerSplits } from '../lib/tasks/ner/run.js';
 import { AdamW } from '../lib/train/optimizer.js';
 
 const test = suite('MNER learning and task input checks');

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type NerExample, type ShapCAModel, type ShapCAOptions } from '../lib/model/index.js';
-import { loadNerExamples } from '../lib/model/ner-data.js';
+import { loadNerExamples } from '../lib/tasks/ner/data.js';
 import { checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('ShapCAModel (NER)');

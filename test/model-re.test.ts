@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type ReExample, type RelationModel, type ShapCAOptions } from '../lib/model/index.js';
-import { loadReExamples } from '../lib/model/re-data.js';
+import { loadReExamples } from '../lib/tasks/re/data.js';
 import { checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('RelationModel (MRE)');

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { agreement as rowAgreement } from '../lib/bench/agreement.js';
 import { BertEncoder, VitEncoder } from '../lib/encoders/index.js';
 import { ShapcaError } from '../lib/errors.js';
-import { loadModel } from '../lib/model/io.js';
+import { loadModel } from '../lib/tasks/io.js';
 import { availablePrecisions, parsePrecision, resetPrecisionWarningsForTesting, type Precision } from '../lib/precision.js';
 import * as runtime from '../lib/runtime.js';
 import { tiny } from './extract/tiny.js';

@@ -79,7 +79,7 @@ test('weighted majority games: [3; 2,1,1] and the UN Security Council [39; 7×5,
   assert.ok(Math.abs(nonPermanent - 4 / 2145) < 1e-15 && Math.abs(permanent - 421 / 2145) < 1e-15);
 });
 
-/** v_j(S) for unit players/targets in double, from the DESIGN §1.2 definitions. */
+/** v_j(S) for unit players/targets in double, from the definitions (docs/ARCHITECTURE.md, "Shapley batch games"). */
 function embeddingGames(players: Float32Array, targets: Float32Array, k: number, n: number, d: number) {
   const unit = (x: Float32Array, rows: number) =>
     Array.from({ length: rows }, (_, r) => {

@@ -1,5 +1,5 @@
 /**
- * Contrastive alignment losses (DESIGN §1.3): Shap-CA's L(P→T) = −(1/k) Σ_j log softmax_i(phi_ij/τ)[j]
+ * Contrastive alignment losses (docs/ARCHITECTURE.md, "Alignment"): Shap-CA's L(P→T) = −(1/k) Σ_j log softmax_i(phi_ij/τ)[j]
  * over the Shapley values of lib/shapley, plain InfoNCE beside it, and L_align over the four
  * directions of a batch. Inputs are raw embeddings: they are L2-normalised inside and the
  * gradients go back through the normalisation. Gradients are exact for the sampled permutations.

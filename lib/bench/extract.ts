@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { generateSyntheticDataset, readContexts, SYNTHETIC_ENTITY_TYPES, SYNTHETIC_LAYOUT, syntheticSamples } from '../data/index.js';
 import { extractFile } from '../extract/file.js';
 import { extractionModelOf } from '../extract/extractor.js';
-import { createFromScratch } from '../model/io.js';
+import { createFromScratch } from '../tasks/io.js';
 import { availablePrecisions } from '../precision.js';
 import { setThreads } from '../runtime.js';
 import type { BenchRunOptions } from './types.js';

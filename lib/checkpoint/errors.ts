@@ -1,3 +1,5 @@
+import { ShapcaError } from '../errors.js';
+
 /** Why a checkpoint could not be read; each names the file and, where there is one, the tensor. */
 export type CheckpointErrorCode =
   | 'SHAPCA_CHECKPOINT_NOT_FOUND'
@@ -7,20 +9,20 @@ export type CheckpointErrorCode =
   | 'SHAPCA_CHECKPOINT_UNEXPECTED_TENSOR'
   | 'SHAPCA_CHECKPOINT_SHAPE'
   | 'SHAPCA_CHECKPOINT_DTYPE'
-  | 'SHAPCA_CHECKPOINT_CONFIG';
+  | 'SHAPCA_CHECKPOINT_CONFIG'
+  /** A model directory holds another task's model than the one asked for. */
+  | 'SHAPCA_CHECKPOINT_TASK';
 
 /** A checkpoint (safetensors, index or config.json) that is missing, malformed or does not fit the model. */
-export class CheckpointError extends Error {
-  readonly code: CheckpointErrorCode;
+export class CheckpointError extends ShapcaError<CheckpointErrorCode> {
   /** The file at fault. */
   readonly file: string;
   /** The tensor at fault, when there is one. */
   readonly tensor?: string;
 
   constructor(message: string, code: CheckpointErrorCode, file: string, tensor?: string) {
-    super(message);
+    super(message, code);
     this.name = 'CheckpointError';
-    this.code = code;
     this.file = file;
     if (tensor !== undefined) this.tensor = tensor;
   }

@@ -16,9 +16,21 @@ export interface TensorInfo {
 }
 
 const MAX_HEADER = 100 * 1024 * 1024;
+/** More dimensions than any model tensor has: a shape longer than this is corrupt. */
+const MAX_NDIM = 8;
 
 function isSize(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** The product of sizes, or undefined when it passes 2^53 (no file holds that many bytes). */
+export function checkedProduct(sizes: readonly number[]): number | undefined {
+  let n = 1;
+  for (const x of sizes) {
+    n *= x;
+    if (!Number.isSafeInteger(n)) return undefined;
+  }
+  return n;
 }
 
 /** An open safetensors file: its tensor table, read lazily one tensor at a time. */
@@ -56,7 +68,7 @@ export class SafetensorsFile {
         'SHAPCA_CHECKPOINT_DTYPE', this.path, name,
       );
     }
-    const numel = t.shape.reduce((a, b) => a * b, 1);
+    const numel = (t.end - t.begin) / (DTYPE_BYTES[t.dtype] as number);  // checked against the shape when the header was read
     const target = out ?? new Float32Array(numel);
     if (target.length !== numel) throw new RangeError(`read ${name}: expected a Float32Array of ${numel} elements`);
     if (t.dtype === 'F32') {
@@ -127,14 +139,15 @@ async function readHeader(
     if (typeof e.dtype !== 'string' || !(e.dtype in DTYPE_BYTES)) {
       throw bad(`tensor ${name} has unknown dtype ${JSON.stringify(e.dtype)}`, name);
     }
-    if (!Array.isArray(e.shape) || !e.shape.every(isSize)) throw bad(`tensor ${name} has a malformed shape ${JSON.stringify(e.shape)}`, name);
+    if (!Array.isArray(e.shape) || e.shape.length > MAX_NDIM || !e.shape.every(isSize)) throw bad(`tensor ${name} has a malformed shape ${JSON.stringify(e.shape)}`, name);
     const offs = e.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !isSize(offs[0]) || !isSize(offs[1]) || offs[1] < offs[0]) {
       throw bad(`tensor ${name} has malformed data_offsets ${JSON.stringify(offs)}`, name);
     }
     const shape = e.shape as number[];
     const [b, en] = offs as [number, number];
-    const expected = shape.reduce((a, x) => a * x, 1) * (DTYPE_BYTES[e.dtype] as number);
+    const expected = checkedProduct([...shape, DTYPE_BYTES[e.dtype] as number]);
+    if (expected === undefined) throw bad(`tensor ${name} has a shape [${shape.join(', ')}] too large for any file`, name);
     if (en - b !== expected) {
       throw bad(`tensor ${name} (${e.dtype} [${shape.join(', ')}]) needs ${expected} bytes but data_offsets span ${en - b}`, name);
     }
@@ -146,7 +159,34 @@ async function readHeader(
     }
     tensors.set(name, { name, dtype: e.dtype, shape, begin: dataStart + b, end: dataStart + en });
   }
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata) || !Object.values(metadata).every((v) => typeof v === 'string')) {
+    throw bad('__metadata__ is not an object of strings');
+  }
+  checkTiling(path, [...tensors.values()], dataStart, dataSize);
   return { tensors, metadata };
+}
+
+/**
+ * The tensors must cover the data section exactly, in order of their offsets: no byte read by two
+ * tensors (one write would change the other), no gap (bytes nobody accounts for), nothing after
+ * the last one. This is what the safetensors format requires of writers.
+ */
+function checkTiling(path: string, tensors: TensorInfo[], dataStart: number, dataSize: number): void {
+  const sorted = tensors.filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin);
+  let at = dataStart;
+  for (const t of sorted) {
+    if (t.begin < at) {
+      const other = sorted.find((u) => u !== t && u.begin < t.end && t.begin < u.end);
+      throw new CheckpointError(`${path}: tensor ${t.name} overlaps tensor ${other?.name ?? '?'} in the data section`, 'SHAPCA_CHECKPOINT_HEADER', path, t.name);
+    }
+    if (t.begin > at) {
+      throw new CheckpointError(`${path}: ${t.begin - at} bytes of the data section before tensor ${t.name} belong to no tensor`, 'SHAPCA_CHECKPOINT_HEADER', path, t.name);
+    }
+    at = t.end;
+  }
+  if (at !== dataStart + dataSize) {
+    throw new CheckpointError(`${path}: the last ${dataStart + dataSize - at} bytes of the file belong to no tensor`, 'SHAPCA_CHECKPOINT_HEADER', path);
+  }
 }
 
 export interface TensorToWrite {

@@ -11,6 +11,7 @@ import { register as registerDemo } from './commands/demo.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerExplain } from './commands/explain.js';
 import { register as registerExtract } from './commands/extract.js';
+import { register as registerHub } from './commands/hub.js';
 import { register as registerInfo } from './commands/info.js';
 import { register as registerTrain } from './commands/train.js';
 import { fail } from './output.js';
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerExtract(program);
   registerExplain(program);
   registerDemo(program);
+  registerHub(program);
   registerBench(program);
   return program;
 }

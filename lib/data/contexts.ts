@@ -1,4 +1,4 @@
-// Image contexts (DESIGN §1.1): text an LMM wrote about each image, generated once and then used
+// Image contexts (docs/ARCHITECTURE.md, "Contexts"): text an LMM wrote about each image, generated once and then used
 // as data. Our own file format is JSON lines, one `{"id", "context", "model", "prompt"}` per
 // image; importers for published context sets (context-importers.ts) produce the same records.
 import { writeFileAtomic } from '../util/atomic-write.js';

@@ -2,8 +2,10 @@
 // and a collector that either throws it (strict, the default) or records it and lets the reader
 // skip the record (lenient), so a user can see everything wrong with a file in one pass.
 
+import { ShapcaError } from '../errors.js';
+
 /** A malformed line or record in a dataset or context file. */
-export class DataFormatError extends Error {
+export class DataFormatError extends ShapcaError<'SHAPCA_DATA_FORMAT'> {
   readonly file: string;
   /** 1-based line number of the offending line (of the record's start for multi-line records). */
   readonly line: number;
@@ -11,7 +13,7 @@ export class DataFormatError extends Error {
   readonly found: string | undefined;
 
   constructor(file: string, line: number, expected: string, found?: string) {
-    super(`${file}:${line}: expected ${expected}${found === undefined ? '' : ` but found ${found}`}`);
+    super(`${file}:${line}: expected ${expected}${found === undefined ? '' : ` but found ${found}`}`, 'SHAPCA_DATA_FORMAT');
     this.name = 'DataFormatError';
     this.file = file;
     this.line = line;

@@ -15,8 +15,8 @@ export {
   TWITTER2015_ENTITY_TYPES, TWITTER2017_ENTITY_TYPES, TWITTER_ENTITY_TYPES, MNRE_RELATIONS, JMERE_ENTITY_TYPES, JMERE_RELATIONS,
   splitMnreRelation,
 } from './labels.js';
-export { bioSpans, spansToBio, parseBioTag } from './bio.js';
-export type { EntitySpan, SpanScheme } from './bio.js';
+export { bioSpans, bioTags, chunksOf, spansToBio, parseBioTag, parseTag } from './bio.js';
+export type { BioTag, Chunk, ChunkScheme, EntitySpan, SpanScheme } from './bio.js';
 export { findSplitFile, SPLIT_FILE_NAMES } from './splits.js';
 export type { Split, DatasetKind } from './splits.js';
 export { ImageResolver, imageKey } from './images.js';
@@ -28,6 +28,7 @@ export {
   parseCamimCaptions, parseKecpm,
 } from './context-importers.js';
 export type { ContextFormat, ImportOptions } from './context-importers.js';
+export { readContextFiles } from './context-files.js';
 export { parsePythonLiteral, formatPythonLiteral, PythonLiteralError } from './python-literal.js';
 export type { PyValue } from './python-literal.js';
 export { writeFileAtomic } from '../util/atomic-write.js';

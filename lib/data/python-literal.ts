@@ -2,17 +2,19 @@
 // numbers): MNRE and CAMIM store one Python dict per line. It only builds values; nothing is ever
 // evaluated, so a hostile line can at worst fail to parse.
 
+import { ShapcaError } from '../errors.js';
+
 /** A value a Python literal can hold; tuples become arrays, `None` becomes null. */
 export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
 
 /** A syntax error in a literal: `column` is 1-based, `expected` says what would have been valid. */
-export class PythonLiteralError extends Error {
+export class PythonLiteralError extends ShapcaError<'SHAPCA_PYTHON_LITERAL'> {
   readonly column: number;
   readonly expected: string;
   readonly found: string;
 
   constructor(column: number, expected: string, found: string) {
-    super(`expected ${expected} at column ${column} but found ${found}`);
+    super(`expected ${expected} at column ${column} but found ${found}`, 'SHAPCA_PYTHON_LITERAL');
     this.name = 'PythonLiteralError';
     this.column = column;
     this.expected = expected;

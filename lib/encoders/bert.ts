@@ -1,7 +1,8 @@
-// BertEncoder: HF BertModel on the native core (DESIGN §1.4, §3).
+// BertEncoder: HF BertModel on the native core (docs/ARCHITECTURE.md, "Encoders and embeddings").
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { selectDevice, cudaBackend, type Device, type DeviceRequest } from '../device.js';
 import type { Precision } from '../precision.js';
+import { type HubOptions, modelDir } from '../hub/resolve.js';
 import { addon, type NativeBertCalls, type NativeBertConfig } from '../native/addon.js';
 import { BERT_BASE, type BertConfig, parseBertConfig, readConfigJson } from './config.js';
 import { NativeEncoder, openWithProbe } from './native-encoder.js';
@@ -19,6 +20,8 @@ export interface BertEncoderOptions {
    * is one, silently).
    */
   device?: DeviceRequest;
+  /** fromPretrained with a Hub repo id: revision, offline mode, progress (see resolveModel). */
+  hub?: HubOptions;
 }
 
 export interface BertForwardOptions {
@@ -67,8 +70,9 @@ export class BertEncoder extends NativeEncoder<NativeBertCalls> {
    * Loads dir/config.json and dir/model.safetensors (or a sharded index) with HF names, with or
    * without the "bert." prefix; F16 and BF16 weights are converted to float32.
    */
-  static async fromPretrained(dir: string, o: BertEncoderOptions = {}): Promise<BertEncoder> {
+  static async fromPretrained(dirOrId: string, o: BertEncoderOptions = {}): Promise<BertEncoder> {
     const device = selectDevice(o.device);
+    const dir = await modelDir(dirOrId, 'bert', o.hub);
     const config = parseBertConfig(await readConfigJson(dir), `${dir}/config.json`);
     const { ckpt, has } = await openWithProbe(dir, 'pooler.dense.weight', PREFIXES);
     try {

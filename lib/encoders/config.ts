@@ -1,9 +1,10 @@
 // HF config.json for BERT, ViT and CLIP vision, read into typed configs (HF key names), and
 // written back.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { CheckpointError } from '../checkpoint/errors.js';
+import { readRegularFile } from '../util/bounded-read.js';
+import { checkBertConfig, checkVitConfig } from './config-bounds.js';
 
 export type HiddenAct = 'gelu' | 'quick_gelu';
 
@@ -64,7 +65,7 @@ export async function readConfigJson(dir: string): Promise<Raw> {
   const path = join(dir, 'config.json');
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readRegularFile(path, 16 * 1024 * 1024, 'config')).toString('utf8');
   } catch (err) {
     throw new CheckpointError(`${path}: cannot read (${(err as Error).message})`, 'SHAPCA_CHECKPOINT_NOT_FOUND', path);
   }
@@ -73,7 +74,7 @@ export async function readConfigJson(dir: string): Promise<Raw> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('not a JSON object');
     return raw as Raw;
   } catch (err) {
-    throw new CheckpointError(`${path}: not valid JSON (${(err as Error).message})`, 'SHAPCA_CHECKPOINT_CONFIG', path);
+    throw new CheckpointError(`${path}: not valid JSON (${(err as Error).message.replace(/\s+/g, ' ')})`, 'SHAPCA_CHECKPOINT_CONFIG', path);
   }
 }
 
@@ -98,7 +99,9 @@ export function parseBertConfig(raw: Raw, where = 'config'): BertConfig {
   if (raw.model_type !== undefined && raw.model_type !== 'bert') {
     throw new CheckpointError(`${where}: expected model_type 'bert' but received ${JSON.stringify(raw.model_type)}`, 'SHAPCA_CHECKPOINT_CONFIG', where);
   }
-  return pick(raw, BERT_BASE, where);
+  const c = pick(raw, BERT_BASE, where);
+  checkBertConfig(c, where);
+  return c;
 }
 
 /** A ViT config, a CLIP vision config, or a full CLIP config (its vision_config). */
@@ -117,5 +120,7 @@ export function parseVitConfig(raw: Raw, where = 'config'): VitConfig {
   if (type === 'vit' && r.qkv_bias === false) {
     throw new CheckpointError(`${where}: qkv_bias false is not supported`, 'SHAPCA_CHECKPOINT_CONFIG', where);
   }
-  return pick(r, type === 'vit' ? VIT_BASE : CLIP_VIT_B16, where);
+  const c = pick(r, type === 'vit' ? VIT_BASE : CLIP_VIT_B16, where);
+  checkVitConfig(c, where);
+  return c;
 }

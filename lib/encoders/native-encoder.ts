@@ -1,9 +1,7 @@
 // The part BertEncoder and VitEncoder share: a native model handle, one call at a time, loading
-// from and saving to safetensors. On the CPU the handle is bound to `params` (and, once training
-// starts, to `grads`). On 'cuda' the parameters, gradients and AdamW moments live on the GPU, and
-// `params` is a host mirror: filled after random initialisation, uploaded after loading, and
-// downloaded again (after optimizer updates) before anything reads it through this class —
-// save(), param() after syncParamsFromDevice(), resizeTokenEmbeddings().
+// from and saving to safetensors. Where the parameters and gradients live (host buffers on the CPU,
+// the GPU with a host mirror on 'cuda') is the EncoderStorage's business (encoder-storage.ts); this
+// class does not branch on the device.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -14,7 +12,8 @@ import { parsePrecision, selectPrecision, type Precision } from '../precision.js
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { NativeCudaModelHandle, NativeModelHandle, NativeParamEntry } from '../native/addon.js';
-import type { DeviceAdamWSettings, DeviceParams } from '../train/types.js';
+import type { DeviceParams } from '../train/types.js';
+import { CpuEncoderStorage, CudaEncoderStorage, type EncoderQueue, type EncoderStorage } from './encoder-storage.js';
 
 /** The model handle of one device: C is its forward/backward, the same on both. */
 export type EncoderHandle<C> = { cpu: C & NativeModelHandle } | { cuda: C & NativeCudaModelHandle };
@@ -26,42 +25,44 @@ export abstract class NativeEncoder<C extends object> {
    * `syncParamsFromDevice()` before reading it.
    */
   readonly params: Float32Array;
-  /** Gradients in the layout of `params`; null until `enableGrad()` (or a training forward); always null on 'cuda'. */
-  grads: Float32Array | null = null;
   /** HF names (without the model prefix), shapes and offsets into `params` / `grads`. */
   readonly slots: readonly NativeParamEntry[];
   /** Tensors of the checkpoint that belong to other heads and were skipped when loading. */
   ignoredTensors: string[] = [];
-  /** Where the encoder runs and its parameters live. */
-  readonly device: Device;
 
-  private cpu: (C & NativeModelHandle) | null = null;
-  private gpu: (C & NativeCudaModelHandle) | null = null;
+  private readonly storage: EncoderStorage<C>;
   private queue: Promise<unknown> = Promise.resolve();
-  /** A failure of a call nobody awaited (zeroGrad on 'cuda'): the next call throws it. */
-  private failure: { error: unknown } | null = null;
-  /** 'cuda': the device's parameters changed since `params` was last downloaded. */
-  private hostStale = false;
-  /** 'cuda': gradients are allocated on the device. */
-  private deviceGrads = false;
   /** CPU: the precision the native layers' packed weights were made for ('fp32': none). */
   private packedPrecision: Precision = 'fp32';
   /** CPU: `params` changed since the weights were packed. */
   private packedStale = false;
+  /** A failure of a call nobody awaited (zeroGrad on 'cuda'): the next call throws it. */
+  private failure: { error: unknown } | null = null;
 
   protected constructor(handle: EncoderHandle<C>) {
     const h = 'cpu' in handle ? handle.cpu : handle.cuda;
     const table = h.table();
     this.slots = table.entries;
     this.params = new Float32Array(table.total);
-    if ('cpu' in handle) {
-      this.cpu = handle.cpu;
-      this.device = 'cpu';
-      handle.cpu.setBuffers({ params: this.params });
-    } else {
-      this.gpu = handle.cuda;
-      this.device = 'cuda';
-    }
+    const queue: EncoderQueue = {
+      serial: (fn) => this.serial(() => fn()),
+      later: (fn) => {
+        this.serial(() => fn()).catch((error: unknown) => {
+          this.failure ??= { error };
+        });
+      },
+    };
+    this.storage = 'cpu' in handle ? new CpuEncoderStorage(handle.cpu, this.params, queue) : new CudaEncoderStorage(handle.cuda, this.params, queue);
+  }
+
+  /** Where the encoder runs and its parameters live. */
+  get device(): Device {
+    return this.storage.device;
+  }
+
+  /** Gradients in the layout of `params`; null until `enableGrad()` (or a training forward); always null on 'cuda'. */
+  get grads(): Float32Array | null {
+    return this.storage.grads;
   }
 
   /** Number of parameters. */
@@ -69,85 +70,51 @@ export abstract class NativeEncoder<C extends object> {
     return this.params.length;
   }
 
+  private slot(name: string): NativeParamEntry {
+    const s = this.slots.find((e) => e.name === name);
+    if (!s) throw new RangeError(`no parameter ${name}`);
+    return s;
+  }
+
   /**
    * A view of one parameter by HF name (no prefix); on 'cuda', of the host mirror. After writing
    * through it, call `paramsChanged()` so that a bf16 / int8 forward packs the new values.
    */
   param(name: string): Float32Array {
-    const s = this.slots.find((e) => e.name === name);
-    if (!s) throw new RangeError(`no parameter ${name}`);
-    if (this.hostStale) {
-      throw new TypeError(`the parameters changed on the GPU since they were last copied to the host; await syncParamsFromDevice() before reading ${name}`);
-    }
+    const s = this.slot(name);
+    this.storage.assertHostCurrent(name);
     return this.params.subarray(s.offset, s.offset + s.numel);
   }
 
   /** The gradient of one parameter (after enableGrad(); on 'cuda' see downloadGrads()). */
   grad(name: string): Float32Array {
-    const s = this.slots.find((e) => e.name === name);
-    if (s && this.gpu) throw new TypeError('the gradients live on the GPU: use downloadGrads()');
-    if (!s || !this.grads) throw new RangeError(s ? 'gradients are not enabled' : `no parameter ${name}`);
-    return this.grads.subarray(s.offset, s.offset + s.numel);
-  }
-
-  /** Says that `params` was written directly: the next bf16 / int8 forward packs them again. */
-  paramsChanged(): void {
-    this.packedStale = true;
+    const s = this.slot(name);
+    return this.storage.hostGrads().subarray(s.offset, s.offset + s.numel);
   }
 
   /** Allocates the gradient buffer (zeroed) if there is none yet. CPU only (on 'cuda' they live on the GPU). */
   enableGrad(): Float32Array {
-    if (this.gpu) throw new TypeError("enableGrad: the gradients of an encoder on 'cuda' live on the GPU (see deviceParams())");
-    if (!this.grads) {
-      this.grads = new Float32Array(this.params.length);
-      this.cpuHandle().setBuffers({ params: this.params, grads: this.grads });
-    }
-    return this.grads;
+    return this.storage.enableGrad();
   }
 
   /** Zeroes the gradients (on 'cuda', queued before the next call). */
   zeroGrad(): void {
-    if (!this.gpu) {
-      this.grads?.fill(0);
-      return;
-    }
-    this.serial(async () => {
-      if (this.deviceGrads) await this.gpu!.zeroGrads();
-    }).catch((error: unknown) => {
-      this.failure ??= { error };
-    });
+    this.storage.zeroGrad();
   }
 
   /** A copy of the gradients (zeros when none were computed yet). */
-  async downloadGrads(): Promise<Float32Array> {
-    return this.serial(async () => {
-      const out = new Float32Array(this.params.length);
-      if (this.gpu) {
-        if (this.deviceGrads) await this.gpu.downloadGrads({ grads: out });
-      } else if (this.grads) {
-        out.set(this.grads);
-      }
-      return out;
-    });
+  downloadGrads(): Promise<Float32Array> {
+    return this.storage.downloadGrads();
   }
 
   /** 'cuda': copies the device's parameters into `params` when they changed there. No-op on the CPU. */
-  async syncParamsFromDevice(): Promise<void> {
-    if (!this.gpu) return;
-    await this.serial(async () => {
-      if (!this.hostStale) return;
-      await this.gpu!.downloadParams({ params: this.params });
-      this.hostStale = false;
-    });
+  syncParamsFromDevice(): Promise<void> {
+    return this.storage.syncToHost();
   }
 
   /** 'cuda': copies `params` to the device (after writing to it). No-op on the CPU. */
-  async syncParamsToDevice(): Promise<void> {
-    if (!this.gpu) return;
-    await this.serial(async () => {
-      if (this.hostStale) throw new TypeError('syncParamsToDevice: the host copy is older than the device\'s; syncParamsFromDevice() first');
-      await this.gpu!.uploadParams({ params: this.params });
-    });
+  syncParamsToDevice(): Promise<void> {
+    return this.storage.syncToDevice();
   }
 
   /** Replaces every parameter with `values` (in the layout of `params`; on 'cuda', on the device too). */
@@ -155,13 +122,13 @@ export abstract class NativeEncoder<C extends object> {
     if (values.length !== this.params.length) {
       throw new RangeError(`setParams: expected ${this.params.length} values but received ${values.length}`);
     }
-    await this.serial(async () => {
-      this.params.set(values);
-      this.packedStale = true;
-      if (!this.gpu) return;
-      await this.gpu.uploadParams({ params: this.params });
-      this.hostStale = false;
-    });
+    this.packedStale = true;
+    await this.storage.setParams(values);
+  }
+
+  /** Says that `params` was written directly: the next bf16 / int8 forward packs them again. */
+  paramsChanged(): void {
+    this.packedStale = true;
   }
 
   /**
@@ -169,42 +136,20 @@ export abstract class NativeEncoder<C extends object> {
    * on the GPU); null on the CPU, where the group is `params` and `enableGrad()`.
    */
   deviceParams(): DeviceParams | null {
-    const gpu = this.gpu;
-    if (!gpu) return null;
-    return {
-      gradNormSq: (begin, end) => this.serial(async () => {
-        await this.prepareTraining();
-        return gpu.gradNormSq({ begin, end });
-      }),
-      adamwStep: (begin: number, end: number, o: DeviceAdamWSettings) => this.serial(async () => {
-        await this.prepareTraining();
-        this.hostStale = true;
-        await gpu.adamwStep({ begin, end, ...o });
-      }),
-      downloadMoments: (m, v) => this.serial(() => gpu.downloadMoments({ m, v })),
-      uploadMoments: (m, v) => this.serial(() => gpu.uploadMoments({ m, v })),
-    };
+    return this.storage.deviceParams();
   }
 
   /** Frees the native model and its activations (and its GPU memory); later calls throw. */
   dispose(): void {
-    this.cpu?.dispose();
-    this.gpu?.dispose();
-    this.cpu = null;
-    this.gpu = null;
+    this.storage.dispose();
   }
 
   get disposed(): boolean {
-    return this.cpu === null && this.gpu === null;
-  }
-
-  private cpuHandle(): C & NativeModelHandle {
-    if (!this.cpu) throw new TypeError('the encoder was disposed');
-    return this.cpu;
+    return this.storage.handle === null;
   }
 
   private live(): C {
-    const h = this.cpu ?? this.gpu;
+    const h = this.storage.handle;
     if (!h) throw new TypeError('the encoder was disposed');
     return h;
   }
@@ -227,19 +172,19 @@ export abstract class NativeEncoder<C extends object> {
   }
 
   /**
-   * Inside serial(), before a forward: the precision it runs at. An inference forward packs the
-   * weights for bf16 / int8 when they are not packed for it yet (or changed since); a training
-   * forward runs in fp32, and asking it for another precision is an error.
+   * Inside serial(), before a forward: the precision it runs at. An inference forward on the CPU
+   * packs the weights for bf16 / int8 when they are not packed for it yet (or changed since); a
+   * training forward runs in fp32, and asking it for another precision is an error. The GPU models
+   * have no bf16 / int8 kernels: they run fp32 (with the one fallback warning).
    */
   protected async preparePrecision(requested: Precision | undefined, train: boolean): Promise<Precision> {
     const asked = parsePrecision(requested);
     if (train && asked !== 'fp32') {
       throw new ShapcaError(`precision '${asked}' is for inference only: training runs in fp32 (forward with train: true takes no precision)`, 'SHAPCA_INVALID_ARGUMENT');
     }
-    // The GPU models have no bf16 / int8 kernels: they run in fp32 (with the one fallback warning).
     const want = train ? 'fp32' : selectPrecision(asked, this.device);
-    if (this.cpu && (want !== this.packedPrecision || (want !== 'fp32' && this.packedStale))) {
-      await this.cpu.setPrecision({ precision: want });
+    if (this.device === 'cpu' && (want !== this.packedPrecision || (want !== 'fp32' && this.packedStale))) {
+      await (this.live() as C & NativeModelHandle).setPrecision({ precision: want });
       this.packedPrecision = want;
       this.packedStale = false;
     }
@@ -247,24 +192,13 @@ export abstract class NativeEncoder<C extends object> {
   }
 
   /** Inside serial(): makes sure there are gradients for a training forward (and the optimizer). */
-  protected async prepareTraining(): Promise<void> {
-    if (!this.gpu) {
-      this.enableGrad();
-    } else if (!this.deviceGrads) {
-      await this.gpu.enableGrads();
-      this.deviceGrads = true;
-    }
+  protected prepareTraining(): Promise<void> {
+    return this.storage.prepareTraining();
   }
 
   protected async initRandom(seed: number, std: number): Promise<void> {
-    await this.serial(async () => {
-      this.packedStale = true;
-      if (this.cpu) return this.cpu.initRandom({ seed, std });
-      // The device initialises as the CPU does; the mirror starts as a copy.
-      await this.gpu!.initRandom({ seed, std });
-      await this.gpu!.downloadParams({ params: this.params });
-      this.hostStale = false;
-    });
+    this.packedStale = true;
+    await this.serial(() => this.storage.initRandom(seed, std));
   }
 
   protected async loadFrom(ckpt: Checkpoint, o: LoadOptions): Promise<LoadReport> {

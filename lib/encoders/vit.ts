@@ -2,6 +2,7 @@
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { selectDevice, cudaBackend, type Device, type DeviceRequest } from '../device.js';
 import type { Precision } from '../precision.js';
+import { type HubOptions, modelDir } from '../hub/resolve.js';
 import { addon, type NativeVitCalls, type NativeVitConfig } from '../native/addon.js';
 import { CLIP_VIT_B16, VIT_BASE, type VitConfig, parseVitConfig, readConfigJson } from './config.js';
 import { NativeEncoder, openWithProbe } from './native-encoder.js';
@@ -18,6 +19,8 @@ export interface VitEncoderOptions {
   pooler?: boolean;
   /** Where the encoder runs: 'cpu' (default), 'cuda' or 'auto' (see BertEncoderOptions.device). */
   device?: DeviceRequest;
+  /** fromPretrained with a Hub repo id: revision, offline mode, progress (see resolveModel). */
+  hub?: HubOptions;
 }
 
 export interface VitOutput {
@@ -63,8 +66,9 @@ export class VitEncoder extends NativeEncoder<NativeVitCalls> {
    * weights, with or without the "vit." / "vision_model." prefixes; a full CLIP checkpoint's
    * text tower is skipped.
    */
-  static async fromPretrained(dir: string, o: VitEncoderOptions = {}): Promise<VitEncoder> {
+  static async fromPretrained(dirOrId: string, o: VitEncoderOptions = {}): Promise<VitEncoder> {
     const device = selectDevice(o.device);
+    const dir = await modelDir(dirOrId, 'vit', o.hub);
     const config = parseVitConfig(await readConfigJson(dir), `${dir}/config.json`);
     const load = config.model_type === 'vit' ? VIT_LOAD : CLIP_LOAD;
     const { ckpt, has } = await openWithProbe(dir, 'pooler.dense.weight', load.prefixes);

@@ -1,4 +1,4 @@
-// The context's Shapley value in its batch game (DESIGN §1.2): the post among k posts, players =
+// The context's Shapley value in its batch game (docs/ARCHITECTURE.md, "Shapley batch games"): the post among k posts, players =
 // the k contexts' alignment embeddings, targets = the k texts'; game j scores coalitions of
 // contexts against text j with the model's utility. What Shap-CA trains to be high is the post's
 // own context's value in its own text's game, relative to the other contexts. Exact (2^k

@@ -1,7 +1,9 @@
 // The terminal view of an explanation: the post, then per entity and per relation a bar per player
 // (Shapley value, signed), the efficiency check, and the coalition table; then the gate and the
-// batch game.
+// batch game. What differs between tasks (what masking keeps, whose score a coalition's value is)
+// is the task's ExplanationView, from the registry.
 import type { ExtractedSpan } from '../extract/types.js';
+import { taskDefinition } from '../tasks/registry.js';
 import type { Attribution, Explanation } from './explain.js';
 import { PLAYERS } from './coalitions.js';
 
@@ -32,6 +34,7 @@ function attributionLines(a: Attribution): string[] {
 export function renderExplanation(e: Explanation): string {
   const out: string[] = [];
   const relational = e.relations !== undefined;
+  const view = taskDefinition(e.task).view;
   out.push(`${e.id === 'post' ? 'post' : `post ${e.id}`}: ${clip(e.tokens.join(' '))}`);
   out.push(`context: ${e.context === null ? (e.contextError ? `none (${e.contextError})` : 'none') : clip(e.context)}`);
   out.push(`image: ${e.image ? 'used' : e.imageError ? `not used (${e.imageError})` : 'none'}`);
@@ -39,15 +42,15 @@ export function renderExplanation(e: Explanation): string {
   const absent = PLAYERS.filter((p) => !e.players[p]);
   if (absent.length) out.push(`absent players (value 0 by construction): ${absent.join(', ')}`);
   out.push(
-    `text absent = word-pieces replaced by ${e.maskToken}${e.task === 're' ? ' (entity markers kept)' : ''}; value of a coalition = ` +
-      `the ${relational ? (e.task === 're' ? "relation's" : "entity's or relation's") : "entity's"} score with only those players`,
+    `text absent = word-pieces replaced by ${e.maskToken}${view.maskNote}; value of a coalition = ` +
+      `the ${view.valueOf} score with only those players`,
   );
-  if (e.entities.length === 0 && e.task !== 're') out.push('', 'no entities extracted from this post');
+  if (e.entities.length === 0 && view.findsEntities) out.push('', 'no entities extracted from this post');
   for (const ent of e.entities) {
     out.push('', `entity "${ent.text}" [${ent.start}, ${ent.end}) ${ent.type}  score ${ent.full.toFixed(4)}`);
     out.push(...attributionLines(ent));
   }
-  if (relational && e.relations!.length === 0 && e.task !== 're') out.push('', 'no relations between the extracted entities');
+  if (relational && e.relations!.length === 0 && view.findsEntities) out.push('', 'no relations between the extracted entities');
   for (const r of e.relations ?? []) {
     const name = (x: number | ExtractedSpan) => {
       const s = typeof x === 'number' ? e.entities[x]! : x;

@@ -1,4 +1,4 @@
-// What the task adapters (ner-, re-, joint-adapter.ts) share: the image recipe, "text absent" as
+// What the task adapters (tasks/<task>/adapter.ts) share: the image recipe, "text absent" as
 // [MASK] word-pieces, the length estimate for batching, the alignment embeddings — together, every
 // field of an ExtractionModel but `run` (adapterBase).
 import type { PreprocessOptions } from '../image/preprocess.js';

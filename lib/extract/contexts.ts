@@ -23,6 +23,8 @@ export interface GenerateContextOptions {
   withText?: boolean;
   /** Longest image side sent, in pixels. Default 768. */
   maxImageSide?: number;
+  /** Largest image file read. Default 64 MiB. */
+  maxImageBytes?: number;
   /** Requests in flight at once. Default 4. */
   concurrency?: number;
   retry?: RetryOptions;
@@ -72,7 +74,7 @@ export class ContextSource {
   private async generate(imagePath: string, text: string): Promise<string> {
     const g = this.o.generate!;
     const prompt = renderPrompt(g.promptTemplate ?? DEFAULT_PROMPT, g.withText ? text : undefined);
-    const { bytes, hash } = await readImageFile(imagePath);
+    const { bytes, hash } = await readImageFile(imagePath, g.maxImageBytes);
     const key = ContextCache.key(hash, prompt, g.client.model);
     const hit = await this.cache!.get(key);
     if (hit) return hit.context;

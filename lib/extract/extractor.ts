@@ -6,23 +6,21 @@
 //   const one = await model.predict({ text: 'Rocky wins again', image: 'rocky.jpg' });
 //   // a relation model: each record names its pair
 //   const rel = await model.predict({ text: 'Rocky lives in Philadelphia', head: { start: 0, end: 1 }, tail: { name: 'Philadelphia' } });
-import { type DeviceOptions, type InferenceOptions, loadModel, type TaskModel } from '../model/io.js';
-import { JointModel } from '../model/joint-model.js';
-import { ShapCAModel } from '../model/ner-model.js';
-import { RelationModel } from '../model/re-model.js';
-import { jointExtractionModel } from './joint-adapter.js';
-import { nerExtractionModel } from './ner-adapter.js';
-import { reExtractionModel } from './re-adapter.js';
+//
+// It picks a task's adapter from the task registry, so it sits above tasks/ while the rest of
+// extract/ (the pipeline the adapters plug into) sits below.
+import type { DeviceOptions, InferenceOptions } from '../model/io.js';
+import { loadModel } from '../tasks/io.js';
+import { isTaskName, TASKS, type TaskModel } from '../tasks/registry.js';
 import { type ExtractOptions, runPipeline } from './pipeline.js';
 import { recordItems } from './sources.js';
 import type { ExtractionModel, ExtractRecord, ExtractResult } from './types.js';
 
 /** The extraction interface of a trained model, by its task (ner, re or joint). */
 export function extractionModelOf(model: TaskModel): ExtractionModel {
-  if (model instanceof ShapCAModel) return nerExtractionModel(model);
-  if (model instanceof RelationModel) return reExtractionModel(model);
-  if (model instanceof JointModel) return jointExtractionModel(model);
-  throw new Error(`extraction from a ${(model as TaskModel).config.task} model is not available (supported: ner, re, joint)`);
+  const task = model.config.task;
+  if (!isTaskName(task)) throw new Error(`extraction from a ${task} model is not available (supported: ${Object.keys(TASKS).join(', ')})`);
+  return (TASKS[task].extraction as (m: TaskModel) => ExtractionModel)(model);
 }
 
 export class Extractor {

@@ -1,12 +1,12 @@
 /**
- * Batch extraction (DESIGN §2, "files/stream → batches → forward → heads → JSONL"): streaming,
+ * Batch extraction (docs/ARCHITECTURE.md, "An extraction batch, end to end"): streaming,
  * length-batched, order-keeping inference with per-record errors, contexts from records, files or
  * an LMM, and resumable JSONL output; the model plugs in through ExtractionModel.
  */
 export { Extractor, extractionModelOf, loadExtractor } from './extractor.js';
-export { nerExtractionModel, spanScore } from './ner-adapter.js';
-export { reExtractionModel } from './re-adapter.js';
-export { jointExtractionModel } from './joint-adapter.js';
+export { nerExtractionModel, spanScore } from '../tasks/ner/adapter.js';
+export { reExtractionModel } from '../tasks/re/adapter.js';
+export { jointExtractionModel } from '../tasks/joint/adapter.js';
 export { checkPair } from './pairs.js';
 export { runPipeline } from './pipeline.js';
 export type { ExtractOptions } from './pipeline.js';

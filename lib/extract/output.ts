@@ -76,12 +76,16 @@ export async function inspectOutput(path: string): Promise<OutputState> {
 }
 
 class FileSink implements LineSink {
-  constructor(private readonly fh: FileHandle) {}
+  /** `durable`: a regular file, flushed after each write; /dev/null, a pipe or a terminal cannot be (fdatasync fails there). */
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly durable: boolean,
+  ) {}
 
   async write(text: string): Promise<void> {
     const buf = Buffer.from(text);
     for (let off = 0; off < buf.length; ) off += (await this.fh.write(buf, off, buf.length - off)).bytesWritten;
-    await this.fh.datasync();
+    if (this.durable) await this.fh.datasync();
   }
 
   close(): Promise<void> {
@@ -99,7 +103,8 @@ export async function openFileSink(path: string, o: { resume: boolean; overwrite
     const size = await stat(path).then((s) => s.size, () => 0);
     if (size > 0) throw new Error(`${path} already exists; pass --resume to continue it or --overwrite to start again`);
   }
-  return new FileSink(await open(path, o.resume ? 'a' : 'w'));
+  const fh = await open(path, o.resume ? 'a' : 'w');
+  return new FileSink(fh, await fh.stat().then((st) => st.isFile(), () => false));
 }
 
 /**

@@ -19,6 +19,10 @@ export interface ExtractOptions extends ContextSourceOptions {
   window?: number;
   /** Relative image paths resolve against it. Default the working directory. */
   imagesDir?: string;
+  /** Refuse image paths whose real path lies outside imagesDir (an imageError on the record). Default false. */
+  imagesOnly?: boolean;
+  /** Largest image file read; a larger one, or one that is not a regular file, is an imageError. Default 64 MiB. */
+  maxImageBytes?: number;
   /** Images decoded and contexts resolved at once. Default 8. */
   concurrency?: number;
   /** Records already done (resume): they are not emitted, but their window is rerun so batches match. */
@@ -83,7 +87,10 @@ export async function* runPipeline(model: ExtractionModel, items: AsyncIterable<
   const concurrency = positiveInt('concurrency', o.concurrency ?? 8);
   const skip = o.skip ?? 0;
   if (!Number.isInteger(skip) || skip < 0) throw new RangeError(`expected skip to be a non-negative integer but received ${skip}`);
-  const ctx = { model, contexts: new ContextSource(o), imagesDir: o.imagesDir ?? process.cwd() };
+  const ctx = {
+    model, contexts: new ContextSource(o), imagesDir: o.imagesDir ?? process.cwd(),
+    ...(o.imagesOnly ? { imagesOnly: true } : {}), ...(o.maxImageBytes !== undefined ? { maxImageBytes: o.maxImageBytes } : {}),
+  };
   const it = items[Symbol.asyncIterator]();
   let position = 0; // records read so far
 

@@ -2,9 +2,9 @@
 // lines wait, so memory does not grow with the input): JSON lines, Twitter CoNLL files (tokens
 // from the first column; tags, if present, are ignored), MNRE files (mnre-items.ts), or records
 // given in memory.
-import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
-import { createInterface } from 'node:readline';
+
+import { type BoundedLine, boundedLines, DEFAULT_MAX_LINE_BYTES } from '../util/bounded-lines.js';
 
 import { MNRE_LINE, mnreItem } from './mnre-items.js';
 import type { SourceItem } from './records.js';
@@ -12,23 +12,29 @@ import type { ExtractRecord } from './types.js';
 
 export type InputFormat = 'jsonl' | 'conll' | 'mnre';
 
-/** The lines of a file; stopping early closes it. */
-async function* lines(path: string): AsyncGenerator<string> {
-  const input = createReadStream(path, { encoding: 'utf8' });
-  const rl = createInterface({ input, crlfDelay: Infinity });
-  try {
-    yield* rl;
-  } finally {
-    rl.close();
-    input.destroy();
-  }
+/** Options of the file readers. */
+export interface SourceOptions {
+  /** Longest line read; a longer one is that record's error and reading goes on. Default 16 MiB. */
+  maxLineBytes?: number;
 }
 
+/** The lines of a file, each at most maxLineBytes (see boundedLines); stopping early closes it. */
+function lines(path: string, o: SourceOptions = {}): AsyncGenerator<BoundedLine> {
+  return boundedLines(path, o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+}
+
+const tooLongError = (n: number, bytes: number, o: SourceOptions): string =>
+  `line ${n} is ${bytes} bytes, longer than the ${o.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES}-byte limit on one line (--max-line-bytes)`;
+
 /** One item per non-blank line (parsed when checked: a line that is not JSON gets its error then). */
-export async function* jsonlItems(path: string): AsyncGenerator<SourceItem> {
+export async function* jsonlItems(path: string, o: SourceOptions = {}): AsyncGenerator<SourceItem> {
   let n = 0;
-  for await (const raw of lines(path)) {
+  for await (const { text: raw, tooLong } of lines(path, o)) {
     n++;
+    if (raw === undefined) {
+      yield { error: tooLongError(n, tooLong, o), fallbackId: String(n), where: `line ${n}` };
+      continue;
+    }
     const line = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (line.trim() === '') continue;
     yield { json: line, fallbackId: String(n), where: `line ${n}` };
@@ -42,7 +48,7 @@ const IMAGE_EXT = new Set(['.jpg', '.jpeg', '.png', '.gif', '.bmp', '.webp', '.t
  * One item per tweet of a Twitter CoNLL file: `IMGID:<id>`, then `token[<TAB>tag]` lines, then a
  * blank line. With `images`, the record's image is `<id>.jpg` (ids with an extension kept as is).
  */
-export async function* conllItems(path: string, o: { images?: boolean } = {}): AsyncGenerator<SourceItem> {
+export async function* conllItems(path: string, o: { images?: boolean } & SourceOptions = {}): AsyncGenerator<SourceItem> {
   let n = 0;
   let block: { line: number; head: string; tokens: string[]; error?: string } | null = null;
   const finish = (b: NonNullable<typeof block>): SourceItem => {
@@ -55,8 +61,14 @@ export async function* conllItems(path: string, o: { images?: boolean } = {}): A
     const image = IMAGE_EXT.has(extname(id).toLowerCase()) ? id : `${id}.jpg`;
     return { value: { id, tokens: b.tokens, ...(o.images ? { image } : {}) }, fallbackId: id, where };
   };
-  for await (const raw of lines(path)) {
+  for await (const { text: raw, tooLong } of lines(path, o)) {
     n++;
+    if (raw === undefined) {
+      // Inside a tweet the tweet gets the error; outside one it is a record of its own.
+      if (block) block.error ??= tooLongError(n, tooLong, o);
+      else yield { error: tooLongError(n, tooLong, o), fallbackId: `line ${n}`, where: `line ${n}` };
+      continue;
+    }
     const line = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (line.trim() === '' || line.startsWith(IMGID)) {
       if (block) yield finish(block);
@@ -75,10 +87,14 @@ export async function* conllItems(path: string, o: { images?: boolean } = {}): A
 }
 
 /** One relation record per non-blank line of an MNRE file; with `images`, the record's image is its img_id. */
-export async function* mnreItems(path: string, o: { images?: boolean } = {}): AsyncGenerator<SourceItem> {
+export async function* mnreItems(path: string, o: { images?: boolean } & SourceOptions = {}): AsyncGenerator<SourceItem> {
   let n = 0;
-  for await (const raw of lines(path)) {
+  for await (const { text: raw, tooLong } of lines(path, o)) {
     n++;
+    if (raw === undefined) {
+      yield { error: tooLongError(n, tooLong, o), fallbackId: String(n), where: `line ${n}` };
+      continue;
+    }
     const line = n === 1 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
     if (line.trim() !== '') yield mnreItem(line, n, o);
   }
@@ -94,22 +110,23 @@ export async function* recordItems(records: AsyncIterable<ExtractRecord> | Itera
 }
 
 /** Items of a file in any of the formats. */
-export function fileItems(path: string, format: InputFormat, o: { images?: boolean } = {}): AsyncGenerator<SourceItem> {
-  return format === 'conll' ? conllItems(path, o) : format === 'mnre' ? mnreItems(path, o) : jsonlItems(path);
+export function fileItems(path: string, format: InputFormat, o: { images?: boolean } & SourceOptions = {}): AsyncGenerator<SourceItem> {
+  return format === 'conll' ? conllItems(path, o) : format === 'mnre' ? mnreItems(path, o) : jsonlItems(path, o);
 }
 
 /** How many records a file holds (for the progress bar), without keeping them. */
-export async function countItems(path: string, format: InputFormat): Promise<number> {
+export async function countItems(path: string, format: InputFormat, o: SourceOptions = {}): Promise<number> {
   let n = 0;
-  for await (const line of lines(path)) {
-    if (format === 'conll' ? line.startsWith(IMGID) : line.trim() !== '') n++;
+  for await (const { text: line } of lines(path, o)) {
+    if (line === undefined ? format !== 'conll' : format === 'conll' ? line.startsWith(IMGID) : line.trim() !== '') n++;
   }
   return n;
 }
 
 /** By the first non-blank line: 'conll' when it starts with IMGID:, 'mnre' when it opens a Python dict {'token': …, else 'jsonl'. */
-export async function detectFormat(path: string): Promise<InputFormat> {
-  for await (const raw of lines(path)) {
+export async function detectFormat(path: string, o: SourceOptions = {}): Promise<InputFormat> {
+  for await (const { text: raw } of lines(path, o)) {
+    if (raw === undefined) return 'jsonl'; // an over-long first line: reported as a bad JSON record
     if (raw.trim() === '') continue;
     const line = raw.replace(/^\ufeff/, '');
     return line.startsWith(IMGID) ? 'conll' : MNRE_LINE.test(line) ? 'mnre' : 'jsonl';

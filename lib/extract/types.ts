@@ -1,8 +1,8 @@
 // What extraction reads, what it writes, and the small interface a model implements to be driven by
 // it: a chunk of posts (tokens, context, decoded image) in, one prediction per post out. The NER
-// model plugs in through ner-adapter.ts, the relation model through re-adapter.ts (each record names
-// an entity pair, its relation is classified) and the joint model through joint-adapter.ts
-// (entities, and relations between them).
+// model plugs in through tasks/ner/adapter.ts, the relation model through tasks/re/adapter.ts (each
+// record names an entity pair, its relation is classified) and the joint model through
+// tasks/joint/adapter.ts (entities, and relations between them).
 import type { PreprocessOptions } from '../image/preprocess.js';
 import type { ShapleyUtility } from '../shapley/index.js';
 
@@ -44,7 +44,7 @@ export interface ExtractedEntity {
   /** The tokens it covers, joined by spaces. */
   text: string;
   type: string;
-  /** Mean over the span's tokens of the CRF posterior of the span's tag there (see ner-adapter.ts). */
+  /** Mean over the span's tokens of the CRF posterior of the span's tag there (see tasks/ner/adapter.ts). */
   score: number;
 }
 

@@ -1,13 +1,8 @@
-// BIO tag sets and the transition constraints a CRF decodes under: I-X may only follow B-X or I-X,
-// and a sentence may not start with I-X. (Training does not impose them: gold data has orphan
-// I- tags, 374 in Twitter-2015, and their paths must keep a finite likelihood.)
+// The transition constraints a CRF decodes BIO tags under: I-X may only follow B-X or I-X, and a
+// sentence may not start with I-X. (Training does not impose them: gold data has orphan I- tags,
+// 374 in Twitter-2015, and their paths must keep a finite likelihood.)
+import { parseTag } from '../data/bio.js';
 import type { CrfConstraints } from '../kernels/crf.js';
-import { parseTag } from '../metrics/chunks.js';
-
-/** The tag list for entity types: O first, then B-/I- per type in the order given. */
-export function bioTags(types: readonly string[]): string[] {
-  return ['O', ...types.flatMap((t) => [`B-${t}`, `I-${t}`])];
-}
 
 export function bioConstraints(tags: readonly string[]): Required<CrfConstraints> {
   const L = tags.length;

@@ -1,9 +1,9 @@
-// The MNER head (DESIGN §1.6): linear emissions on each word's first sub-token + a CRF, trained
+// The MNER head (docs/ARCHITECTURE.md, "Task heads"): linear emissions on each word's first sub-token + a CRF, trained
 // by negative log-likelihood and decoded by Viterbi under BIO constraints.
 import { embeddingBackward, embeddingForward } from '../kernels/elementwise.js';
 import { crfBackward, crfForward, crfMarginals, crfViterbi, type CrfConstraints, type CrfParameters } from '../kernels/crf.js';
-import { Linear, linearSpecs } from '../model/linear.js';
-import type { ParamSpec, ParamStore } from '../model/params.js';
+import { Linear, linearSpecs } from '../nn/linear.js';
+import type { ParamSpec, ParamStore } from '../nn/params.js';
 import { bioConstraints } from './bio.js';
 
 export function crfTaggerSpecs(prefix: string, hidden: number, numTags: number): ParamSpec[] {

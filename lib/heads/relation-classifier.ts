@@ -1,11 +1,11 @@
-// The relation heads' classifier (DESIGN §1.6): for each candidate row, a few token states are
+// The relation heads' classifier: for each candidate row, a few token states are
 // gathered and concatenated (MRE: the [E1] and [E2] marker states; MJERE: the first and last
 // word of the head and of the tail span), then a linear layer and a softmax over the relation
 // labels, trained with cross-entropy.
 import { crossEntropyBackward, crossEntropyForward } from '../kernels/cross-entropy.js';
 import { embeddingBackward, embeddingForward } from '../kernels/elementwise.js';
-import { Linear, linearSpecs } from '../model/linear.js';
-import type { ParamSpec, ParamStore } from '../model/params.js';
+import { Linear, linearSpecs } from '../nn/linear.js';
+import type { ParamSpec, ParamStore } from '../nn/params.js';
 
 export function relationClassifierSpecs(prefix: string, hidden: number, statesPerRow: number, numLabels: number): ParamSpec[] {
   return linearSpecs(`${prefix}classifier`, hidden * statesPerRow, numLabels);

@@ -1,9 +1,10 @@
 // Image preprocessing as the HF ViT / CLIP image processors do it, with sharp (libvips):
 // decode (JPEG, PNG, WebP, GIF first frame, ...), apply the EXIF orientation, convert to 8-bit
 // sRGB without alpha, resize, centre-crop, then (x/255 − mean) / std into a CHW Float32Array.
-import { readFile } from 'node:fs/promises';
-
 import sharp from 'sharp';
+
+import { ShapcaError } from '../errors.js';
+import { DEFAULT_MAX_IMAGE_BYTES, readRegularFile, UnreadableFileError } from '../util/bounded-read.js';
 
 /** CLIP's normalisation (openai/clip-vit-*). */
 export const CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073];
@@ -25,19 +26,19 @@ export interface PreprocessOptions {
   resize?: 'crop' | 'stretch';
   /** Resampling kernel. Default 'cubic' for crop, 'linear' for stretch (as the HF processors). */
   kernel?: 'nearest' | 'linear' | 'cubic' | 'lanczos3';
+  /** Largest image file read (a path must also name a regular file). Default 64 MiB. */
+  maxFileBytes?: number;
 }
 
-export type ImageErrorCode = 'SHAPCA_IMAGE_NOT_FOUND' | 'SHAPCA_IMAGE_DECODE';
+export type ImageErrorCode = 'SHAPCA_IMAGE_NOT_FOUND' | 'SHAPCA_IMAGE_DECODE' | 'SHAPCA_IMAGE_NOT_A_FILE' | 'SHAPCA_IMAGE_TOO_LARGE';
 
 /** An image that could not be read or decoded; callers can catch it per sample. */
-export class ImageError extends Error {
-  readonly code: ImageErrorCode;
+export class ImageError extends ShapcaError<ImageErrorCode> {
   readonly source: string;
 
   constructor(message: string, code: ImageErrorCode, source: string) {
-    super(message);
+    super(message, code);
     this.name = 'ImageError';
-    this.code = code;
     this.source = source;
   }
 }
@@ -60,9 +61,13 @@ async function resizedRgb(input: string | Buffer, o: PreprocessOptions): Promise
   let bytes: Buffer;
   if (typeof input === 'string') {
     try {
-      bytes = await readFile(input);
+      bytes = await readRegularFile(input, o.maxFileBytes ?? DEFAULT_MAX_IMAGE_BYTES, 'image');
     } catch (err) {
-      throw new ImageError(`${input}: cannot read the image (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, 'SHAPCA_IMAGE_NOT_FOUND', input);
+      const code = err instanceof UnreadableFileError ? err.code : undefined;
+      if (code === 'SHAPCA_NOT_A_REGULAR_FILE') throw new ImageError(`${input}: ${(err as Error).message}`, 'SHAPCA_IMAGE_NOT_A_FILE', input);
+      if (code === 'SHAPCA_FILE_TOO_LARGE') throw new ImageError(`${input}: ${(err as Error).message}`, 'SHAPCA_IMAGE_TOO_LARGE', input);
+      const cause = (err as { cause?: NodeJS.ErrnoException }).cause;
+      throw new ImageError(`${input}: cannot read the image (${cause?.code ?? (err as Error).message})`, 'SHAPCA_IMAGE_NOT_FOUND', input);
     }
   } else {
     bytes = input;
@@ -108,7 +113,7 @@ export async function preprocess(input: string | Buffer, o: PreprocessOptions): 
 export interface BatchResult {
   /** (batch, 3, size, size); the images that failed are zeros. */
   pixels: Float32Array;
-  /** Per image: whether it was read (false: mask its image terms out, DESIGN §1.4). */
+  /** Per image: whether it was read (false: mask its image terms out; docs/ARCHITECTURE.md, "Encoders and embeddings"). */
   ok: boolean[];
   /** The errors of the images that failed, by index. */
   errors: Map<number, ImageError>;

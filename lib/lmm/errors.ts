@@ -2,9 +2,17 @@
 // use: transient failures (rate limits, server errors, network trouble, timeouts) are retried,
 // the rest are recorded and the run moves on.
 
-export type LmmErrorKind = 'http' | 'timeout' | 'network' | 'malformed' | 'image' | 'aborted';
+import { ShapcaError } from '../errors.js';
 
-export class LmmError extends Error {
+// 'redirect': the server sent us elsewhere (another origin) — refused, never retried.
+// 'oversize': the response body passed the byte cap — not retried (it would be again).
+export type LmmErrorKind = 'http' | 'timeout' | 'network' | 'malformed' | 'image' | 'aborted' | 'redirect' | 'oversize';
+
+/** The stable code of each kind: SHAPCA_LMM_ and the kind in capitals. */
+export type LmmErrorCode = `SHAPCA_LMM_${Uppercase<LmmErrorKind>}`;
+
+export class LmmError extends ShapcaError<LmmErrorCode> {
+  /** What went wrong, as the retry loop reads it (`code` says the same for every ShapcaError). */
   readonly kind: LmmErrorKind;
   /** HTTP status, for kind 'http'. */
   readonly status: number | undefined;
@@ -14,7 +22,7 @@ export class LmmError extends Error {
   attempts = 1;
 
   constructor(kind: LmmErrorKind, message: string, options: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, `SHAPCA_LMM_${kind.toUpperCase() as Uppercase<LmmErrorKind>}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'LmmError';
     this.kind = kind;
     this.status = options.status;

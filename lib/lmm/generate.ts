@@ -6,6 +6,7 @@
 import { readFile, rm } from 'node:fs/promises';
 
 import { type ContextRecord, parseContexts } from '../data/contexts.js';
+import { outsideReason } from '../util/confine.js';
 import { ContextCache } from './cache.js';
 import type { VisionClient } from './client.js';
 import { LmmError } from './errors.js';
@@ -51,9 +52,15 @@ export interface GenerateOptions {
   retry?: RetryOptions;
   /** Longest image side sent to the model, in pixels. Default 768. */
   maxImageSide?: number;
+  /** Largest image file read; a larger one (or one that is not a regular file) fails that image. Default 64 MiB. */
+  maxImageBytes?: number;
+  /** When set, an image whose real path (symlinks followed) is outside this folder fails instead of being read. */
+  imagesRoot?: string;
   /** Stops the run: nothing new starts, requests in flight are cancelled. */
   signal?: AbortSignal;
   onProgress?: (progress: GenerateProgress) => void;
+  /** Told before each back-off wait (what the progress line shows while nothing else moves). */
+  onWait?: (wait: { id: string; attempt: number; delayMs: number; error: LmmError }) => void;
 }
 
 export interface GenerateSummary {
@@ -115,7 +122,9 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
     const prompt = renderPrompt(template, job.text);
     if (existing.has(job.id)) return report(job.id, 'cached');
     try {
-      const { bytes, hash } = await readImageFile(job.image);
+      const outside = options.imagesRoot === undefined ? undefined : await outsideReason(job.image, options.imagesRoot);
+      if (outside) throw new LmmError('image', outside);
+      const { bytes, hash } = await readImageFile(job.image, options.maxImageBytes);
       const key = ContextCache.key(hash, prompt, client.model);
       const hit = await cache.get(key);
       if (hit) {
@@ -123,7 +132,14 @@ export async function generateContexts(options: GenerateOptions): Promise<Genera
         return report(job.id, 'cached');
       }
       const image = await encodeImage(bytes, job.image, options.maxImageSide ?? 768);
-      const { value: context } = await withRetries(() => client.describe({ prompt, image, signal: options.signal }), options.retry, options.signal);
+      const retry: RetryOptions = {
+        ...options.retry,
+        onRetry: (info) => {
+          options.retry?.onRetry?.(info);
+          options.onWait?.({ id: job.id, ...info });
+        },
+      };
+      const { value: context } = await withRetries(() => client.describe({ prompt, image, signal: options.signal }), retry, options.signal);
       await cache.put(key, { imageHash: hash, model: client.model, prompt, context, createdAt: new Date().toISOString() });
       await appender.append(record(job.id, context, client.model, prompt));
       report(job.id, 'done');

@@ -2,10 +2,10 @@
 // is described again), then a JPEG resized to fit a maximum side and encoded as base64. Large
 // photos would otherwise cost upload time and tokens without helping the description.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 
 import sharp from 'sharp';
 
+import { DEFAULT_MAX_IMAGE_BYTES, readRegularFile } from '../util/bounded-read.js';
 import { LmmError } from './errors.js';
 
 export interface ImagePayload {
@@ -16,13 +16,16 @@ export interface ImagePayload {
   height: number;
 }
 
-/** Reads an image file and its sha256; an unreadable file is an 'image' LmmError. */
-export async function readImageFile(path: string): Promise<{ bytes: Buffer; hash: string }> {
+/**
+ * Reads an image file and its sha256; a file that is unreadable, not a regular file (a FIFO, a
+ * device) or larger than maxBytes is an 'image' LmmError.
+ */
+export async function readImageFile(path: string, maxBytes = DEFAULT_MAX_IMAGE_BYTES): Promise<{ bytes: Buffer; hash: string }> {
   let bytes: Buffer;
   try {
-    bytes = await readFile(path);
+    bytes = await readRegularFile(path, maxBytes, 'image');
   } catch (err) {
-    throw new LmmError('image', `cannot read image ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+    throw new LmmError('image', (err as Error).message, { cause: err });
   }
   return { bytes, hash: createHash('sha256').update(bytes).digest('hex') };
 }

@@ -1,5 +1,5 @@
 /**
- * Context generation with large multimodal models (DESIGN §1.1): clients for OpenAI-compatible
+ * Context generation with large multimodal models (docs/ARCHITECTURE.md, "Contexts"): clients for OpenAI-compatible
  * servers and Ollama, image payloads, retries with back-off, the persistent cache, atomic JSONL
  * appends, and the resumable generation run behind `shapca context`.
  */
@@ -8,7 +8,8 @@ export type { VisionClient, VisionClientOptions, DescribeRequest, Provider } fro
 export { OpenAICompatibleClient } from './openai-client.js';
 export { OllamaClient } from './ollama-client.js';
 export { LmmError } from './errors.js';
-export type { LmmErrorKind } from './errors.js';
+export type { LmmErrorCode, LmmErrorKind } from './errors.js';
+export { guardedFetch, DEFAULT_MAX_RESPONSE_BYTES } from './guarded-fetch.js';
 export { withRetries, parseRetryAfter, backoffDelay, sleep } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export { DEFAULT_PROMPT, renderPrompt } from './prompt.js';

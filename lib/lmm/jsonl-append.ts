@@ -12,7 +12,9 @@ import { dirname } from 'node:path';
 export async function repairJsonlTail(path: string): Promise<number> {
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const st = await stat(path);
+    if (!st.isFile()) return 0; // /dev/null, a pipe: nothing to repair
+    size = st.size;
   } catch {
     return 0;
   }
@@ -44,13 +46,19 @@ export async function repairJsonlTail(path: string): Promise<number> {
 export class JsonlAppender {
   private queue: Promise<void> = Promise.resolve();
 
-  private constructor(private readonly fh: FileHandle) {}
+  /** `durable`: a regular file, synced after each line (fdatasync fails on /dev/null and pipes). */
+  private constructor(
+    private readonly fh: FileHandle,
+    private readonly durable: boolean,
+  ) {}
 
   /** Opens (creating) a file for appending, first repairing a torn last line. */
   static async open(path: string): Promise<{ appender: JsonlAppender; repairedBytes: number }> {
     await mkdir(dirname(path), { recursive: true });
     const repairedBytes = await repairJsonlTail(path);
-    return { appender: new JsonlAppender(await open(path, 'a')), repairedBytes };
+    const fh = await open(path, 'a');
+    const durable = await fh.stat().then((st) => st.isFile(), () => false);
+    return { appender: new JsonlAppender(fh, durable), repairedBytes };
   }
 
   /** Appends one record as one line; resolves once it is on disk. */
@@ -60,7 +68,7 @@ export class JsonlAppender {
       // One write call per line: O_APPEND puts it at the end in one piece; loop only if the
       // kernel accepted part of it.
       for (let off = 0; off < line.length; ) off += (await this.fh.write(line, off, line.length - off)).bytesWritten;
-      await this.fh.datasync();
+      if (this.durable) await this.fh.datasync();
     });
     this.queue = next.catch(() => undefined);
     return next;

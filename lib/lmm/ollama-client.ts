@@ -1,8 +1,9 @@
 // Ollama's native chat API (POST /api/chat, stream off): images go as a list of base64 strings
 // next to the prompt; sampling settings go in `options` (num_predict is the token limit).
 import type { DescribeRequest, VisionClient, VisionClientOptions } from './client.js';
-import { requestSignal } from './request-signal.js';
 import { bodyExcerpt, LmmError } from './errors.js';
+import { guardedFetch } from './guarded-fetch.js';
+import { requestSignal } from './request-signal.js';
 import { parseRetryAfter } from './retry.js';
 
 type Resolved = Required<Omit<VisionClientOptions, 'apiKey'>> & { apiKey?: string };
@@ -11,10 +12,13 @@ export class OllamaClient implements VisionClient {
   readonly provider = 'ollama' as const;
   readonly model: string;
   private readonly url: string;
+  private readonly fetch: typeof fetch;
 
   constructor(private readonly options: Resolved) {
     this.model = options.model;
     this.url = `${options.baseURL.replace(/\/+$/, '')}/api/chat`;
+    // Same-origin redirects only, bodies under the cap (see guarded-fetch.ts).
+    this.fetch = guardedFetch({ origin: options.baseURL, maxResponseBytes: options.maxResponseBytes });
   }
 
   async describe({ prompt, image, signal: outer }: DescribeRequest): Promise<string> {
@@ -31,12 +35,13 @@ export class OllamaClient implements VisionClient {
     let text: string;
     let responseHeaders: Headers;
     try {
-      const response = await fetch(this.url, { method: 'POST', headers, body, signal });
+      const response = await this.fetch(this.url, { method: 'POST', headers, body, signal });
       status = response.status;
       responseHeaders = response.headers;
       text = await response.text();
     } catch (err) {
       if (outer?.aborted) throw new LmmError('aborted', 'aborted', { cause: err });
+      if (err instanceof LmmError && !timedOut()) throw err;
       if (timedOut()) throw new LmmError('timeout', `no response within ${this.options.timeoutMs} ms`, { cause: err });
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw new LmmError('network', `connection failed: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { cause: err });

@@ -4,8 +4,9 @@
 import OpenAI from 'openai';
 
 import type { DescribeRequest, VisionClient, VisionClientOptions } from './client.js';
-import { requestSignal } from './request-signal.js';
 import { bodyExcerpt, LmmError } from './errors.js';
+import { guardedFetch } from './guarded-fetch.js';
+import { requestSignal } from './request-signal.js';
 import { parseRetryAfter } from './retry.js';
 
 type Resolved = Required<Omit<VisionClientOptions, 'apiKey'>> & { apiKey?: string };
@@ -28,6 +29,8 @@ export class OpenAICompatibleClient implements VisionClient {
       maxRetries: 0,
       timeout: options.timeoutMs,
       logLevel: 'off',
+      // Same-origin redirects only, bodies under the cap (see guarded-fetch.ts).
+      fetch: guardedFetch({ origin: options.baseURL, maxResponseBytes: options.maxResponseBytes }),
     });
   }
 
@@ -61,6 +64,10 @@ export class OpenAICompatibleClient implements VisionClient {
 
 function toLmmError(err: unknown, timedOut: boolean, outer: AbortSignal | undefined, timeoutMs: number): LmmError {
   if (outer?.aborted) return new LmmError('aborted', 'aborted', { cause: err });
+  // Refusals of guardedFetch reach us wrapped in the SDK's connection error.
+  const inner = (err as { cause?: unknown } | null)?.cause;
+  if (err instanceof LmmError) return err;
+  if (inner instanceof LmmError && !timedOut) return inner;
   if (timedOut || err instanceof OpenAI.APIConnectionTimeoutError) return new LmmError('timeout', `no response within ${timeoutMs} ms`, { cause: err });
   if (err instanceof OpenAI.APIConnectionError) return new LmmError('network', `connection failed: ${(err.cause as Error | undefined)?.message ?? err.message}`, { cause: err });
   if (err instanceof OpenAI.APIError && err.status !== undefined) {

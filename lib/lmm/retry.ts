@@ -8,8 +8,13 @@ export interface RetryOptions {
   retries?: number;
   /** Delay before the first retry, doubled each time. Default 1000 ms. */
   baseDelayMs?: number;
-  /** Upper bound of any delay, including one a server asks for. Default 60000 ms. */
+  /** Upper bound of any delay, including one a server asks for (Retry-After). Default 60000 ms. */
   maxDelayMs?: number;
+  /**
+   * Upper bound of all the waits of one request together: a retry whose wait would pass it is not
+   * made, and the request fails with its last error. Default 300000 ms (5 minutes).
+   */
+  maxTotalWaitMs?: number;
   /** Waits; replaceable in tests. Rejects when the signal aborts. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Uniform [0, 1) source for jitter. Default Math.random. */
@@ -30,6 +35,12 @@ export function parseRetryAfter(headers: { get(name: string): string | null }, n
   if (/^\s*\d+(\.\d+)?\s*$/.test(value)) return Number(value) * 1000;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** "750 ms", "12 s", "5 min": durations for messages. */
+export function duration(ms: number): string {
+  if (ms < 10_000) return `${Math.round(ms)} ms`;
+  return ms < 600_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`;
 }
 
 /** Delay before retry `attempt` (1-based): base·2^(attempt−1), capped, with ±25% jitter. */
@@ -67,7 +78,9 @@ export async function withRetries<T>(
   const retries = options.retries ?? 4;
   const base = options.baseDelayMs ?? 1000;
   const max = options.maxDelayMs ?? 60_000;
+  const maxTotal = options.maxTotalWaitMs ?? 300_000;
   const wait = options.sleep ?? sleep;
+  let waited = 0;
   for (let n = 1; ; n++) {
     try {
       return { value: await attempt(n), attempts: n };
@@ -77,6 +90,11 @@ export async function withRetries<T>(
       error.attempts = n;
       if (!error.retryable || n > retries || signal?.aborted) throw error;
       const delayMs = error.retryAfterMs !== undefined ? Math.min(max, error.retryAfterMs) : backoffDelay(n, base, max, options.random);
+      if (waited + delayMs > maxTotal) {
+        error.message += ` (gave up after ${n} attempts: another wait of ${duration(delayMs)} would pass the ${duration(maxTotal)} limit on waits per request)`;
+        throw error;
+      }
+      waited += delayMs;
       options.onRetry?.({ attempt: n, delayMs, error });
       await wait(delayMs, signal);
     }

@@ -1,10 +1,10 @@
-export { chunksOf, parseTag } from './chunks.js';
-export type { Chunk, ChunkScheme } from './chunks.js';
+export { chunksOf, parseTag } from '../data/bio.js';
+export type { Chunk, ChunkScheme } from '../data/bio.js';
 export { prf, PrfCounter } from './f1.js';
 export type { PRF } from './f1.js';
-export { scoreNer } from './ner.js';
-export type { NerScores } from './ner.js';
-export { scoreRelations } from './relations.js';
-export type { RelationScores } from './relations.js';
-export { scoreJoint } from './quintuples.js';
-export type { JointAnnotation, JointScores, Quintuple, TypedSpan } from './quintuples.js';
+export { scoreNer } from '../tasks/ner/metric.js';
+export type { NerScores } from '../tasks/ner/metric.js';
+export { scoreRelations } from '../tasks/re/metric.js';
+export type { RelationScores } from '../tasks/re/metric.js';
+export { scoreJoint } from '../tasks/joint/metric.js';
+export type { JointAnnotation, JointScores, Quintuple, TypedSpan } from '../tasks/joint/metric.js';

@@ -1,12 +1,12 @@
-// The alignment embeddings and loss (DESIGN §1.3–1.4): h_t = mean of the text-span states,
+// The alignment embeddings and loss (docs/ARCHITECTURE.md, "Alignment"): h_t = mean of the text-span states,
 // h_c = mean of the context-span states, h_v = the image's CLS state; each through its own linear
 // projection; L_align over the four directions, Shapley-based (Shap-CA) or InfoNCE.
 import { alignmentLoss } from '../align/index.js';
 import { embeddingBackward, embeddingForward } from '../kernels/elementwise.js';
 import { meanPoolBackward, meanPoolForward } from '../kernels/fusion.js';
 import type { ShapCAOptions } from './config.js';
-import { Linear, linearSpecs } from './linear.js';
-import type { ParamSpec, ParamStore } from './params.js';
+import { Linear, linearSpecs } from '../nn/linear.js';
+import type { ParamSpec, ParamStore } from '../nn/params.js';
 
 export function alignmentSpecs(prefix: string, hidden: number, imageHidden: number | null, dim: number): ParamSpec[] {
   return [

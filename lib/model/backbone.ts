@@ -1,4 +1,4 @@
-// The part every task shares (DESIGN §1.3–1.5): BERT over [CLS] text [SEP] context [SEP], an
+// The part every task shares (docs/ARCHITECTURE.md, "The method, piece by piece"): BERT over [CLS] text [SEP] context [SEP], an
 // optional image encoder, adaptive fusion of image patches into the text states, the Shapley
 // contrastive alignment, and one ParamStore holding the new layers — the task head's first (its
 // specs are passed in), then fusion, then the alignment projections.
@@ -13,7 +13,7 @@ import { AlignmentHead, alignmentSpecs } from './alignment.js';
 import type { ShapCAOptions } from './config.js';
 import { FusionLayer, fusionSpecs, type FusionCache } from './fusion.js';
 import type { EncodedInputs, InputOptions } from './inputs.js';
-import { ParamStore, type ParamSpec } from './params.js';
+import { ParamStore, type ParamSpec } from '../nn/params.js';
 
 export interface ShapCAParts {
   tokenizer: WordPieceTokenizer;
@@ -71,9 +71,15 @@ export class ShapCABackbone {
   constructor(
     readonly options: ShapCAOptions,
     readonly parts: ShapCAParts,
-    headSpecs: readonly ParamSpec[],
+    private readonly headSpecs: readonly ParamSpec[],
   ) {
     const o = options;
+    // Longer sequences would index past the position table (the native forward refuses them at
+    // the first long batch; this says so before training starts).
+    const positions = (parts.text as { config?: { max_position_embeddings?: number } }).config?.max_position_embeddings;
+    if (positions !== undefined && o.maxLength > positions) {
+      throw new RangeError(`expected maxLength (--max-length) of at most ${positions}, the text encoder's max_position_embeddings, but received ${o.maxLength}`);
+    }
     const hidden = parts.text.hiddenSize;
     const imageHidden = o.useImage && parts.image ? parts.image.config.hidden_size : null;
     const specs = [
@@ -195,6 +201,11 @@ export class ShapCABackbone {
     let sum = 0;
     for (let t = 0; t < b.seqLen; t++) if (b.attentionMask[i * b.seqLen + t]) for (let c = 0; c < hidden; c++) sum += g[t * hidden + c]!;
     return sum / Math.max(1, tokens * hidden);
+  }
+
+  /** Takes the weights of a saved model's parts (see model/io.ts readModelDirectory), for resume. */
+  async reloadFrom(parts: ShapCAParts): Promise<void> {
+    await this.copyFrom(new ShapCABackbone(this.options, parts, this.headSpecs));
   }
 
   /**

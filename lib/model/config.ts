@@ -9,7 +9,7 @@ export interface ShapCAOptions {
   useImage: boolean;
   /** Adaptive fusion of image patches into the text states. Default true. */
   useFusion: boolean;
-  /** The alignment loss L_align (DESIGN §1.3). Default true. */
+  /** The alignment loss L_align (docs/ARCHITECTURE.md, "Alignment"). Default true. */
   useAlignment: boolean;
   /** 'shapley' (Shap-CA) or 'infonce' (the ablation). Default 'shapley'. */
   objective: 'shapley' | 'infonce';
@@ -38,7 +38,10 @@ export const DEFAULT_OPTIONS: ShapCAOptions = {
   alignDim: 256, fusionHeads: 4, maxLength: 128,
 };
 
-/** The three tasks (DESIGN §1.6): entities, relations between a given pair, both jointly. */
+/**
+ * The three tasks (docs/ARCHITECTURE.md, "Task heads"): entities, relations between a given pair,
+ * both jointly. Each is a folder tasks/<task>/ and one line of tasks/registry.ts.
+ */
 export type ShapCATask = 'ner' | 're' | 'joint';
 
 /** How the joint model picks entity pairs for its relation classifier. */
@@ -64,13 +67,13 @@ export interface ShapCAConfig {
   /** joint: pair sampling and inference limits. */
   pairs?: PairOptions;
   options: ShapCAOptions;
-  /** Image preprocessing (DESIGN §1.4): side, mean, std. */
+  /** Image preprocessing (docs/ARCHITECTURE.md, "Encoders and embeddings"): side, mean, std. */
   imageSize: number;
   imageMean: number[];
   imageStd: number[];
 }
 
-/** The from-scratch preset (DESIGN §1.7): BERT 4×256, ViT 4×192 at 96×96. */
+/** The from-scratch preset (docs/ARCHITECTURE.md, "Training"): BERT 4×256, ViT 4×192 at 96×96. */
 export const TINY_TEXT: Partial<BertConfig> = {
   hidden_size: 256, num_hidden_layers: 4, num_attention_heads: 4, intermediate_size: 1024, max_position_embeddings: 512,
 };

@@ -1,11 +1,11 @@
-// Adaptive fusion (DESIGN §1.5): text+context token states H attend to projected image patch
+// Adaptive fusion (docs/ARCHITECTURE.md, "Fusion"): text+context token states H attend to projected image patch
 // states; a per-token, per-channel gate decides how much image evidence to admit:
 //   V = proj(image),  A = Wo·MHA(Wq·H, Wk·V, Wv·V),  g = σ(W_g [H; A] + b_g),  H' = LN(H + g ⊙ A)
 // Samples without an image pass H through unchanged.
 import { sgemm } from '../kernels/gemm.js';
 import { crossAttentionBackward, crossAttentionForward, fusionGateBackward, fusionGateForward, type FusionGateState } from '../kernels/fusion.js';
-import { Linear, linearSpecs } from './linear.js';
-import type { ParamSpec, ParamStore } from './params.js';
+import { Linear, linearSpecs } from '../nn/linear.js';
+import type { ParamSpec, ParamStore } from '../nn/params.js';
 
 export interface FusionConfig {
   /** Text hidden size C. */

@@ -1,27 +1,32 @@
-/** The Shap-CA models (DESIGN §1): configuration, batching, the shared backbone, the NER, RE and joint models, saving and loading. */
-export { ShapCAModel, wordPositions } from './ner-model.js';
-export type { ShapCAParts, NerPrediction } from './ner-model.js';
-export { RelationModel } from './re-model.js';
-export type { RePrediction } from './re-model.js';
-export { JointModel } from './joint-model.js';
-export type { JointPredictOptions, JointPrediction, ScoredTriple } from './joint-model.js';
+/**
+ * The Shap-CA models: configuration, batching, the shared backbone, the NER, RE and joint models
+ * (each in its task folder, tasks/<task>/), saving and loading.
+ */
+export { NerModel, ShapCAModel, wordPositions } from '../tasks/ner/model.js';
+export type { ShapCAParts, NerPrediction } from '../tasks/ner/model.js';
+export { RelationModel } from '../tasks/re/model.js';
+export type { RePrediction } from '../tasks/re/model.js';
+export { JointModel } from '../tasks/joint/model.js';
+export type { JointPredictOptions, JointPrediction, ScoredTriple } from '../tasks/joint/model.js';
 export { ShapCABackbone } from './backbone.js';
 export type { BackboneForward, HeadStep } from './backbone.js';
 export { DEFAULT_OPTIONS, DEFAULT_PAIR_OPTIONS, TINY_IMAGE, TINY_TEXT, relationLabels, resolveOptions } from './config.js';
 export type { PairOptions, ShapCAConfig, ShapCAOptions, ShapCATask } from './config.js';
-export { encodeNerBatch } from './batch.js';
-export type { NerBatch, NerExample, BatchOptions } from './batch.js';
+export { encodeNerBatch } from '../tasks/ner/batch.js';
+export type { NerBatch, NerExample, BatchOptions } from '../tasks/ner/batch.js';
 export { encodeInputs, wordIndexOf } from './inputs.js';
 export type { EncodedInputs, InputItem, InputOptions, WordIndex } from './inputs.js';
-export { insertMarkers, RELATION_MARKERS } from './markers.js';
-export type { MarkedWords, TokenSpan } from './markers.js';
-export { encodeReBatch } from './re-batch.js';
-export type { ReBatch, ReBatchOptions, ReExample } from './re-batch.js';
-export { allPairs, encodeJointBatch, entitiesOf, givenPairRows, trainingPairs } from './joint-batch.js';
-export type { EntityPair, JointBatch, JointBatchOptions, JointEntity, JointExample, JointTriple, PairRows, SpanPair } from './joint-batch.js';
-export { createFromPretrained, createFromScratch, instantiate, loadModel, saveModel } from './io.js';
-export type { DeviceOptions, FromPretrainedOptions, InferenceOptions, FromScratchOptions, TaskLabels, TaskModel } from './io.js';
+export { insertMarkers, RELATION_MARKERS } from '../tasks/re/markers.js';
+export type { MarkedWords, TokenSpan } from '../tasks/re/markers.js';
+export { encodeReBatch } from '../tasks/re/batch.js';
+export type { ReBatch, ReBatchOptions, ReExample } from '../tasks/re/batch.js';
+export { allPairs, encodeJointBatch, entitiesOf, givenPairRows, trainingPairs } from '../tasks/joint/batch.js';
+export type { EntityPair, JointBatch, JointBatchOptions, JointEntity, JointExample, JointTriple, PairRows, SpanPair } from '../tasks/joint/batch.js';
+export { createFromPretrained, createFromScratch, instantiate, loadModel } from '../tasks/io.js';
+export { saveModel } from './save.js';
+export type { DeviceOptions, FromPretrainedOptions, FromScratchOptions, InferenceOptions, ModelSpec, TaskLabels } from './io.js';
+export type { TaskModel } from '../tasks/registry.js';
 export { FusionLayer, fusionSpecs } from './fusion.js';
 export type { FusionConfig, FusionCache } from './fusion.js';
-export { ParamStore } from './params.js';
-export type { ParamSpec, ParamSlot, ParamInit } from './params.js';
+export { ParamStore } from '../nn/params.js';
+export type { ParamSpec, ParamSlot, ParamInit } from '../nn/params.js';

@@ -1,5 +1,8 @@
-// The raw addon: its exports typed in one place, and the loader. Everything else in lib/
-// goes through the typed wrappers in lib/kernels and lib/runtime.
+// The raw addon: its exports typed in one place, and the loader. Only the modules that wrap
+// native calls in typed, checked functions call addon(): kernels/ (one file per kernel family),
+// shapley/ and align/ (the Shapley estimators and alignment losses), encoders/ (the BERT and ViT
+// model handles), runtime.ts (threads, kernel path) and device.ts (the CUDA probe). Everything
+// else in lib/ goes through those.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -64,6 +67,8 @@ export interface NativeAddon {
   setThreads(o: { threads: number }): number;
   setKernelPath(o: { path: 'auto' | 'scalar' | 'avx2' | 'avx512' }): 'scalar' | 'avx2' | 'avx512';
   setErrorClass(cls: typeof ShapcaError): void;
+  /** Work below which calls run inline (default 2^26, also the maximum); 0 sends every call to the pool (tests). Returns the previous value. */
+  setAsyncWork(o: { work: number }): number;
   randomUniform(o: { out: F32; n: number; seed?: number; stream?: number }): void;
 
   // Low-precision linear layers and the arithmetic ceiling (native/binding/lowp_binding.cpp).

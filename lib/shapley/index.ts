@@ -1,5 +1,5 @@
 /**
- * Shapley values of the batch games of Shap-CA (DESIGN §1.2): for players p_1..p_k and targets
+ * Shapley values of the batch games of Shap-CA (docs/ARCHITECTURE.md, "Shapley batch games"): for players p_1..p_k and targets
  * t_1..t_n, game j scores a coalition of players against t_j with a utility, and phi[j*k+i] is
  * player i's Shapley value in game j. Exact (Gray-code enumeration, k ≤ 25) or estimated from M
  * permutations shared by all games (seeded, antithetic by default), in the native core.

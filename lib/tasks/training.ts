@@ -1,8 +1,8 @@
-// What the tasks (ner, re, joint) share around the trainer (DESIGN §1.7): the image recipe of
-// the model about to be built, loading the three splits, building the model from the tiny preset or
-// HF checkpoints, the run itself — lazily encoded batches, dev selection, one test evaluation with
-// its predictions written, reload for resume — and batched prediction.
-import { stat } from 'node:fs/promises';
+// What the tasks (ner, re, joint) share around the trainer: the image recipe of the model about to
+// be built (the splits are loaded by splits.ts), building the model from the tiny preset or HF checkpoints,
+// the run itself — lazily encoded batches, dev selection, one test evaluation with its predictions
+// written, reload for resume — and batched prediction. A task passes its ModelSpec in; nothing
+// here looks a task up by name (that is tasks/registry.ts, one layer up).
 import { join } from 'node:path';
 
 import type { DeviceRequest } from '../device.js';
@@ -12,13 +12,11 @@ import { CLIP_MEAN, CLIP_STD, VIT_MEAN, VIT_STD } from '../image/preprocess.js';
 import type { PRF } from '../metrics/f1.js';
 import type { ShapCAOptions, ShapCATask } from '../model/config.js';
 import type { ImageRecipe } from '../model/image-loader.js';
-import { createFromPretrained, createFromScratch, loadModel, type TaskLabels } from '../model/io.js';
-import type { JointModel } from '../model/joint-model.js';
-import type { ShapCAModel } from '../model/ner-model.js';
-import type { RelationModel } from '../model/re-model.js';
+import { buildFromPretrained, buildFromScratch, type ModelSpec, readModelDirectory, type TaskLabels } from '../model/io.js';
+import type { ShapCABackbone } from '../model/backbone.js';
 import { batchCount, epochBatches } from '../train/order.js';
 import { train, type TrainSummary } from '../train/trainer.js';
-import type { EvalResult } from '../train/types.js';
+import type { EvalResult, TrainableModel } from '../train/types.js';
 
 /** 'tiny' from scratch, or HF checkpoints. */
 export type StartPoint =
@@ -43,6 +41,8 @@ export interface TaskTrainOptions {
   resume?: boolean;
   progress?: boolean;
   meta?: Record<string, unknown>;
+  /** What the run is started with (see train's TrainOptions.identity): a resume with another is refused. */
+  identity?: Record<string, unknown>;
   /**
    * Where the encoders train: 'cpu' (default), 'cuda' (parameters, gradients and AdamW moments on
    * the GPU; the task heads, fusion and alignment stay on the CPU; without a usable GPU, the CPU and
@@ -61,66 +61,40 @@ export async function imageRecipeFor(start: StartPoint, useImage: boolean): Prom
   return { size: cfg.image_size, mean: clip ? CLIP_MEAN : VIT_MEAN, std: clip ? CLIP_STD : VIT_STD };
 }
 
-export type Split = 'train' | 'dev' | 'test';
-
-/** The three splits, loaded together, with what loading each reported. */
-export async function loadSplits<E, R>(
-  load: (split: Split) => Promise<{ examples: E[]; report: R }>,
-  where: { dataDir: string; imagesDir?: string | undefined },
-): Promise<{ train: E[]; dev: E[]; test: E[]; reports: Record<Split, R> }> {
-  // A wrong images folder would otherwise only show up as every image failing, one by one.
-  if (where.imagesDir && !(await isDirectory(where.imagesDir))) {
-    throw new Error(`the images folder ${where.imagesDir} does not exist (leave out --images to train without images)`);
-  }
-  // One split after the other, so that a missing or broken file is always reported for the
-  // first split that has one (train before dev before test), not for whichever failed first.
-  const train = await load('train');
-  const dev = await load('dev');
-  const test = await load('test');
-  for (const [split, part] of [['train', train], ['dev', dev], ['test', test]] as const) {
-    if (part.examples.length === 0) throw new Error(`the ${split} split of ${where.dataDir} has no examples`);
-  }
-  return {
-    train: train.examples, dev: dev.examples, test: test.examples,
-    reports: { train: train.report, dev: dev.report, test: test.report },
-  };
+/** What the task runner needs of a task's model. */
+export interface RunnableModel<E> extends TrainableModel<unknown> {
+  readonly config: { task: string };
+  readonly backbone: ShapCABackbone;
+  encode(examples: E[]): unknown;
 }
 
-async function isDirectory(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
-}
-
-type TaskModel = ShapCAModel | RelationModel | JointModel;
-type ModelOf<T extends ShapCATask> = T extends 'ner' ? ShapCAModel : T extends 're' ? RelationModel : JointModel;
-
-/** A model for the task; from scratch, the vocabulary is learned from `corpus` (the training split). */
-export async function buildTaskModel<T extends ShapCATask>(
-  task: T,
+/** A model for the spec's task; from scratch, the vocabulary is learned from `corpus` (the training split). */
+export async function buildModel<M>(
+  spec: ModelSpec<M>,
   labels: TaskLabels,
   o: Pick<TaskTrainOptions, 'start' | 'options' | 'seed' | 'device'>,
   corpus: () => Iterable<string>,
-): Promise<ModelOf<T>> {
-  const common = { ...labels, task, options: { ...o.options }, seed: o.seed, ...(o.device ? { device: o.device } : {}) };
-  const model = 'preset' in o.start
-    ? await createFromScratch({
+): Promise<M> {
+  const common = { ...labels, options: { ...o.options }, seed: o.seed, ...(o.device ? { device: o.device } : {}) };
+  return 'preset' in o.start
+    ? buildFromScratch(spec, {
         ...common, corpus: corpus(), vocabSize: o.start.vocabSize ?? 8000,
         ...(o.start.text ? { text: o.start.text } : {}), ...(o.start.image ? { image: o.start.image } : {}),
       })
-    : await createFromPretrained({ ...common, textDir: o.start.textDir, ...(o.start.imageDir ? { imageDir: o.start.imageDir } : {}) });
-  return model as ModelOf<T>;
+    : buildFromPretrained(spec, { ...common, textDir: o.start.textDir, ...(o.start.imageDir ? { imageDir: o.start.imageDir } : {}) });
 }
 
 /** Trains with dev selection and one test evaluation of the selected checkpoint. */
 export async function runTaskTraining<E>(
-  model: TaskModel,
+  model: RunnableModel<E>,
   trainExamples: readonly E[],
   o: TaskTrainOptions,
   evaluate: (split: 'dev' | 'test') => Promise<EvalResult>,
   meta: Record<string, unknown>,
 ): Promise<TrainSummary> {
   const scratch = 'preset' in o.start;
-  const encode = model.encode.bind(model) as (examples: E[]) => unknown;
-  return train(model as never, {
+  const encode = model.encode.bind(model);
+  return train(model, {
     // encoded lazily, one batch at a time, so memory stays bounded by the batch size
     trainBatches: function* ({ epoch, start, seed }) {
       for (const idx of epochBatches(trainExamples.length, o.batchSize, { seed, epoch }).slice(start)) {
@@ -130,7 +104,7 @@ export async function runTaskTraining<E>(
     batchesPerEpoch: batchCount(trainExamples.length, o.batchSize, false),
     epochs: o.epochs,
     evaluate,
-    reload: async (dir) => model.backbone.copyFrom((await loadModel(dir, model.config.task)).backbone),
+    reload: async (dir) => model.backbone.reloadFrom((await readModelDirectory(dir, model.config.task as ShapCATask)).parts),
     encoderLr: o.encoderLr ?? 5e-5,
     headLr: o.headLr ?? (scratch ? 1e-3 : 1e-4),
     warmup: o.warmup ?? 0.1,
@@ -142,15 +116,16 @@ export async function runTaskTraining<E>(
     resume: o.resume ?? false,
     progress: o.progress ?? true,
     meta: { ...o.meta, config: model.config, ...meta },
+    ...(o.identity ? { identity: o.identity } : {}),
   });
 }
 
 /** What a task trains on and how its model is evaluated. */
-export interface TaskRun<T extends ShapCATask, E, R> {
-  task: T;
+export interface TaskRun<M, E, R> {
+  model: ModelSpec<M>;
   labels: TaskLabels;
   splits: { train: readonly E[]; dev: readonly E[]; test: readonly E[] };
-  evaluate(model: ModelOf<T>, examples: readonly E[]): Promise<R>;
+  evaluate(model: M, examples: readonly E[]): Promise<R>;
   /** The number dev selection maximises, and the metrics recorded with it. */
   result(r: R): EvalResult;
   writePredictions(path: string, examples: readonly E[], r: R): Promise<void>;
@@ -162,13 +137,13 @@ export interface TaskRun<T extends ShapCATask, E, R> {
  * their contexts) and trains it with dev selection and one test evaluation, whose predictions go to
  * outDir/test-predictions.jsonl.
  */
-export async function trainTask<T extends ShapCATask, E extends { tokens: string[]; context?: string }, R>(
+export async function trainTask<M extends RunnableModel<E>, E extends { tokens: string[]; context?: string }, R>(
   o: TaskTrainOptions,
   useImage: boolean,
-  run: TaskRun<T, E, R>,
+  run: TaskRun<M, E, R>,
 ): Promise<TrainSummary> {
   const { splits } = run;
-  const model = await buildTaskModel(run.task, run.labels, { ...o, options: { ...o.options, useImage } }, () =>
+  const model = await buildModel(run.model, run.labels, { ...o, options: { ...o.options, useImage } }, () =>
     splits.train.flatMap((e) => [e.tokens.join(' '), ...(e.context ? [e.context] : [])]),
   );
   return runTaskTraining(model, splits.train, o, async (split) => {

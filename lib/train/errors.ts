@@ -1,3 +1,5 @@
+import { ShapcaError } from '../errors.js';
+
 /** Why training could not start, go on or resume. */
 export type TrainErrorCode =
   /** An option is missing or out of range. */
@@ -16,12 +18,9 @@ export type TrainErrorCode =
   | 'SHAPCA_TRAIN_NO_SELECTION';
 
 /** A training failure with a stable `code`; the message says what was expected and what was found. */
-export class TrainError extends Error {
-  readonly code: TrainErrorCode;
-
+export class TrainError extends ShapcaError<TrainErrorCode> {
   constructor(message: string, code: TrainErrorCode) {
-    super(message);
+    super(message, code);
     this.name = 'TrainError';
-    this.code = code;
   }
 }

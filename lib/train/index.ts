@@ -1,5 +1,5 @@
 /**
- * Training infrastructure (DESIGN §1.7): AdamW over a model's flat parameter groups, linear
+ * Training infrastructure: AdamW over a model's flat parameter groups, linear
  * warm-up + decay, and `train` — dev selection, one test evaluation, atomic checkpoints, exact
  * resumption, a JSONL log, a progress bar and an SVG of the curves.
  */
@@ -23,4 +23,6 @@ export type { RecoverReport } from './checkpoint-dir.js';
 export { STATE_FILE, OPTIMIZER_FILE, SELECTION_FILE } from './run-state.js';
 export type { TrainerState, RunSettings } from './run-state.js';
 export { TrainError } from './errors.js';
+export { fileIdentity, identityDifference, IDENTITY_FILE } from './run-identity.js';
+export type { FileIdentity } from './run-identity.js';
 export type { TrainErrorCode } from './errors.js';

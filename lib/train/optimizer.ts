@@ -1,13 +1,14 @@
-// AdamW over a model's flat parameter groups (DESIGN §1.7): one native adamwStep per contiguous
-// range of a group, on subarray views (zero-copy); weight decay is off for the group's noDecay
-// ranges; pretrained groups take the encoder lr and the others the new-layer lr; gradients are
-// clipped by the global norm over every trainable group, as torch.nn.utils.clip_grad_norm_.
-// A device group (an encoder on the GPU) keeps its gradients and moments there: the optimizer
-// calls its gradNormSq / adamwStep per range, and its moments cross to the host only to be saved
-// or restored.
+// AdamW over a model's flat parameter groups: one adamwStep per contiguous range of a group;
+// weight decay is off for the group's noDecay ranges; pretrained groups take the encoder lr and the
+// others the new-layer lr; gradients are clipped by the global norm over every trainable group, as
+// torch.nn.utils.clip_grad_norm_. Each group is driven through its ParamGroupBackend
+// (param-backend.ts): on the CPU, native kernels on subarray views (zero-copy) with the moments
+// beside the group; on the GPU, the encoder's device calls, the moments crossing to the host only
+// to be saved or restored.
 import { SafetensorsFile, writeSafetensors } from '../checkpoint/safetensors.js';
-import { adamwStep, clipScale, gradNorm } from '../kernels/optim.js';
+import { clipScale } from '../kernels/optim.js';
 import { TrainError } from './errors.js';
+import { checkParamGroup, paramBackend, type ParamGroupBackend } from './param-backend.js';
 import type { ParamGroup } from './types.js';
 
 export interface AdamWOptions {
@@ -47,9 +48,7 @@ interface Segment {
 
 interface GroupState {
   group: ParamGroup;
-  /** The moments of a host group; null for a device group (they live on the device). */
-  m: Float32Array | null;
-  v: Float32Array | null;
+  backend: ParamGroupBackend;
   segments: Segment[];
 }
 
@@ -69,12 +68,7 @@ export class AdamW {
     checkGroups(groups);
     this.trainable = groups
       .filter((g) => !(this.o.freezePretrained && g.pretrained))
-      .map((group) => ({
-        group,
-        m: group.device ? null : new Float32Array(group.params.length),
-        v: group.device ? null : new Float32Array(group.params.length),
-        segments: segmentsOf(group),
-      }));
+      .map((group) => ({ group, backend: paramBackend(group), segments: segmentsOf(group) }));
   }
 
   /** The names of the groups this optimizer updates. */
@@ -92,8 +86,7 @@ export class AdamW {
    * accumulation) combined as sqrt(Σ norm²). Throws naming the group when one is not finite.
    */
   async gradNorm(): Promise<number> {
-    const norms = await Promise.all(this.trainable.map(async ({ group: g }) =>
-      g.device ? Math.sqrt(await g.device.gradNormSq(0, g.params.length)) : gradNorm(g.grads)));
+    const norms = await Promise.all(this.trainable.map(({ backend }) => backend.gradNorm()));
     let sq = 0;
     norms.forEach((n, i) => {
       if (!Number.isFinite(n)) {
@@ -120,30 +113,23 @@ export class AdamW {
     // The ranges are disjoint, so their updates may run side by side on the libuv pool.
     // (A device group's calls queue one after another on its encoder.)
     await Promise.all(
-      this.trainable.flatMap(({ group, m, v, segments }) => segments.map(({ begin, end, decay }) => {
-        const o = {
-          lr: group.pretrained ? lr.encoder : lr.head, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps,
-          weightDecay: decay ? this.o.weightDecay : 0, gradScale: scale,
-        };
-        if (group.device) return group.device.adamwStep(begin, end, { ...o, step });
-        return adamwStep(
-          group.params.subarray(begin, end), group.grads.subarray(begin, end), m!.subarray(begin, end), v!.subarray(begin, end), step, o,
-        );
-      })),
+      this.trainable.flatMap(({ group, backend, segments }) => segments.map(({ begin, end, decay }) => backend.adamwStep(begin, end, {
+        lr: group.pretrained ? lr.encoder : lr.head, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps,
+        weightDecay: decay ? this.o.weightDecay : 0, gradScale: scale, step,
+      }))),
     );
     this.steps = step;
     return { gradNorm: norm, clipScale: scale, lr };
   }
 
+  /** Makes the host copy (`params`) of every trainable group current, for callers that read it after updates. */
+  async syncToHost(): Promise<void> {
+    await Promise.all(this.trainable.map(({ backend }) => backend.syncToHost()));
+  }
+
   /** Writes the moments (`<group>.m`, `<group>.v`) and the step count to a safetensors file, atomically. */
   async save(path: string): Promise<void> {
-    const moments = await Promise.all(this.trainable.map(async ({ group, m, v }) => {
-      if (!group.device) return { group, m: m!, v: v! };
-      const n = group.params.length;
-      const host = { group, m: new Float32Array(n), v: new Float32Array(n) };
-      await group.device.downloadMoments(host.m, host.v);
-      return host;
-    }));
+    const moments = await Promise.all(this.trainable.map(async ({ group, backend }) => ({ group, ...(await backend.readMoments()) })));
     await writeSafetensors(
       path,
       moments.flatMap(({ group, m, v }) => [
@@ -168,19 +154,17 @@ export class AdamW {
       for (const name of file.tensors.keys()) {
         if (!expected.has(name)) throw bad(`holds state ${name} for a group this model does not train (${this.groupNames.join(', ')})`);
       }
-      for (const { group, m, v } of this.trainable) {
-        const n = group.params.length;
-        // A device group's moments are read on the host, then uploaded.
-        const host = group.device ? { m: new Float32Array(n), v: new Float32Array(n) } : { m: m!, v: v! };
-        for (const [suffix, into] of [['m', host.m], ['v', host.v]] as const) {
-          const name = `${group.name}.${suffix}`;
-          const info = file.tensors.get(name);
-          if (!info) throw bad(`has no state ${name} for group '${group.name}'`);
-          const numel = info.shape.reduce((a, b) => a * b, 1);
-          if (numel !== into.length) throw bad(`state ${name} has ${numel} values but group '${group.name}' has ${into.length} parameters`);
-          await file.read(name, into);
-        }
-        if (group.device) await group.device.uploadMoments(host.m, host.v);
+      for (const { group, backend } of this.trainable) {
+        await backend.writeMoments(async (m, v) => {
+          for (const [suffix, into] of [['m', m], ['v', v]] as const) {
+            const name = `${group.name}.${suffix}`;
+            const info = file.tensors.get(name);
+            if (!info) throw bad(`has no state ${name} for group '${group.name}'`);
+            const numel = info.shape.reduce((a, b) => a * b, 1);
+            if (numel !== into.length) throw bad(`state ${name} has ${numel} values but group '${group.name}' has ${into.length} parameters`);
+            await file.read(name, into);
+          }
+        });
       }
       this.steps = steps;
     } finally {
@@ -211,19 +195,7 @@ function checkGroups(groups: readonly ParamGroup[]): void {
       throw bad(`Expected unique, non-empty group names but received ${JSON.stringify(g.name)} (twice or empty)`);
     }
     names.add(g.name);
-    if (g.device) {
-      const calls = ['gradNormSq', 'adamwStep', 'downloadMoments', 'uploadMoments'] as const;
-      if (!(g.params instanceof Float32Array) || calls.some((c) => typeof g.device![c] !== 'function')) {
-        throw bad(`Expected Float32Array params and device calls (${calls.join(', ')}) for device group '${g.name}'`);
-      }
-      continue;
-    }
-    if (!(g.params instanceof Float32Array) || !(g.grads instanceof Float32Array)) {
-      throw bad(`Expected Float32Array params and grads for group '${g.name}'`);
-    }
-    if (g.params.length !== g.grads.length) {
-      throw bad(`Expected grads of ${g.params.length} values for group '${g.name}' but received ${g.grads.length}`);
-    }
+    checkParamGroup(g);
   }
 }
 

@@ -1,4 +1,4 @@
-// The training loop (DESIGN §1.7): AdamW with warm-up + linear decay and global clipping, a dev
+// The training loop (docs/ARCHITECTURE.md, "Training"): AdamW with warm-up + linear decay and global clipping, a dev
 // evaluation after every epoch, selection of the best dev epoch (outDir/best), and one test
 // evaluation of that checkpoint at the very end. Checkpoints (outDir/last) are written whole or
 // not at all and hold everything needed to continue: a run killed at any point and resumed with
@@ -16,6 +16,7 @@ import { createTrainProgress } from './progress.js';
 import {
   checkResumable, OPTIMIZER_FILE, readState, saveBest, saveLast, type RunSettings, type TrainerState,
 } from './run-state.js';
+import { checkIdentity, writeIdentity } from './run-identity.js';
 import { LinearSchedule, type Warmup } from './schedule.js';
 import type { EvalResult, TrainableModel } from './types.js';
 
@@ -61,6 +62,11 @@ export interface TrainOptions<Batch> {
   progress?: boolean;
   /** Anything to record with the run (model config, command line): in the log's start record and the summary. */
   meta?: Record<string, unknown>;
+  /**
+   * What the run is started with (task, data files' fileIdentity, options): kept in outDir/run.json;
+   * a resume with another identity is refused, naming the difference (see run-identity.ts).
+   */
+  identity?: Record<string, unknown>;
 }
 
 /** The outcome of a run (also outDir/summary.json). Epochs are 0-based. */
@@ -105,10 +111,11 @@ export async function train<Batch>(model: TrainableModel<Batch>, o: TrainOptions
 
   let state: TrainerState | null = null;
   if (o.resume) {
+    // Before anything is loaded: another task or other data would not even fit the checkpoint.
+    if (o.identity) await checkIdentity(outDir, o.identity);
     if (await exists(summaryPath)) return JSON.parse(await readFile(summaryPath, 'utf8')) as TrainSummary;
     state = await readState(lastDir);
-    if (state) await o.reload(lastDir);
-    else await rm(bestDir, { recursive: true, force: true });  // leftovers of a run that never checkpointed
+    if (!state) await rm(bestDir, { recursive: true, force: true });  // leftovers of a run that never checkpointed
   } else {
     for (const p of [lastDir, bestDir, logPath, summaryPath]) {
       if (await exists(p)) {
@@ -117,7 +124,8 @@ export async function train<Batch>(model: TrainableModel<Batch>, o: TrainOptions
     }
   }
 
-  const groups = model.paramGroups();
+  if (o.identity && !state) await writeIdentity(outDir, o.identity);
+  let groups = model.paramGroups();
   const totalSteps = o.epochs * o.batchesPerEpoch;
   const schedule = new LinearSchedule(totalSteps, o.warmup ?? 0.1);
   const settings: RunSettings = {
@@ -126,12 +134,18 @@ export async function train<Batch>(model: TrainableModel<Batch>, o: TrainOptions
     freezePretrained: o.freezePretrained ?? false,
     groups: groups.map((g) => ({ name: g.name, size: g.params.length, pretrained: g.pretrained })),
   };
+  if (state) {
+    // Settings first (they name what differs), then the weights: a checkpoint of another shape is
+    // refused with a reason instead of failing inside reload.
+    checkResumable(lastDir, state.settings, settings);
+    await o.reload(lastDir);
+    groups = model.paramGroups();
+  }
   const optimizer = new AdamW(groups, {
     encoderLr: settings.encoderLr, headLr: settings.headLr, weightDecay: settings.weightDecay,
     maxGradNorm: settings.maxGradNorm, freezePretrained: settings.freezePretrained,
   });
   if (state) {
-    checkResumable(lastDir, state.settings, settings);
     await optimizer.load(join(lastDir, OPTIMIZER_FILE));
     if (optimizer.steps !== state.step) {
       throw new TrainError(`${lastDir}: optimizer state is at step ${optimizer.steps} but the trainer state at ${state.step}`, 'SHAPCA_TRAIN_RESUME');

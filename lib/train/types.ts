@@ -52,6 +52,8 @@ export interface DeviceParams {
   /** Copies both moments (each of params.length) to the host, for optimizer checkpoints. */
   downloadMoments(m: Float32Array, v: Float32Array): Promise<void>;
   uploadMoments(m: Float32Array, v: Float32Array): Promise<void>;
+  /** Copies the device's parameters into the group's `params` (the host mirror) when they changed there. */
+  syncToHost?(): Promise<void>;
 }
 
 /** Where a training step sits in the run; randomness inside a step (dropout) should derive from it. */

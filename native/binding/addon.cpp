@@ -74,6 +74,14 @@ Napi::Value SetKernelPath(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), kernel_path_name(kernel_path()));
 }
 
+// Sets the work below which calls run inline (0: every call goes to the libuv pool, as tests of
+// buffer lifetimes need); returns the previous value.
+Napi::Value SetAsyncWork(const Napi::CallbackInfo& info) {
+  Args a(info, "setAsyncWork");
+  const int64_t work = a.integer("work", 0, static_cast<int64_t>(kAsyncWork), static_cast<int64_t>(kAsyncWork));
+  return Napi::Number::New(info.Env(), set_async_work(static_cast<double>(work)));
+}
+
 Napi::Value SetErrorClass(const Napi::CallbackInfo& info) {
   if (info.Length() < 1 || !info[0].IsFunction()) {
     throw Napi::TypeError::New(info.Env(), "setErrorClass: expected a class");
@@ -100,6 +108,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("setKernelPath", Napi::Function::New(env, SetKernelPath, "setKernelPath"));
+  exports.Set("setAsyncWork", Napi::Function::New(env, SetAsyncWork, "setAsyncWork"));
   exports.Set("setErrorClass", Napi::Function::New(env, SetErrorClass, "setErrorClass"));
   exports.Set("randomUniform", Napi::Function::New(env, RandomUniform, "randomUniform"));
   register_kernels(env, exports);

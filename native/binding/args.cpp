@@ -5,6 +5,7 @@
 #include <cstring>
 #include <cstdio>
 
+#include "buffer_hold.h"
 #include "core/cpu.h"
 #include "core/tensor.h"
 #include "kernels/avx2/avx2.h"
@@ -148,12 +149,35 @@ Napi::TypedArray Args::typed(const char* name, napi_typedarray_type type, const 
     type_error(std::string("expected ") + type_name + " for " + name + " but received " + describe(v));
   }
   Napi::TypedArray arr = v.As<Napi::TypedArray>();
+  if (is_resizable_view(arr)) {
+    type_error(std::string("expected ") + type_name + " for " + name +
+               " over a fixed-length buffer but it views a resizable ArrayBuffer (it could shrink while the call runs)");
+  }
   if (static_cast<int64_t>(arr.ElementLength()) < min_len) {
     range_error(std::string("expected ") + name + " to have at least " + std::to_string(min_len) +
                 " elements but received " + std::to_string(arr.ElementLength()));
   }
   keep_.push_back(Napi::Persistent(arr.As<Napi::Object>()));
+  const size_t bytes = static_cast<size_t>(std::max<int64_t>(min_len, 0)) * arr.ElementSize();
+  const char* begin = static_cast<const char*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
+  ranges_.push_back({name, begin, begin + bytes});
   return arr;
+}
+
+void Args::refuse_overlap(const char* out, std::initializer_list<const char*> inputs) const {
+  const Range* o = nullptr;
+  for (const Range& r : ranges_) {
+    if (std::strcmp(r.name, out) == 0) o = &r;
+  }
+  if (o == nullptr || o->begin == o->end) return;
+  for (const char* in : inputs) {
+    for (const Range& r : ranges_) {
+      if (std::strcmp(r.name, in) == 0 && r.begin < o->end && o->begin < r.end) {
+        range_error(std::string("expected ") + out + " not to share memory with " + in +
+                    " (the output would overwrite the input while it is read); pass a separate array");
+      }
+    }
+  }
 }
 
 float* Args::f32(const char* name, int64_t min_len, bool finite, bool optional) {

@@ -32,6 +32,11 @@ class Args {
   int32_t* i32(const char* name, int64_t min_len, bool optional = false);
   uint8_t* u8(const char* name, int64_t min_len, bool optional = false);
 
+  // Throws a RangeError when the memory `out` covers (its elements the call uses) overlaps that of
+  // any of `inputs` (arrays read so far; absent ones are skipped): a kernel writing its output
+  // while reading an input that shares its bytes would compute garbage.
+  void refuse_overlap(const char* out, std::initializer_list<const char*> inputs) const;
+
   // References that keep every array read so far alive while async work runs.
   std::vector<Napi::ObjectReference> take_keep_alive() { return std::move(keep_); }
 
@@ -47,6 +52,12 @@ class Args {
   Napi::Object options_;
   const char* fn_;
   std::vector<Napi::ObjectReference> keep_;
+  struct Range {
+    const char* name;
+    const char* begin;
+    const char* end;
+  };
+  std::vector<Range> ranges_;  // bytes each array read so far covers, for refuse_overlap
 };
 
 // Checked product of sizes for length checks; throws RangeError on overflow.

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "cuda/models/device_model.h"
-#include "model_configs.h"
+#include "model_args.h"
 #include "model_handle.h"
 #include "models.h"
 
@@ -84,6 +84,11 @@ class DeviceHandle : public HandleBase<Self, DeviceSlot<Config>> {
   // Gradient calls need enableGrads first.
   static void need_grads(Args& a, const Slot& s) {
     if (!s.grads) a.type_error("call enableGrads first");
+  }
+
+  // So does a forward that keeps its activations for backward.
+  static void need_grads_for(Args& a, const Slot& s, bool for_backward) {
+    if (for_backward && !s.grads) a.type_error("call enableGrads before a forward with forBackward: true");
   }
 
  private:
@@ -238,22 +243,14 @@ class CudaBertHandle : public DeviceHandle<CudaBertHandle, BertConfig> {
   Napi::Value Forward(const Napi::CallbackInfo& info) {
     Args a(info, "forward");
     return call(a, [&](BertSlot& s) -> Job {
-      const BertConfig& cfg = s.cfg;
-      const int64_t b = a.size("batch"), t = a.size("seqLen"), c = cfg.hidden;
-      const int64_t bt = product(a, {b, t});
-      const int32_t* ids = a.i32("inputIds", bt);
-      const int32_t* mask = a.i32("attentionMask", bt, true);
-      const int32_t* types = a.i32("tokenTypeIds", bt, true);
-      float* out = a.f32("out", product(a, {bt, c}), false);
-      float* pooled = a.f32("pooled", product(a, {b, c}), false, true);
-      const bool for_backward = a.boolean("forBackward", false);
-      if (for_backward && !s.grads) a.type_error("call enableGrads before a forward with forBackward: true");
-      return [out, pooled, ids, types, mask, b, t, for_backward](BertSlot& m) {
+      const BertForwardArgs f = read_bert_forward(a, s.cfg);
+      need_grads_for(a, s, f.for_backward);
+      return [f](BertSlot& m) {
         m.saved = false;
-        SHAPCA_TRY(cuda::bert_forward(*m.dev, out, pooled, ids, types, mask, b, t, for_backward));
-        m.b = b;
-        m.t = t;
-        m.saved = for_backward;
+        SHAPCA_TRY(cuda::bert_forward(*m.dev, f.out, f.pooled, f.ids, f.types, f.mask, f.b, f.t, f.for_backward));
+        m.b = f.b;
+        m.t = f.t;
+        m.saved = f.for_backward;
         return Status::ok;
       };
     });
@@ -262,12 +259,8 @@ class CudaBertHandle : public DeviceHandle<CudaBertHandle, BertConfig> {
   Napi::Value Backward(const Napi::CallbackInfo& info) {
     Args a(info, "backward");
     return call(a, [&](BertSlot& s) -> Job {
-      if (!s.saved) a.type_error("expected a forward with forBackward: true just before");
-      const int64_t bt = s.b * s.t, c = s.cfg.hidden;
-      const float* dlast = a.f32("dLastHiddenState", bt * c, true, true);
-      const float* dpooled = a.f32("dPooled", s.b * c, true, true);
-      float* dembeds = a.f32("dInputsEmbeds", bt * c, false, true);
-      return [dembeds, dlast, dpooled](BertSlot& m) { return cuda::bert_backward(*m.dev, dembeds, dlast, dpooled); };
+      const EncoderBackwardArgs g = read_bert_backward(a, s.cfg, s.saved, s.b, s.t);
+      return [g](BertSlot& m) { return cuda::bert_backward(*m.dev, g.dinput, g.dlast, g.dpooled); };
     });
   }
 };
@@ -297,17 +290,13 @@ class CudaVitHandle : public DeviceHandle<CudaVitHandle, VitConfig> {
   Napi::Value Forward(const Napi::CallbackInfo& info) {
     Args a(info, "forward");
     return call(a, [&](VitSlot& s) -> Job {
-      const int64_t b = a.size("batch"), c = s.cfg.hidden, side = s.cfg.image_size;
-      const float* pixels = a.f32("pixels", product(a, {b, s.cfg.channels, side, side}), true);
-      float* out = a.f32("out", product(a, {b, s.t, c}), false);
-      float* pooled = a.f32("pooled", product(a, {b, c}), false, true);
-      const bool for_backward = a.boolean("forBackward", false);
-      if (for_backward && !s.grads) a.type_error("call enableGrads before a forward with forBackward: true");
-      return [out, pooled, pixels, b, for_backward](VitSlot& m) {
+      const VitForwardArgs f = read_vit_forward(a, s.cfg, s.t);
+      need_grads_for(a, s, f.for_backward);
+      return [f](VitSlot& m) {
         m.saved = false;
-        SHAPCA_TRY(cuda::vit_forward(*m.dev, out, pooled, pixels, b, for_backward));
-        m.b = b;
-        m.saved = for_backward;
+        SHAPCA_TRY(cuda::vit_forward(*m.dev, f.out, f.pooled, f.pixels, f.b, f.for_backward));
+        m.b = f.b;
+        m.saved = f.for_backward;
         return Status::ok;
       };
     });
@@ -316,12 +305,8 @@ class CudaVitHandle : public DeviceHandle<CudaVitHandle, VitConfig> {
   Napi::Value Backward(const Napi::CallbackInfo& info) {
     Args a(info, "backward");
     return call(a, [&](VitSlot& s) -> Job {
-      if (!s.saved) a.type_error("expected a forward with forBackward: true just before");
-      const int64_t b = s.b, c = s.cfg.hidden, side = s.cfg.image_size;
-      const float* dlast = a.f32("dLastHiddenState", b * s.t * c, true, true);
-      const float* dpooled = a.f32("dPooled", b * c, true, true);
-      float* dpixels = a.f32("dPixels", b * s.cfg.channels * side * side, false, true);
-      return [dpixels, dlast, dpooled](VitSlot& m) { return cuda::vit_backward(*m.dev, dpixels, dlast, dpooled); };
+      const EncoderBackwardArgs g = read_vit_backward(a, s.cfg, s.saved, s.b, s.t);
+      return [g](VitSlot& m) { return cuda::vit_backward(*m.dev, g.dinput, g.dlast, g.dpooled); };
     });
   }
 };

@@ -1,6 +1,9 @@
 #include "job.h"
 
+#include <atomic>
 #include <string>
+
+#include "buffer_hold.h"
 
 namespace shapca::binding {
 
@@ -24,7 +27,7 @@ class KernelWorker : public Napi::AsyncWorker {
   KernelWorker(Napi::Env env, std::vector<Napi::ObjectReference> keep, NativeFn fn, ResultFn result, DoneFn done)
       : Napi::AsyncWorker(env, "shapca:kernel"),
         deferred_(Napi::Promise::Deferred::New(env)),
-        keep_(std::move(keep)),
+        held_(std::move(keep)),
         fn_(std::move(fn)),
         result_(std::move(result)),
         done_(std::move(done)) {}
@@ -45,6 +48,14 @@ class KernelWorker : public Napi::AsyncWorker {
       deferred_.Reject(make_error(env, status_, message_).Value());
       return;
     }
+    // The memory stayed valid (held_), but a detached array no longer shows what was computed.
+    if (held_.first_detached() >= 0) {
+      deferred_.Reject(make_error(env, Status::invalid_argument,
+                                  "an argument array was detached (transferred by structuredClone or postMessage) "
+                                  "while the native call was running; await the call before transferring its arrays")
+                           .Value());
+      return;
+    }
     deferred_.Resolve(result_ ? result_(env) : env.Undefined());
   }
   void OnError(const Napi::Error& e) override {
@@ -54,7 +65,7 @@ class KernelWorker : public Napi::AsyncWorker {
 
  private:
   Napi::Promise::Deferred deferred_;
-  std::vector<Napi::ObjectReference> keep_;
+  HeldBuffers held_;  // every argument array's memory, alive until the job is destroyed
   NativeFn fn_;
   ResultFn result_;
   DoneFn done_;
@@ -62,7 +73,12 @@ class KernelWorker : public Napi::AsyncWorker {
   std::string message_;
 };
 
+std::atomic<double> g_async_work{kAsyncWork};
+
 }  // namespace
+
+double async_work() { return g_async_work.load(); }
+double set_async_work(double work) { return g_async_work.exchange(work); }
 
 void set_error_class(Napi::Env env, Napi::Function cls) { addon_data(env)->error_class = Napi::Persistent(cls); }
 
@@ -84,7 +100,7 @@ void throw_if_failed(Napi::Env env, Status status) {
 
 Napi::Value run_job(Napi::Env env, double work, std::vector<Napi::ObjectReference> keep_alive, NativeFn fn,
                     ResultFn result, DoneFn done) {
-  if (work < kAsyncWork) {
+  if (work < async_work()) {
     Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
     clear_error();
     Status s = fn();

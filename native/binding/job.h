@@ -15,6 +15,9 @@ namespace shapca::binding {
 // of compute, less than what the hop to the libuv pool and back costs in latency (~30–60 µs)
 // is worth blocking the event loop for.
 constexpr double kAsyncWork = 1 << 26;
+// The threshold in use (kAsyncWork unless a test lowered it); set_async_work returns the previous.
+double async_work();
+double set_async_work(double work);
 
 using NativeFn = std::function<Status()>;
 using ResultFn = std::function<Napi::Value(Napi::Env)>;

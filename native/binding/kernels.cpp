@@ -31,6 +31,7 @@ Napi::Value Sgemm(const Napi::CallbackInfo& info) {
   const float* pb = a.f32("b", tb ? strided_extent(n, k, ldb) : strided_extent(k, n, ldb), true);
   float* pc = a.f32("c", strided_extent(m, n, ldc), beta != 0.0f);
   const float* bias = a.f32("bias", n, true, true);
+  a.refuse_overlap("c", {"a", "b", "bias"});
   return run_job(a.env(), static_cast<double>(m) * n * k, a.take_keep_alive(), [=] {
     return sgemm(ta, tb, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, bias);
   });
@@ -43,6 +44,7 @@ Napi::Value MatmulForward(const Napi::CallbackInfo& info) {
   const float* inp = a.f32("inp", product(a, {bt, c}), true);
   const float* w = a.f32("weight", product(a, {oc, c}), true);
   const float* bias = a.f32("bias", oc, true, true);
+  a.refuse_overlap("out", {"inp", "weight", "bias"});
   return run_job(a.env(), static_cast<double>(product(a, {bt, c, oc})), a.take_keep_alive(),
                  [=] { return matmul_forward(out, inp, w, bias, bt, c, oc); });
 }
@@ -56,6 +58,9 @@ Napi::Value MatmulBackward(const Napi::CallbackInfo& info) {
   const float* dout = a.f32("dout", product(a, {bt, oc}), true);
   const float* inp = a.f32("inp", product(a, {bt, c}), true);
   const float* w = a.f32("weight", product(a, {oc, c}), true);
+  for (const char* d : {"dinp", "dweight", "dbias"}) a.refuse_overlap(d, {"dout", "inp", "weight"});
+  a.refuse_overlap("dinp", {"dweight", "dbias"});
+  a.refuse_overlap("dweight", {"dbias"});
   return run_job(a.env(), 2.0 * static_cast<double>(product(a, {bt, c, oc})), a.take_keep_alive(),
                  [=] { return matmul_backward(dinp, dw, db, dout, inp, w, bt, c, oc); });
 }

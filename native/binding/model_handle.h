@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "args.h"
+#include "buffer_hold.h"
 #include "job.h"
 #include "models/encoder_stack.h"
 #include "models/param_table.h"
@@ -62,7 +63,15 @@ class HandleBase : public Napi::ObjectWrap<Self> {
   // alive, and releases the busy mark when it has ended (on the JS thread).
   Napi::Value launch(Args& a, std::shared_ptr<State> st, NativeFn fn, ResultFn result = nullptr) {
     std::vector<Napi::ObjectReference> keep = a.take_keep_alive();
-    for (const Napi::ObjectReference& r : bound_) keep.push_back(Napi::Persistent(r.Value()));
+    for (const Napi::ObjectReference& r : bound_) {
+      // The model holds raw pointers into these between calls: a buffer detached since setBuffers
+      // may already be freed, so nothing may run on it.
+      if (is_detached_view(r.Value())) {
+        st->busy.store(false);
+        a.type_error("a buffer given to setBuffers was detached (transferred) since; call setBuffers again");
+      }
+      keep.push_back(Napi::Persistent(r.Value()));
+    }
     // The mark is released on the JS thread when the job has ended, so a call made before its
     // Promise settles is always refused, however fast the job.
     return run_job(a.env(), kAsyncWork, std::move(keep), std::move(fn), std::move(result), [st] { st->busy.store(false); });

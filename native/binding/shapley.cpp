@@ -7,6 +7,7 @@
 #include "shapley.h"
 
 #include "args.h"
+#include "buffer_hold.h"
 #include "job.h"
 #include "kernels/contrastive.h"
 #include "kernels/shapley.h"
@@ -52,6 +53,10 @@ double* f64(const Napi::CallbackInfo& info, const Args& a, const char* name, int
     a.type_error(std::string("expected Float64Array for ") + name + " but received " + got);
   }
   Napi::Float64Array arr = v.As<Napi::Float64Array>();
+  if (is_resizable_view(arr)) {
+    a.type_error(std::string("expected Float64Array for ") + name +
+                 " over a fixed-length buffer but it views a resizable ArrayBuffer (it could shrink while the call runs)");
+  }
   if (static_cast<int64_t>(arr.ElementLength()) != len) {
     a.range_error(std::string("expected ") + name + " to have " + std::to_string(len) + " elements but received " +
                   std::to_string(arr.ElementLength()));

@@ -1,6 +1,6 @@
 // VitModel handle (ViTModel or the CLIP vision tower): new VitModel(config), then setBuffers /
 // forward / backward (model_handle.h).
-#include "model_configs.h"
+#include "model_args.h"
 #include "model_handle.h"
 #include "models.h"
 #include "models/vit.h"
@@ -29,29 +29,19 @@ class VitHandle : public ModelHandle<VitHandle, VitModel> {
   Napi::Value Forward(const Napi::CallbackInfo& info) {
     Args a(info, "forward");
     return guarded(a, [&](const std::shared_ptr<ModelState<VitModel>>& st) {
-      VitModel& m = st->model;
+      const VitModel& m = st->model;
       if (m.params == nullptr) a.type_error("call setBuffers first");
-      const int64_t b = a.size("batch"), c = m.cfg.hidden, s = m.cfg.image_size;
-      const float* pixels = a.f32("pixels", product(a, {b, m.cfg.channels, s, s}), true);
-      float* out = a.f32("out", product(a, {b, m.t, c}), false);
-      float* pooled = a.f32("pooled", product(a, {b, c}), false, true);
-      const bool for_backward = a.boolean("forBackward", false);
-      return launch(a, st, [st, out, pooled, pixels, b, for_backward] {
-        return vit_forward(st->model, out, pooled, pixels, b, for_backward);
-      });
+      const VitForwardArgs f = read_vit_forward(a, m.cfg, m.t);
+      return launch(a, st, [st, f] { return vit_forward(st->model, f.out, f.pooled, f.pixels, f.b, f.for_backward); });
     });
   }
 
   Napi::Value Backward(const Napi::CallbackInfo& info) {
     Args a(info, "backward");
     return guarded(a, [&](const std::shared_ptr<ModelState<VitModel>>& st) {
-      VitModel& m = st->model;
-      if (!m.saved) a.type_error("expected a forward with forBackward: true just before");
-      const int64_t b = m.b, c = m.cfg.hidden, s = m.cfg.image_size;
-      const float* dlast = a.f32("dLastHiddenState", b * m.t * c, true, true);
-      const float* dpooled = a.f32("dPooled", b * c, true, true);
-      float* dpixels = a.f32("dPixels", b * m.cfg.channels * s * s, false, true);
-      return launch(a, st, [st, dpixels, dlast, dpooled] { return vit_backward(st->model, dpixels, dlast, dpooled); });
+      const VitModel& m = st->model;
+      const EncoderBackwardArgs g = read_vit_backward(a, m.cfg, m.saved, m.b, m.t);
+      return launch(a, st, [st, g] { return vit_backward(st->model, g.dinput, g.dlast, g.dpooled); });
     });
   }
 };

@@ -28,3 +28,10 @@ void clear_error();
 Status fail(Status s, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 
 }  // namespace shapca
+
+// Returns the status of expr when it fails, for code that chains many calls (the models, the
+// device drivers, the binding's jobs).
+#define SHAPCA_TRY(expr)                                                     \
+  do {                                                                       \
+    if (::shapca::Status s_ = (expr); s_ != ::shapca::Status::ok) return s_; \
+  } while (0)

@@ -1,4 +1,5 @@
-// Contrastive alignment losses over a batch of k pairs (DESIGN §1.3), with their backward.
+// Contrastive alignment losses over a batch of k pairs (docs/ARCHITECTURE.md, "Alignment"), with
+// their backward.
 //
 // Players P (k,d) and targets T (k,d) are raw embeddings: both are L2-normalised inside,
 //   p̂ = p/||p||,  backward  dp += (dp̂ − p̂·<p̂, dp̂>)/||p||,
@@ -11,7 +12,7 @@
 //             then dP̂ = dS T̂ + 2 dG P̂, dT̂ = dSᵀ P̂ (dG is symmetric).
 //   InfoNCE   the same with s_ij in place of phi_ij.
 //   Align     L_align = lambda_ct (L_c2t + L_t2c)/2 + lambda_ci (L_c2i + L_i2c)/2 with c = context,
-//             t = text, i = image (DESIGN §1.3); samples whose image_mask is 0 leave the image
+//             t = text, i = image; samples whose image_mask is 0 leave the image
 //             terms (players and targets both), which are 0 when fewer than 2 samples remain.
 // Losses are returned in double; gradients are scaled by dloss and accumulated (+=).
 #pragma once

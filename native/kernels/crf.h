@@ -1,4 +1,4 @@
-// Linear-chain CRF over BIO tags (the MNER head, DESIGN §1.6).
+// Linear-chain CRF over BIO tags (the MNER head, docs/ARCHITECTURE.md, "Task heads").
 //
 // For one sequence of length n with emissions E[t,y], transitions A[i,j] (from i to j), start
 // scores s[y] and end scores e[y], a tag path y has score

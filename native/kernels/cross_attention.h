@@ -1,5 +1,6 @@
 // Multi-head cross-attention core: text queries attend to image keys/values (adaptive fusion,
-// DESIGN §1.5). Projections are separate linear layers; this is the part between them.
+// docs/ARCHITECTURE.md, "Fusion"). Projections are separate linear layers; this is the part between
+// them.
 //
 //   q is (B, Tq, C) with row stride ldq ≥ C, k and v are (B, Tk, C) with row stride ldkv ≥ C
 //   (self-attention passes the three thirds of one (B, T, 3C) buffer with stride 3C);

@@ -1,5 +1,5 @@
-// The tail of the adaptive fusion layer (DESIGN §1.5): gate, residual, LayerNorm, and the
-// pass-through for samples without an image.
+// The tail of the adaptive fusion layer (docs/ARCHITECTURE.md, "Fusion"): gate, residual,
+// LayerNorm, and the pass-through for samples without an image.
 //
 //   g = σ(gate_pre)                      gate_pre (B,T,C) = W_g [H; A] + b_g, computed by sgemm
 //   x = h + g ⊙ a                        h, a (B,T,C)

@@ -1,5 +1,5 @@
-// Weighted mean pooling over the sequence (the alignment embeddings of DESIGN §1.4: mean of the
-// text-span or context-span token states).
+// Weighted mean pooling over the sequence (the alignment embeddings, docs/ARCHITECTURE.md,
+// "Encoders and embeddings": mean of the text-span or context-span token states).
 //   out[b,:] = Σ_t w[b,t]·x[b,t,:] / Σ_t w[b,t]     (0 where Σ_t w[b,t] = 0)
 // x is (B,T,C), w is (B,T) (1 inside the span, 0 outside), out is (B,C).
 // Backward accumulates: dx[b,t,:] += w[b,t] / Σ_t w[b,t] · dout[b,:].

@@ -1,4 +1,5 @@
-// Shapley values of the batch games of Shap-CA (DESIGN §1.2), exact and by permutation sampling.
+// Shapley values of the batch games of Shap-CA (docs/ARCHITECTURE.md, "Shapley batch
+// games"), exact and by permutation sampling.
 //
 // Players p_1..p_k and targets t_1..t_n give s_ij = <p_i, t_j>; target j's game has utility v_j(S),
 // v_j(∅) = 0, and player i's Shapley value is
@@ -92,7 +93,7 @@ Status shapley_permutation_fused(float* phi, float* ds, float* dg, const float* 
 
 namespace shapca {
 
-// Options of the embedding-level calls (defaults: DESIGN §1.3).
+// Options of the embedding-level calls (defaults: the Shap-CA loss's settings).
 struct ShapleyConfig {
   ShapleyUtility utility = ShapleyUtility::softmax_expectation;
   float tau_u = 0.1f;
@@ -103,10 +104,10 @@ struct ShapleyConfig {
 
 enum class ShapleyMethod : int { exact = 0, permutation = 1 };
 
-// Shapley values of the n games of players (k,d) against targets (n,d) (DESIGN §3
-// shapley.values): both are L2-normalised first when normalize is set (zero rows are then an
-// error), s = P Tᵀ and G = P Pᵀ (cosine-sum) are two GEMMs, then the exact walk (k ≤ max_exact
-// ≤ 25) or the permutation scan. phi, stderr are (n,k); stderr (permutation only) may be null.
+// Shapley values of the n games of players (k,d) against targets (n,d) (the addon's shapleyValues,
+// lib/shapley): both are L2-normalised first when normalize is set (zero rows are then an error),
+// s = P Tᵀ and G = P Pᵀ (cosine-sum) are two GEMMs, then the exact walk (k ≤ max_exact ≤ 25) or the
+// permutation scan. phi, stderr are (n,k); stderr (permutation only) may be null.
 Status shapley_values(float* phi, float* stderr, const float* players, const float* targets, int64_t k, int64_t n,
                       int64_t d, ShapleyMethod method, const ShapleyConfig& cfg, int64_t max_exact, bool normalize);
 

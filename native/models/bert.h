@@ -23,6 +23,18 @@ struct BertConfig {
   bool pooler = true;
 };
 
+// The buffers of the last batch, in the memory of the backend that ran it (host memory for
+// BertModel, device memory for the CUDA model), planned per forward in one arena.
+struct BertActs {
+  int32_t *ids = nullptr, *types = nullptr, *positions = nullptr;  // (BT) each, back to back
+  uint8_t* mask = nullptr;                                          // (BT)
+  float *emb = nullptr, *emb_mean = nullptr, *emb_rstd = nullptr, *x0 = nullptr;  // (BT, C), (BT) ×2, (BT, C)
+  const float* last = nullptr;                                      // (BT, C), inside the stack's activations
+  float* pooled = nullptr;                                          // (B, C)
+  float *dpre = nullptr, *dpooled = nullptr;                        // (B, C), training only; dpooled: device
+  float *dy = nullptr, *dx0 = nullptr;                              // (BT, C), training only
+};
+
 struct BertModel {
   BertConfig cfg;
   ParamTable table;
@@ -35,17 +47,8 @@ struct BertModel {
   Arena arena;
   int64_t b = 0, t = 0;
   bool saved = false;
-  int32_t *ids = nullptr, *types = nullptr, *positions = nullptr;  // (BT)
-  uint8_t* mask = nullptr;                                          // (BT)
-  float *emb = nullptr, *emb_mean = nullptr, *emb_rstd = nullptr, *x0 = nullptr;
-  const float* last = nullptr;  // (BT, C), inside the stack's activations
-  float *pooled = nullptr, *dpre = nullptr;  // (B, C)
-  float *dy = nullptr, *dx0 = nullptr;       // (BT, C) gradients, training only
+  BertActs acts;
 };
-
-// input_ids in [0, vocab) and token_type_ids (may be null) in [0, type_vocab), n of each; the
-// CPU and the GPU model check them on the host before anything runs.
-Status bert_check_ids(const BertConfig& cfg, const int32_t* ids, const int32_t* token_types, int64_t n);
 
 // Checks the config and builds the parameter table.
 Status bert_init(BertModel* m, const BertConfig& cfg);

@@ -53,27 +53,27 @@ void stack_plan(ArenaT& arena, LayerStack& st, int64_t b, int64_t t, bool traini
 
 LayerActs stack_acts(const LayerStack& st, int64_t layer);
 
-// out receives x_L (a pointer into the stack's activations, valid until the next forward).
-Status stack_forward(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params);
-// dx0 (BT, C) is accumulated into; dout (BT, C) is not modified.
-Status stack_backward(LayerStack& st, float* dx0, float* grads, const float* dout, const float* x0, const float* params);
-
-// The walks over the layers behind stack_forward / stack_backward, for any backend: Layers has
-// static layer_forward, layer_backward, zero and add_to with the signatures of transformer.h and
-// vec_ops.h (the CPU's, or cuda/models' on device pointers).
-template <typename Layers>
+// The walks over the layers, for any backend (backend.h); the drivers (bert_steps.h,
+// vit_steps.h) run them with CpuBackend or cuda::DeviceBackend.
+// forward: out receives x_L (a pointer into the stack's activations, valid until the next forward).
+template <typename Be>
 Status stack_forward_with(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params) {
+  if (st.training && st.precision != Precision::fp32) {
+    return fail(Status::invalid_argument, "forward: training runs in fp32 but the model was set to %s for inference",
+                precision_name(st.precision));
+  }
   const float* x = x0;
   for (int64_t l = 0; l < static_cast<int64_t>(st.layers.size()); ++l) {
     const LayerActs a = stack_acts(st, l);
-    if (Status s = Layers::layer_forward(a, st.scratch, x, mask, params, st.layers[l], st.shape); s != Status::ok) return s;
+    SHAPCA_TRY(layer_forward_with<Be>(a, st.scratch, x, mask, params, st.layers[l], st.shape));
     x = layer_output(a, st.shape.pre_norm);
   }
   *out = x;
   return Status::ok;
 }
 
-template <typename Layers>
+// backward: dx0 (BT, C) is accumulated into; dout (BT, C) is not modified.
+template <typename Be>
 Status stack_backward_with(LayerStack& st, float* dx0, float* grads, const float* dout, const float* x0,
                            const float* params) {
   if (!st.training) return fail(Status::invalid_argument, "backward: the last forward did not keep activations");
@@ -81,15 +81,12 @@ Status stack_backward_with(LayerStack& st, float* dx0, float* grads, const float
   const float* dy = dout;
   for (int64_t l = static_cast<int64_t>(st.layers.size()) - 1; l >= 0; --l) {
     float* dx = l == 0 ? dx0 : ((l % 2) ? st.dx_a : st.dx_b);
-    if (l != 0) {
-      if (Status s = Layers::zero(dx, n); s != Status::ok) return s;
-    }
+    if (l != 0) SHAPCA_TRY(Be::zero(dx, n));
     const float* x = l == 0 ? x0 : layer_output(stack_acts(st, l - 1), st.shape.pre_norm);
-    Status s = Layers::layer_backward(dx, grads, dy, x, stack_acts(st, l), st.scratch, params, st.layers[l], st.shape);
-    if (s != Status::ok) return s;
+    SHAPCA_TRY(layer_backward_with<Be>(dx, grads, dy, x, stack_acts(st, l), st.scratch, params, st.layers[l], st.shape));
     dy = dx;
   }
-  if (st.layers.empty()) return Layers::add_to(dx0, dout, n);
+  if (st.layers.empty()) return Be::add_to(dx0, dout, n);
   return Status::ok;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "../core/rng.h"
+#include "../core/tensor.h"
 #include "../core/thread_pool.h"
 
 namespace shapca {
@@ -11,16 +12,27 @@ namespace shapca {
 int64_t ParamTable::add(const std::string& name, std::initializer_list<int64_t> shape, ParamInit init) {
   ParamInfo p;
   p.name = name;
-  p.numel = 1;
+  p.init = init;
   for (int64_t d : shape) {
     if (p.ndim < 4) p.shape[p.ndim++] = d;
-    p.numel *= d;
+  }
+  // Checked: a wrapped product would make a small allocation that kernels then write past.
+  if (!checked_numel(shape, &p.numel) || p.numel > kMaxParams || total_ > kMaxParams - p.numel) {
+    overflow_ = true;
+    p.numel = 0;
   }
   p.offset = total_;
-  p.init = init;
   total_ += p.numel;
   entries_.push_back(p);
   return p.offset;
+}
+
+Status ParamTable::check(const char* what) const {
+  if (overflow_) {
+    return fail(Status::out_of_range, "%s: the configured sizes give more than %lld parameters (or overflow)", what,
+                static_cast<long long>(kMaxParams));
+  }
+  return Status::ok;
 }
 
 Status param_init(float* params, const ParamTable& table, uint64_t seed, float std) {
@@ -51,7 +63,13 @@ Arena::~Arena() { std::free(block_); }
 
 Status Arena::commit(const char* what) {
   int64_t total = 0;
-  for (const Request& r : requests_) total += (r.bytes + 63) / 64 * 64;
+  for (const Request& r : requests_) {
+    const int64_t padded = (r.bytes + 63) / 64 * 64;
+    if (overflow_ || total > INT64_MAX - padded) {
+      return fail(Status::out_of_range, "%s: the activations these sizes need overflow a 64-bit byte count", what);
+    }
+    total += padded;
+  }
   if (total > capacity_) {
     std::free(block_);
     block_ = static_cast<char*>(std::aligned_alloc(64, static_cast<size_t>(total)));

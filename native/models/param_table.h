@@ -9,12 +9,6 @@
 
 #include "../core/status.h"
 
-// Returns the status of expr when it fails (the models chain many kernel calls).
-#define SHAPCA_TRY(expr)                                   \
-  do {                                                     \
-    if (::shapca::Status s_ = (expr); s_ != ::shapca::Status::ok) return s_; \
-  } while (0)
-
 namespace shapca {
 
 enum class ParamInit : int { normal = 0, zeros = 1, ones = 2 };
@@ -34,10 +28,17 @@ class ParamTable {
   int64_t add(const std::string& name, std::initializer_list<int64_t> shape, ParamInit init);
   const std::vector<ParamInfo>& entries() const { return entries_; }
   int64_t total() const { return total_; }
+  // Fails (out_of_range, naming `what`) when a shape's product or the running total passed
+  // kMaxParams: sizes come from config files, and nothing may be allocated from a wrapped size.
+  Status check(const char* what) const;
+
+  // Most parameters one table may hold (2^34 floats, 64 GiB): above any model that fits a machine.
+  static constexpr int64_t kMaxParams = int64_t{1} << 34;
 
  private:
   std::vector<ParamInfo> entries_;
   int64_t total_ = 0;
+  bool overflow_ = false;
 };
 
 // Initialises params (table.total()) as a fresh HF model does: weights ~ N(0, std²) drawn from
@@ -54,10 +55,17 @@ class Arena {
   Arena(const Arena&) = delete;
   Arena& operator=(const Arena&) = delete;
 
-  void begin() { requests_.clear(); }
+  void begin() {
+    requests_.clear();
+    overflow_ = false;
+  }
   template <typename T>
   void plan(T** slot, int64_t count) {
-    requests_.push_back({reinterpret_cast<void**>(slot), count * static_cast<int64_t>(sizeof(T))});
+    // Counts are products of batch and model sizes: one that wraps fails commit() instead of
+    // making a small block that kernels then write past.
+    constexpr int64_t size = static_cast<int64_t>(sizeof(T));
+    if (count < 0 || count > INT64_MAX / size - 64) overflow_ = true;
+    requests_.push_back({reinterpret_cast<void**>(slot), overflow_ ? 0 : count * size});
   }
   Status commit(const char* what);
   int64_t bytes() const { return capacity_; }
@@ -68,6 +76,7 @@ class Arena {
     int64_t bytes;
   };
   std::vector<Request> requests_;
+  bool overflow_ = false;
   char* block_ = nullptr;
   int64_t capacity_ = 0;
 };

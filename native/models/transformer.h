@@ -80,9 +80,108 @@ int64_t layer_acts_floats(const LayerShape& s);
 void layer_acts_carve(LayerActs* acts, float* base, const LayerShape& s);
 inline float* layer_output(const LayerActs& a, bool pre_norm) { return pre_norm ? a.res2 : a.norm2; }
 
-Status layer_forward(const LayerActs& acts, const LayerScratch& scratch, const float* inp, const uint8_t* mask,
-                     const float* params, const LayerOffsets& o, const LayerShape& s);
-Status layer_backward(float* dinp, float* grads, const float* dout, const float* inp, const LayerActs& acts,
-                      const LayerScratch& scratch, const float* params, const LayerOffsets& o, const LayerShape& s);
+// The layer's steps, written once for any backend (backend.h): the CPU stack runs them with
+// CpuBackend, the device stack with cuda::DeviceBackend.
+template <typename Be>
+Status act_forward_with(Activation a, float* out, const float* inp, int64_t n) {
+  return a == Activation::quick_gelu ? Be::quick_gelu_forward(out, inp, n) : Be::gelu_forward(out, inp, n);
+}
+
+template <typename Be>
+Status act_backward_with(Activation a, float* dinp, const float* inp, const float* dout, int64_t n) {
+  return a == Activation::quick_gelu ? Be::quick_gelu_backward(dinp, inp, dout, n)
+                                      : Be::gelu_backward(dinp, inp, dout, n);
+}
+
+// One linear map of a layer: the packed bf16 / int8 weight when the CPU stack has one
+// (stack_set_precision), else the backend's fp32 matmul_forward.
+template <typename Be>
+Status layer_linear(float* out, const float* inp, const float* w, const PackedWeight* packed, const float* bias,
+                    int64_t bt, int64_t c, int64_t oc) {
+  if constexpr (Be::host_memory) {
+    if (packed != nullptr) return linear_forward(out, inp, WeightView{w, packed}, bias, bt, c, oc);
+  }
+  return Be::matmul_forward(out, inp, w, bias, bt, c, oc);
+}
+
+// The order of writes matters for inference, where every layer shares one LayerActs set and the
+// input is the previous layer's output inside it: the output is written last.
+template <typename Be>
+Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const float* inp, const uint8_t* mask,
+                          const float* params, const LayerOffsets& o, const LayerShape& s) {
+  const int64_t bt = s.b * s.t, c = s.c, in = s.inter;
+  const float* p = params;
+  const float* attn_in = inp;
+  if (s.pre_norm) {
+    SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, inp, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
+    attn_in = a.norm1;
+  }
+  SHAPCA_TRY(layer_linear<Be>(a.qkv, attn_in, p + o.qkv_w, o.packed ? &o.packed->qkv : nullptr, p + o.qkv_b, bt, c, 3 * c));
+  SHAPCA_TRY(Be::attention_forward(a.atty, a.att, a.qkv, mask, s.b, s.t, c, s.nh));
+  SHAPCA_TRY(layer_linear<Be>(a.res1, a.atty, p + o.proj_w, o.packed ? &o.packed->proj : nullptr, p + o.proj_b, bt, c, c));
+  SHAPCA_TRY(Be::add_to(a.res1, inp, bt * c));  // inp is dead after this line
+  const float* ffn_in;
+  if (s.pre_norm) {
+    SHAPCA_TRY(Be::layernorm_forward(a.norm2, a.mean2, a.rstd2, a.res1, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));
+    ffn_in = a.norm2;
+  } else {
+    SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, a.res1, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
+    ffn_in = a.norm1;
+  }
+  SHAPCA_TRY(layer_linear<Be>(a.fch, ffn_in, p + o.fc1_w, o.packed ? &o.packed->fc1 : nullptr, p + o.fc1_b, bt, c, in));
+  SHAPCA_TRY(act_forward_with<Be>(s.act, sc.fcact, a.fch, bt * in));
+  SHAPCA_TRY(layer_linear<Be>(a.res2, sc.fcact, p + o.fc2_w, o.packed ? &o.packed->fc2 : nullptr, p + o.fc2_b, bt, in, c));
+  SHAPCA_TRY(Be::add_to(a.res2, s.pre_norm ? a.res1 : a.norm1, bt * c));
+  if (!s.pre_norm) {
+    SHAPCA_TRY(Be::layernorm_forward(a.norm2, a.mean2, a.rstd2, a.res2, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));
+  }
+  return Status::ok;
+}
+
+template <typename Be>
+Status layer_backward_with(float* dinp, float* grads, const float* dout, const float* inp, const LayerActs& a,
+                           const LayerScratch& sc, const float* params, const LayerOffsets& o, const LayerShape& s) {
+  const int64_t bt = s.b * s.t, c = s.c, in = s.inter;
+  const float* p = params;
+  float* g = grads;
+  float* dfch = sc.fcact;  // reused once the activation's weight gradient is done
+  SHAPCA_TRY(act_forward_with<Be>(s.act, sc.fcact, a.fch, bt * in));
+  SHAPCA_TRY(Be::zero(sc.dfact, bt * in));
+
+  // FFN block; dres ends as the gradient of r1.
+  const float* dr2 = dout;
+  if (!s.pre_norm) {
+    SHAPCA_TRY(Be::zero(sc.dres, bt * c));
+    SHAPCA_TRY(Be::layernorm_backward(sc.dres, g + o.ln2_w, g + o.ln2_b, dout, a.res2, p + o.ln2_w, a.mean2, a.rstd2, bt, c));
+    dr2 = sc.dres;
+  }
+  SHAPCA_TRY(Be::matmul_backward(sc.dfact, g + o.fc2_w, g + o.fc2_b, dr2, sc.fcact, p + o.fc2_w, bt, in, c));
+  SHAPCA_TRY(Be::zero(dfch, bt * in));
+  SHAPCA_TRY(act_backward_with<Be>(s.act, dfch, a.fch, sc.dfact, bt * in));
+  if (!s.pre_norm) {
+    SHAPCA_TRY(Be::copy_to(sc.dnorm, sc.dres, bt * c));  // r2 = n1 + ...
+    SHAPCA_TRY(Be::matmul_backward(sc.dnorm, g + o.fc1_w, g + o.fc1_b, dfch, a.norm1, p + o.fc1_w, bt, c, in));
+    SHAPCA_TRY(Be::zero(sc.dres, bt * c));
+    SHAPCA_TRY(Be::layernorm_backward(sc.dres, g + o.ln1_w, g + o.ln1_b, sc.dnorm, a.res1, p + o.ln1_w, a.mean1, a.rstd1, bt, c));
+  } else {
+    SHAPCA_TRY(Be::copy_to(sc.dres, dout, bt * c));  // r2 = r1 + ...
+    SHAPCA_TRY(Be::zero(sc.dnorm, bt * c));
+    SHAPCA_TRY(Be::matmul_backward(sc.dnorm, g + o.fc1_w, g + o.fc1_b, dfch, a.norm2, p + o.fc1_w, bt, c, in));
+    SHAPCA_TRY(Be::layernorm_backward(sc.dres, g + o.ln2_w, g + o.ln2_b, sc.dnorm, a.res1, p + o.ln2_w, a.mean2, a.rstd2, bt, c));
+  }
+
+  // Attention block: r1 = x + proj(attn(·)).
+  SHAPCA_TRY(Be::add_to(dinp, sc.dres, bt * c));
+  SHAPCA_TRY(Be::zero(sc.datty, bt * c));
+  SHAPCA_TRY(Be::matmul_backward(sc.datty, g + o.proj_w, g + o.proj_b, sc.dres, a.atty, p + o.proj_w, bt, c, c));
+  SHAPCA_TRY(Be::zero(sc.dqkv, bt * 3 * c));
+  SHAPCA_TRY(Be::attention_backward(sc.dqkv, sc.datty, a.qkv, a.att, s.b, s.t, c, s.nh));
+  if (!s.pre_norm) {
+    return Be::matmul_backward(dinp, g + o.qkv_w, g + o.qkv_b, sc.dqkv, inp, p + o.qkv_w, bt, c, 3 * c);
+  }
+  SHAPCA_TRY(Be::zero(sc.dnorm, bt * c));
+  SHAPCA_TRY(Be::matmul_backward(sc.dnorm, g + o.qkv_w, g + o.qkv_b, sc.dqkv, a.norm1, p + o.qkv_w, bt, c, 3 * c));
+  return Be::layernorm_backward(dinp, g + o.ln1_w, g + o.ln1_b, sc.dnorm, inp, p + o.ln1_w, a.mean1, a.rstd1, bt, c);
+}
 
 }  // namespace shapca

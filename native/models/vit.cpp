@@ -2,20 +2,50 @@
 
 #include <string>
 
-#include "../kernels/layernorm.h"
-#include "../kernels/patch_embed.h"
 #include "../kernels/rows.h"
-#include "pooler.h"
-#include "vec_ops.h"
+#include "cpu_backend.h"
+#include "vit_steps.h"
 
 namespace shapca {
+
+namespace {
+VitRun<Arena> run(VitModel& m) { return {m, m.stack, m.acts, m.arena, m.params, m.grads, m.b, m.saved}; }
+}  // namespace
+
+Status vit_check_forward(const VitConfig& cfg, const float* params, const float* last_hidden, const float* pooled,
+                         const float* pixels, int64_t b, bool for_backward, bool has_grads) {
+  if (params == nullptr || last_hidden == nullptr || pixels == nullptr) {
+    return fail(Status::invalid_argument, "vit_forward: params, pixels and the output must not be null");
+  }
+  if (b <= 0) return fail(Status::out_of_range, "vit_forward: expected batch >= 1 but received %lld", static_cast<long long>(b));
+  if (pooled != nullptr && cfg.kind != VitKind::clip && !cfg.pooler) {
+    return fail(Status::invalid_argument, "vit_forward: this model has no pooler");
+  }
+  if (for_backward && !has_grads) {
+    return fail(Status::invalid_argument,
+                "vit_forward: for_backward needs gradients (a gradient buffer, or enable_grads on the device)");
+  }
+  return Status::ok;
+}
+
+Status vit_check_backward(const VitConfig& cfg, bool saved, bool has_grads, const float* dpooled) {
+  if (!saved || !has_grads) {
+    return fail(Status::invalid_argument,
+                "vit_backward: expected a forward with forBackward (and gradients: a gradient buffer, or "
+                "enable_grads on the device) just before");
+  }
+  if (dpooled != nullptr && cfg.kind != VitKind::clip && !cfg.pooler) {
+    return fail(Status::invalid_argument, "vit_backward: this model has no pooler");
+  }
+  return Status::ok;
+}
 
 Status vit_init(VitModel* m, const VitConfig& cfg) {
   const VitConfig& c = cfg;
   if (c.image_size <= 0 || c.patch <= 0 || c.image_size % c.patch != 0 || c.channels <= 0 || c.hidden <= 0 ||
-      c.layers < 0 || c.heads <= 0 || c.hidden % c.heads != 0 || c.intermediate <= 0 || !(c.eps >= 0.0f)) {
+      c.layers < 0 || c.layers > 4096 || c.heads <= 0 || c.hidden % c.heads != 0 || c.intermediate <= 0 || !(c.eps >= 0.0f)) {
     return fail(Status::invalid_argument,
-                "vit_init: expected positive sizes, image_size divisible by patch_size and hidden_size divisible by "
+                "vit_init: expected positive sizes (at most 4096 layers), image_size divisible by patch_size and hidden_size divisible by "
                 "num_attention_heads but received image_size=%lld patch_size=%lld num_channels=%lld "
                 "hidden_size=%lld num_hidden_layers=%lld num_attention_heads=%lld intermediate_size=%lld",
                 static_cast<long long>(c.image_size), static_cast<long long>(c.patch),
@@ -59,140 +89,48 @@ Status vit_init(VitModel* m, const VitConfig& cfg) {
     m->pool_w = t.add("pooler.dense.weight", {h, h}, ParamInit::normal);
     m->pool_b = t.add("pooler.dense.bias", {h}, ParamInit::zeros);
   }
-  LayerShape& s = m->stack.shape;
-  s.c = h;
-  s.nh = c.heads;
-  s.inter = c.intermediate;
-  s.eps = c.eps;
-  s.act = c.act;
-  s.pre_norm = true;
-  return Status::ok;
+  m->stack.shape = {.c = h, .nh = c.heads, .inter = c.intermediate, .eps = c.eps, .act = c.act, .pre_norm = true};
+  return t.check("vit_init");
 }
 
-Status vit_forward(VitModel& m, float* last_hidden, float* pooled, const float* pixels, int64_t b, bool for_backward) {
-  const VitConfig& cfg = m.cfg;
-  const bool clip = cfg.kind == VitKind::clip;
-  const int64_t c = cfg.hidden, t = m.t, np = m.np, bt = b * t, s = cfg.image_size;
-  const int64_t k = cfg.channels * cfg.patch * cfg.patch;
-  m.saved = false;
-  if (m.params == nullptr || last_hidden == nullptr || pixels == nullptr) {
-    return fail(Status::invalid_argument, "vit_forward: params, pixels and the output must not be null");
-  }
-  if (b <= 0) return fail(Status::out_of_range, "vit_forward: expected batch >= 1 but received %lld", static_cast<long long>(b));
-  if (pooled != nullptr && !clip && !cfg.pooler) return fail(Status::invalid_argument, "vit_forward: this model has no pooler");
-  if (for_backward && m.grads == nullptr) {
-    return fail(Status::invalid_argument, "vit_forward: for_backward needs a gradient buffer");
-  }
-  const int64_t g = for_backward ? 1 : 0;
-  Arena& ar = m.arena;
-  ar.begin();
-  ar.plan(&m.patches, b * np * k);
-  ar.plan(&m.pe, b * np * c);
-  ar.plan(&m.emb, bt * c);
-  ar.plan(&m.x0, clip ? bt * c : 0);
-  ar.plan(&m.pre_mean, clip ? bt : 0);
-  ar.plan(&m.pre_rstd, clip ? bt : 0);
-  ar.plan(&m.last, clip ? 0 : bt * c);
-  ar.plan(&m.fin_mean, clip ? b : bt);
-  ar.plan(&m.fin_rstd, clip ? b : bt);
-  ar.plan(&m.cls_rows, b * c);
-  ar.plan(&m.pooled, b * c);
-  ar.plan(&m.dpre, b * c);
-  ar.plan(&m.dy, g * bt * c);
-  ar.plan(&m.dxl, g * bt * c);
-  ar.plan(&m.dx0, g * bt * c);
-  ar.plan(&m.dpe, g * b * np * c);
-  stack_plan(ar, m.stack, b, t, for_backward);
-  SHAPCA_TRY(ar.commit("vit_forward"));
-  m.b = b;
-
-  const float* p = m.params;
-  SHAPCA_TRY(patch_embed_forward(m.pe, m.patches, pixels, p + m.patch_w, clip ? nullptr : p + m.patch_b, b,
-                                 cfg.channels, s, s, cfg.patch, c));
-  SHAPCA_TRY(for_rows(bt, c, [&](int64_t r) {
+// e[b,0] = cls + pos[0];  e[b,1+p] = pe[b,p] + pos[1+p]
+Status CpuBackend::vit_embed_forward(const VitModel& vm, const VitActs& a, const float* p, int64_t b) {
+  const int64_t c = vm.cfg.hidden, t = vm.t, np = vm.np;
+  return for_rows(b * t, c, [&](int64_t r) {
     const int64_t bi = r / t, tok = r % t;
-    const float* src = tok == 0 ? p + m.cls : m.pe + (bi * np + tok - 1) * c;
-    const float* pos = p + m.pos + tok * c;
-    float* e = m.emb + r * c;
+    const float* src = tok == 0 ? p + vm.cls : a.pe + (bi * np + tok - 1) * c;
+    const float* pos = p + vm.pos + tok * c;
+    float* e = a.emb + r * c;
     for (int64_t j = 0; j < c; ++j) e[j] = src[j] + pos[j];
-  }));
-  const float* x0 = m.emb;
-  if (clip) {
-    SHAPCA_TRY(layernorm_forward(m.x0, m.pre_mean, m.pre_rstd, m.emb, p + m.pre_w, p + m.pre_b, bt, c, cfg.eps));
-    x0 = m.x0;
-  }
-  SHAPCA_TRY(stack_forward(m.stack, &m.xl, x0, nullptr, p));
-  if (clip) {
-    SHAPCA_TRY(copy_to(last_hidden, m.xl, bt * c));
-    for (int64_t i = 0; i < b; ++i) SHAPCA_TRY(copy_to(m.cls_rows + i * c, m.xl + i * t * c, c));
-    SHAPCA_TRY(layernorm_forward(m.pooled, m.fin_mean, m.fin_rstd, m.cls_rows, p + m.fin_w, p + m.fin_b, b, c, cfg.eps));
-  } else {
-    SHAPCA_TRY(layernorm_forward(m.last, m.fin_mean, m.fin_rstd, m.xl, p + m.fin_w, p + m.fin_b, bt, c, cfg.eps));
-    SHAPCA_TRY(copy_to(last_hidden, m.last, bt * c));
-    if (cfg.pooler) SHAPCA_TRY(tanh_pooler_forward(m.pooled, m.last, p + m.pool_w, p + m.pool_b, b, t, c));
-  }
-  if (pooled) SHAPCA_TRY(copy_to(pooled, m.pooled, b * c));
-  m.saved = for_backward;
-  return Status::ok;
+  });
 }
 
-Status vit_backward(VitModel& m, float* dpixels, const float* dlast, const float* dpooled) {
-  const VitConfig& cfg = m.cfg;
-  const bool clip = cfg.kind == VitKind::clip;
-  if (!m.saved || m.grads == nullptr) {
-    return fail(Status::invalid_argument,
-                "vit_backward: expected a forward with forBackward (and a gradient buffer) just before");
-  }
-  if (dpooled != nullptr && !clip && !cfg.pooler) return fail(Status::invalid_argument, "vit_backward: this model has no pooler");
-  const int64_t c = cfg.hidden, b = m.b, t = m.t, np = m.np, bt = b * t, s = cfg.image_size;
-  const float* p = m.params;
-  float* g = m.grads;
-  if (dlast) {
-    SHAPCA_TRY(copy_to(m.dy, dlast, bt * c));
-  } else {
-    SHAPCA_TRY(zero(m.dy, bt * c));
-  }
-  const float* dxl = m.dy;
-  if (clip) {
-    if (dpooled) {
-      SHAPCA_TRY(zero(m.dpre, b * c));
-      SHAPCA_TRY(layernorm_backward(m.dpre, g + m.fin_w, g + m.fin_b, dpooled, m.cls_rows, p + m.fin_w, m.fin_mean,
-                                    m.fin_rstd, b, c));
-      for (int64_t i = 0; i < b; ++i) SHAPCA_TRY(add_to(m.dy + i * t * c, m.dpre + i * c, c));
-    }
-  } else {
-    if (dpooled) {
-      SHAPCA_TRY(tanh_pooler_backward(m.dy, g + m.pool_w, g + m.pool_b, m.dpre, dpooled, m.pooled, m.last, p + m.pool_w,
-                                      b, t, c));
-    }
-    SHAPCA_TRY(zero(m.dxl, bt * c));
-    SHAPCA_TRY(layernorm_backward(m.dxl, g + m.fin_w, g + m.fin_b, m.dy, m.xl, p + m.fin_w, m.fin_mean, m.fin_rstd, bt, c));
-    dxl = m.dxl;
-  }
-  SHAPCA_TRY(zero(m.dx0, bt * c));
-  SHAPCA_TRY(stack_backward(m.stack, m.dx0, g, dxl, clip ? m.x0 : m.emb, p));
-  const float* demb = m.dx0;
-  if (clip) {
-    SHAPCA_TRY(zero(m.dxl, bt * c));
-    SHAPCA_TRY(layernorm_backward(m.dxl, g + m.pre_w, g + m.pre_b, m.dx0, m.emb, p + m.pre_w, m.pre_mean, m.pre_rstd, bt, c));
-    demb = m.dxl;
-  }
-  // e[b,tok] = (cls | pe[b,tok−1]) + pos[tok]: sum over the batch for cls and pos, gather for pe.
-  SHAPCA_TRY(for_rows(t, c * b, [&](int64_t tok) {
-    float* dpos = g + m.pos + tok * c;
+// Sums over the batch for cls and pos, a gather for pe.
+Status CpuBackend::vit_embed_backward(const VitModel& vm, const VitActs& a, float* g, const float* demb, int64_t b) {
+  const int64_t c = vm.cfg.hidden, t = vm.t, np = vm.np;
+  return for_rows(t, c * b, [&](int64_t tok) {
+    float* dpos = g + vm.pos + tok * c;
     for (int64_t bi = 0; bi < b; ++bi) {
       const float* d = demb + (bi * t + tok) * c;
       for (int64_t j = 0; j < c; ++j) dpos[j] += d[j];
       if (tok == 0) {
-        for (int64_t j = 0; j < c; ++j) g[m.cls + j] += d[j];
+        for (int64_t j = 0; j < c; ++j) g[vm.cls + j] += d[j];
       } else {
-        float* dst = m.dpe + (bi * np + tok - 1) * c;
+        float* dst = a.dpe + (bi * np + tok - 1) * c;
         for (int64_t j = 0; j < c; ++j) dst[j] = d[j];
       }
     }
-  }));
-  return patch_embed_backward(dpixels, g + m.patch_w, clip ? nullptr : g + m.patch_b, m.dpe, m.patches,
-                              p + m.patch_w, b, cfg.channels, s, s, cfg.patch, c);
+  });
+}
+
+Status vit_forward(VitModel& m, float* last_hidden, float* pooled, const float* pixels, int64_t b, bool for_backward) {
+  CpuBackend be;
+  return vit_forward_with(be, run(m), last_hidden, pooled, pixels, b, for_backward);
+}
+
+Status vit_backward(VitModel& m, float* dpixels, const float* dlast, const float* dpooled) {
+  CpuBackend be;
+  return vit_backward_with(be, run(m), dpixels, dlast, dpooled);
 }
 
 }  // namespace shapca

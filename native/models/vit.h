@@ -27,6 +27,20 @@ struct VitConfig {
   bool pooler = false;  // ViT only: the tanh pooler
 };
 
+// The buffers of the last batch, in the memory of the backend that ran it (host memory for
+// VitModel, device memory for the CUDA model), planned per forward in one arena.
+struct VitActs {
+  float *pixels = nullptr, *dpixels = nullptr;                      // (B, CH, S, S), device only; dpixels training
+  float *patches = nullptr, *pe = nullptr;                          // (B, NP, K), (B, NP, C)
+  float *emb = nullptr, *x0 = nullptr;                              // (BT, C); x0 CLIP only
+  float *pre_mean = nullptr, *pre_rstd = nullptr;                   // (BT), CLIP
+  const float* xl = nullptr;                                        // (BT, C), the stack's output
+  float *last = nullptr, *fin_mean = nullptr, *fin_rstd = nullptr;  // ViT: (BT, C), (BT); CLIP: -, (B)
+  float *cls_rows = nullptr, *pooled = nullptr;                     // (B, C)
+  float *dpre = nullptr, *dpooled = nullptr;                        // (B, C), training only; dpooled: device
+  float *dy = nullptr, *dxl = nullptr, *dx0 = nullptr, *dpe = nullptr;  // training only
+};
+
 struct VitModel {
   VitConfig cfg;
   ParamTable table;
@@ -37,15 +51,11 @@ struct VitModel {
   float* params = nullptr;  // (table.total()), owned by the caller
   float* grads = nullptr;
 
+  // What the last forward kept (sized for b images).
   Arena arena;
   int64_t b = 0;
   bool saved = false;
-  float *patches = nullptr, *pe = nullptr, *emb = nullptr, *x0 = nullptr;  // (B, NP, K), (B, NP, C), (BT, C) ×2
-  float *pre_mean = nullptr, *pre_rstd = nullptr;                          // (BT), CLIP
-  const float* xl = nullptr;                                               // (BT, C), the stack's output
-  float *last = nullptr, *fin_mean = nullptr, *fin_rstd = nullptr;         // ViT: (BT, C), (BT); CLIP: (B)
-  float *cls_rows = nullptr, *pooled = nullptr, *dpre = nullptr;           // (B, C)
-  float *dy = nullptr, *dxl = nullptr, *dx0 = nullptr, *dpe = nullptr;     // training only
+  VitActs acts;
 };
 
 Status vit_init(VitModel* m, const VitConfig& cfg);

@@ -48,7 +48,7 @@ Games make_games(int64_t k, int64_t n, int64_t d, uint64_t seed) {
   return gm;
 }
 
-// v_j(S) from scratch, straight from the definitions in DESIGN §1.2.
+// v_j(S) from scratch, straight from the definitions in kernels/shapley.h.
 double utility(const Games& gm, int64_t j, uint32_t mask, ShapleyUtility u, double tau) {
   if (mask == 0) return 0.0;
   double num = 0.0, den = 0.0;

@@ -14,7 +14,7 @@ import { generateSyntheticDataset, readContexts } from '../../lib/data/index.js'
 import type { DeviceRequest } from '../../lib/device.js';
 import { BertEncoder } from '../../lib/encoders/index.js';
 import { createFromScratch, loadModel, type NerExample, type ShapCAModel } from '../../lib/model/index.js';
-import { loadNerExamples } from '../../lib/model/ner-data.js';
+import { loadNerExamples } from '../../lib/tasks/ner/data.js';
 import { AdamW } from '../../lib/train/optimizer.js';
 import { train } from '../../lib/train/trainer.js';
 import { deviceCalls, withDeviceDouble } from './cuda-double.js';

@@ -15,7 +15,7 @@ import { BertEncoder, VitEncoder } from '../../lib/encoders/index.js';
 import { ShapcaError } from '../../lib/errors.js';
 import { loadExtractor } from '../../lib/extract/index.js';
 import { createFromScratch, type NerExample } from '../../lib/model/index.js';
-import { loadNerExamples } from '../../lib/model/ner-data.js';
+import { loadNerExamples } from '../../lib/tasks/ner/data.js';
 import * as runtime from '../../lib/runtime.js';
 
 const test = suite('device: cuda without a usable GPU');

@@ -3,7 +3,7 @@
 import { extractionModelOf } from '../../lib/extract/extractor.js';
 import { extractFile } from '../../lib/extract/file.js';
 import type { ExtractionModel } from '../../lib/extract/types.js';
-import { loadModel } from '../../lib/model/io.js';
+import { loadModel } from '../../lib/tasks/io.js';
 
 const [modelDir, input, output, images] = process.argv.slice(2);
 if (!modelDir || !input || !output || !images) throw new Error('usage: kill-child.ts MODEL_DIR INPUT OUTPUT IMAGES');

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 
 import { createFromScratch, type JointModel, type ReExample, type RelationModel, type ShapCAOptions } from '../../lib/model/index.js';
-import { loadReExamples } from '../../lib/model/re-data.js';
+import { loadReExamples } from '../../lib/tasks/re/data.js';
 import { IMAGE, tiny, type Tiny } from './tiny.js';
 
 export interface TinyRel extends Tiny {

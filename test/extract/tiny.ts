@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 import { type ContextSet, generateSyntheticDataset, readContexts } from '../../lib/data/index.js';
 import { createFromScratch, type NerExample, type ShapCAModel, type ShapCAOptions } from '../../lib/model/index.js';
-import { loadNerExamples } from '../../lib/model/ner-data.js';
+import { loadNerExamples } from '../../lib/tasks/ner/data.js';
 
 export const TYPES = ['PER', 'LOC', 'ORG'];
 export const IMAGE = { size: 32, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };

@@ -1,7 +1,7 @@
 """PyTorch references for the Shap-CA model's own layers -> test/fixtures/model.shfx.
 
 Run with Debian's PyTorch:  /usr/bin/python3 tools/reference/make_model_fixtures.py
-The fusion layer is written here from DESIGN §1.5 with torch modules, independently of the
+The fusion layer is written here from its description (docs/ARCHITECTURE.md, "Fusion") with torch modules, independently of the
 native kernels; parameter names match lib/model/fusion.ts.
 """
 import math

@@ -1,4 +1,4 @@
-"""PyTorch reference of Shap-CA's Shapley values and losses (DESIGN §1.2-1.3), independent of the
+"""PyTorch reference of Shap-CA's Shapley values and losses (docs/ARCHITECTURE.md, "Shapley batch games" and "Alignment"), independent of the
 C++ code: the Philox4x32-10 permutation draws (counter/key layout of native/core/rng.cpp), the
 vectorised permutation estimator (cumulative sums over permuted rows, autograd for backward),
 brute-force exact values, and the losses. Used by shapley_fixtures.py and shapley_bench.py.
@@ -148,7 +148,7 @@ def infonce_loss(players, targets, temperature=0.07):
 
 
 def align_loss(text, context, image, mask, perms_full, perms_img, lambda_ct=0.5, lambda_ci=0.5, **kw):
-    """L_align of DESIGN §1.3; image terms over the samples whose mask is 1."""
+    """The alignment loss (docs/ARCHITECTURE.md, "Alignment"); image terms over the samples whose mask is 1."""
     c2t, _ = shapca_loss(context, text, perms_full, **kw)
     t2c, _ = shapca_loss(text, context, perms_full, **kw)
     keep = torch.nonzero(mask).flatten()

@@ -7,14 +7,16 @@ import { defaultCacheDir } from '../../lmm/cache.js';
 import { createVisionClient } from '../../lmm/client.js';
 import { generateContexts, type GenerateSummary } from '../../lmm/generate.js';
 import { type DatasetFormat, jobsFromDataset, jobsFromFolder } from '../../lmm/jobs.js';
-import { createProgressBar } from '../../lmm/progress.js';
+import { createProgressBar, waitNote } from '../../lmm/progress.js';
 import { DEFAULT_PROMPT } from '../../lmm/prompt.js';
+import { assertOutputsAreNotInputs } from '../../util/same-file.js';
 import { interruptible } from '../interrupt.js';
+import { addLimitFlags, type LimitFlags, LIMITS_HELP, retryLimits } from '../limit-flags.js';
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
 
-interface ContextFlags extends LmmServerFlags {
+interface ContextFlags extends LmmServerFlags, LimitFlags {
   images: string;
   dataset?: string;
   format: 'auto' | DatasetFormat;
@@ -70,7 +72,8 @@ ${DEFAULT_PROMPT.replace(/^/gm, '    ')}
 
 Retries:
   429, 408, 5xx, network errors and timeouts are retried with exponential back-off (from
-  --retry-delay, doubling, ±25% jitter), waiting as long as a Retry-After header asks (at most 60 s).
+  --retry-delay, doubling, ±25% jitter), waiting as long as a Retry-After header asks (at most
+  --max-wait; all waits of one image at most --max-total-wait).
 
 Examples:
   shapca context --images data/twitter2015_images --dataset data/twitter2015/train.txt \\
@@ -105,8 +108,9 @@ export function register(program: Command): void {
     .option('--failures <file>', 'where failed images are listed (default <output>.failures.jsonl)')
     .option('--lenient', 'skip malformed dataset records (reported) instead of stopping')
     .option('--no-progress', 'no progress bar on stderr')
-    .option('--json', 'print the summary as one JSON object')
-    .addHelpText('after', HELP)
+    .option('--json', 'print the summary as one JSON object');
+  addLimitFlags(program.commands.at(-1) as Command)
+    .addHelpText('after', HELP + LIMITS_HELP)
     .action(async (flags: ContextFlags) => {
       await runContext(flags);
     });
@@ -117,12 +121,15 @@ async function runContext(flags: ContextFlags): Promise<void> {
   if (!baseURL) {
     throw new Error('expected --base-url for --provider openai (e.g. http://localhost:8000/v1 for vLLM, https://api.openai.com/v1 for OpenAI)');
   }
+  // Before anything is written: the output and the failures list must not be files this run reads.
+  assertOutputsAreNotInputs([flags.output, flags.failures ?? `${flags.output}.failures.jsonl`], [flags.dataset, flags.promptFile]);
   const promptTemplate = await promptTemplateOf(flags);
   const { apiKey, keyEnv } = apiKeyOf(flags);
   if (!apiKey && /(^|\.)openai\.com$/.test(new URL(baseURL).hostname)) throw new Error(`expected an API key for ${baseURL} in ${keyEnv ?? 'OPENAI_API_KEY'}`);
 
   const client = createVisionClient({
     provider: flags.provider, baseURL, model: flags.model, apiKey, maxTokens: flags.maxTokens, temperature: flags.temperature, timeoutMs: flags.timeout * 1000,
+    maxResponseBytes: flags.maxResponseBytes,
   });
   let jobs;
   if (flags.dataset) {
@@ -140,9 +147,12 @@ async function runContext(flags: ContextFlags): Promise<void> {
     summary = await interruptible((signal) =>
       generateContexts({
         client, jobs, output: flags.output, cacheDir: flags.cache ?? defaultCacheDir(), failuresPath: flags.failures, promptTemplate,
-        concurrency: flags.concurrency, maxImageSide: flags.maxSide, signal,
-        retry: { retries: flags.retries, baseDelayMs: flags.retryDelay * 1000 },
+        concurrency: flags.concurrency, maxImageSide: flags.maxSide, maxImageBytes: flags.maxImageBytes, signal,
+        ...(flags.imagesOnly ? { imagesRoot: flags.images } : {}),
+        retry: { retries: flags.retries, baseDelayMs: flags.retryDelay * 1000, ...retryLimits(flags) },
         onProgress: (p) => bar?.update(p),
+        // A wait is said on the bar, or as a line when there is no bar (logs, pipes).
+        onWait: (w) => (bar ? bar.waiting(w) : flags.progress && process.stderr.write(`shapca:${waitNote(w).slice(2)}\n`)),
       }),
     );
   } finally {

@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 
 import type { DeviceRequest } from '../../device.js';
-import { generateSyntheticDataset, SYNTHETIC_ENTITY_TYPES, SYNTHETIC_LAYOUT } from '../../data/index.js';
-import { chunksOf } from '../../metrics/chunks.js';
-import type { NerExample } from '../../model/batch.js';
-import { loadModel } from '../../model/io.js';
-import type { ShapCAModel } from '../../model/ner-model.js';
+import { generateSyntheticDataset, SYNTHETIC_LAYOUT } from '../../data/synthetic/generate.js';
+import { SYNTHETIC_ENTITY_TYPES } from '../../data/synthetic/vocabulary.js';
+import { chunksOf } from '../../data/bio.js';
+import type { NerExample } from '../../tasks/ner/batch.js';
+import { loadModel } from '../../tasks/io.js';
+import type { NerModel } from '../../tasks/ner/model.js';
 import { setThreads } from '../../runtime.js';
-import { loadNerSplits, trainNer } from '../../tasks/ner.js';
+import { loadNerSplits, trainNer } from '../../tasks/ner/run.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { printJson } from '../output.js';
 import { nonNegativeInt, positiveInt } from '../parse.js';
@@ -36,7 +37,7 @@ function entities(tokens: string[], tags: string[]): string {
   return found.length ? found.join(', ') : '—';
 }
 
-async function tagsOf(model: ShapCAModel, ex: NerExample): Promise<{ tags: string[]; gate: number }> {
+async function tagsOf(model: NerModel, ex: NerExample): Promise<{ tags: string[]; gate: number }> {
   const [p] = await model.predict(model.encode([ex]));
   return { tags: p!.tags, gate: p!.gate };
 }

@@ -12,16 +12,18 @@ import type { GenerateContextOptions } from '../../extract/contexts.js';
 import type { InputFormat } from '../../extract/sources.js';
 import { defaultCacheDir } from '../../lmm/cache.js';
 import { createVisionClient } from '../../lmm/client.js';
-import { loadModel } from '../../model/io.js';
+import { loadModel } from '../../tasks/io.js';
 import { setThreads } from '../../runtime.js';
-import { readContextFiles } from '../../tasks/ner.js';
+import { readContextFiles } from '../../data/context-files.js';
 import { interruptible } from '../interrupt.js';
 import { apiKeyOf, baseUrlOf, type LmmServerFlags, OLLAMA_URL, promptTemplateOf } from '../lmm-flags.js';
+import { dirIdentity } from '../../util/identity.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
+import { addLimitFlags, type LimitFlags, LIMITS_HELP, retryLimits } from '../limit-flags.js';
 import { addPrecisionFlag, PRECISION_HELP, precisionOf } from '../precision-flag.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.js';
 
-interface ExtractFlags extends LmmServerFlags {
+interface ExtractFlags extends LmmServerFlags, LimitFlags {
   model: string;
   input: string;
   format: 'auto' | InputFormat;
@@ -103,10 +105,12 @@ async function generateOptions(f: ExtractFlags): Promise<GenerateContextOptions>
   if (!f.lmmModel) throw new Error('expected --lmm-model (the multimodal model the server runs) with --generate-contexts');
   const promptTemplate = await promptTemplateOf(f);
   const { apiKey } = apiKeyOf(f);
-  const client = createVisionClient({ provider: f.provider, baseURL, model: f.lmmModel, apiKey, maxTokens: f.maxTokens, temperature: 0, timeoutMs: f.timeout * 1000 });
+  const client = createVisionClient({
+    provider: f.provider, baseURL, model: f.lmmModel, apiKey, maxTokens: f.maxTokens, temperature: 0, timeoutMs: f.timeout * 1000, maxResponseBytes: f.maxResponseBytes,
+  });
   return {
     client, cacheDir: f.cache ?? defaultCacheDir(), withText: f.withText ?? false, maxImageSide: f.maxSide, concurrency: f.lmmConcurrency,
-    promptTemplate, retry: { retries: f.retries },
+    promptTemplate, retry: { retries: f.retries, ...retryLimits(f) }, maxImageBytes: f.maxImageBytes,
   };
 }
 
@@ -161,8 +165,8 @@ export function register(program: Command): void {
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object');
-  addPrecisionFlag(addDeviceFlag(cmd))
-    .addHelpText('after', HELP + DEVICE_HELP + PRECISION_HELP)
+  addPrecisionFlag(addLimitFlags(addDeviceFlag(cmd), { lines: true }))
+    .addHelpText('after', HELP + LIMITS_HELP + DEVICE_HELP + PRECISION_HELP)
     .action(async (f: ExtractFlags) => {
       if (f.resume && f.overwrite) throw new Error('expected --resume or --overwrite, not both');
       if (f.resume && !f.output) throw new Error('--resume needs --output (stdout cannot be resumed)');
@@ -170,10 +174,14 @@ export function register(program: Command): void {
       const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device), precision: precisionOf(f.precision) }));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const generate = f.generateContexts ? await generateOptions(f) : undefined;
+      // What the output depends on besides its input, and every file read (the output must be none of them).
+      const modelFiles = await dirIdentity(f.model);
+      const otherInputs = [...Object.values(modelFiles).map((m) => m.path), ...(f.contexts ?? []), ...(f.promptFile ? [f.promptFile] : [])];
       const summary = await interruptible((signal) =>
         extractFile(model, {
           input: f.input, format: f.format, batchSize: f.batchSize, resume: f.resume ?? false, overwrite: f.overwrite ?? false,
-          progress: f.progress, signal,
+          progress: f.progress, signal, otherInputs, identity: { model: modelFiles },
+          maxImageBytes: f.maxImageBytes, ...(f.imagesOnly ? { imagesOnly: true } : {}), ...(f.maxLineBytes ? { maxLineBytes: f.maxLineBytes } : {}),
           ...(f.output ? { output: f.output } : {}), ...(f.window ? { window: f.window } : {}), ...(f.images ? { imagesDir: f.images } : {}),
           ...(contexts ? { contexts } : {}), ...(generate ? { generate: { ...generate, signal } } : {}),
         }),

@@ -3,20 +3,21 @@ import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
 import type { DeviceRequest } from '../../device.js';
+import type { ShapCATask } from '../../model/config.js';
 import { setThreads } from '../../runtime.js';
-import { inferEntityTypes } from '../../tasks/entity-types.js';
-import { trainJoint } from '../../tasks/joint.js';
-import { trainNer } from '../../tasks/ner.js';
-import { trainRe } from '../../tasks/re.js';
+import type { TrainData } from '../../tasks/definition.js';
+import { TASK_NAMES, taskDefinition } from '../../tasks/registry.js';
 import type { StartPoint, TaskTrainOptions } from '../../tasks/training.js';
 import type { TrainSummary } from '../../train/trainer.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
+import { addHubFlags, HUB_HELP, type HubFlags, modelFolder } from '../hub-flags.js';
 import { addModelFlags, type ModelFlags, modelOptions } from '../model-flags.js';
 import { printJson } from '../output.js';
+import { trainIdentity } from '../train-identity.js';
 import { nonNegativeInt, positiveInt, positiveNumber, ratio, typeList } from '../parse.js';
 
-interface TrainFlags extends ModelFlags {
-  task: 'ner' | 're' | 'joint';
+interface TrainFlags extends ModelFlags, HubFlags {
+  task: ShapCATask;
   data: string;
   contexts?: string[];
   contextsFormat: ContextFormat;
@@ -70,8 +71,9 @@ Tasks and data (--data DIR):
 Starting point:
   --preset tiny          BERT 4×256 (+ ViT 4×192 at 96×96 with --images), from scratch, with a
                          WordPiece vocabulary learned from the training split (the default).
-  --model DIR            a HF BERT checkpoint (config.json, model.safetensors, tokenizer.json or
-                         vocab.txt); add --image-model DIR for a ViT or CLIP vision checkpoint.
+  --model DIR|ID         a HF BERT checkpoint (config.json, model.safetensors, tokenizer.json or
+                         vocab.txt) or its Hub repo id; add --image-model DIR|ID for a ViT or CLIP
+                         vision checkpoint (--revision, --image-revision, --offline: see below).
                          For re the markers [E1] [/E1] [E2] [/E2] are added to its vocabulary.
 
 Output (--out DIR): last/ and best/ checkpoints (written atomically; --resume continues from last/),
@@ -89,23 +91,17 @@ Examples:
 
 const pct = (x: number) => (x * 100).toFixed(2);
 
-function report(task: TrainFlags['task'], s: TrainSummary): string {
+function report(task: ShapCATask, s: TrainSummary): string {
   const head = `best epoch ${s.bestEpoch + 1}/${s.epochs}: dev F1 ${pct(s.devScore)}\n`;
   const tail = `${s.samplesPerSec.toFixed(1)} samples/s, ${s.wallSeconds.toFixed(0)} s; run in ${s.outDir}\n`;
-  if (task === 'ner') {
-    const t = s.testMetrics as { conlleval: { f1: number; precision: number; recall: number }; strict: { f1: number } };
-    return `${head}test (selected on dev): P ${pct(t.conlleval.precision)} R ${pct(t.conlleval.recall)} F1 ${pct(t.conlleval.f1)} (strict F1 ${pct(t.strict.f1)})\n${tail}`;
-  }
-  const t = s.testMetrics as { precision: number; recall: number; f1: number; entity?: { f1: number }; pair?: { f1: number } };
-  const what = task === 're' ? 'micro over non-None labels' : `quintuples; entity F1 ${pct(t.entity!.f1)}, pair F1 ${pct(t.pair!.f1)}`;
-  return `${head}test (selected on dev): P ${pct(t.precision)} R ${pct(t.recall)} F1 ${pct(t.f1)} (${what})\n${tail}`;
+  return `${head}${taskDefinition(task).testLine(s.testMetrics)}\n${tail}`;
 }
 
 export function register(program: Command): void {
   const cmd = program
     .command('train')
     .description('Train a Shap-CA model (MNER, MRE or MJERE) with dev-based selection and one test evaluation')
-    .addOption(new Option('--task <task>', 'ner (entities), re (relation of a given pair), joint (entities and relations)').choices(['ner', 're', 'joint']).default('ner'))
+    .addOption(new Option('--task <task>', 'ner (entities), re (relation of a given pair), joint (entities and relations)').choices(TASK_NAMES).default('ner'))
     .requiredOption('--data <dir>', 'dataset folder with train/valid/test files')
     .option('--contexts <files...>', 'image contexts (one or more files, merged)')
     .addOption(new Option('--contexts-format <fmt>', 'format of the context files').choices(CONTEXT_FORMATS).default('jsonl'))
@@ -116,8 +112,8 @@ export function register(program: Command): void {
     .option('--max-entities <n>', 'joint: predicted entities per sentence that are paired', positiveInt('--max-entities'), 12)
     .requiredOption('--out <dir>', 'run folder')
     .addOption(new Option('--preset <name>', 'train from scratch with this preset').choices(['tiny']))
-    .option('--model <dir>', 'pretrained BERT checkpoint (HF layout)')
-    .option('--image-model <dir>', 'pretrained ViT / CLIP vision checkpoint (HF layout)')
+    .option('--model <dir|id>', 'pretrained BERT checkpoint: a folder (HF layout) or a Hub repo id')
+    .option('--image-model <dir|id>', 'pretrained ViT / CLIP vision checkpoint: a folder or a Hub repo id')
     .option('--vocab-size <n>', 'WordPiece vocabulary learned for --preset tiny', positiveInt('--vocab-size'), 8000)
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 5)
     .option('--batch-size <n>', 'samples per step', positiveInt('--batch-size'), 16)
@@ -133,42 +129,34 @@ export function register(program: Command): void {
     .option('--lenient', 'skip malformed dataset lines (and report them) instead of failing')
     .option('--no-progress', 'no progress bar')
     .option('--json', 'print the summary as one JSON object');
-  addModelFlags(addDeviceFlag(cmd))
-    .addHelpText('after', HELP + DEVICE_HELP)
+  addHubFlags(addModelFlags(addDeviceFlag(cmd)))
+    .addHelpText('after', HELP + DEVICE_HELP + HUB_HELP)
     .action(async (f: TrainFlags) => {
       if (f.preset && f.model) throw new Error('--preset and --model exclude each other');
       if (f.relations && f.task !== 're') throw new Error('--relations applies to --task re only');
       if (!(f.negativeRatio >= 0)) throw new Error(`expected a non-negative number for --negative-ratio but received ${f.negativeRatio}`);
       if (f.threads) setThreads(f.threads);
       const device = deviceOf(f.device);
-      const start: StartPoint = f.model ? { textDir: f.model, ...(f.imageModel ? { imageDir: f.imageModel } : {}) } : { preset: 'tiny', vocabSize: f.vocabSize };
+      const start: StartPoint = f.model
+        ? { textDir: await modelFolder(f.model, 'bert', f), ...(f.imageModel ? { imageDir: await modelFolder(f.imageModel, 'vit', f, true) } : {}) }
+        : { preset: 'tiny', vocabSize: f.vocabSize };
+      // What this run is, kept in --out/run.json: a --resume with other data or options is refused.
+      const identity = await trainIdentity(f as unknown as Parameters<typeof trainIdentity>[0], { ...modelOptions(f) },
+        'textDir' in start ? [start.textDir, ...(start.imageDir ? [start.imageDir] : [])] : []);
       const common: TaskTrainOptions = {
-        outDir: f.out, start, options: modelOptions(f),
+        outDir: f.out, start, options: modelOptions(f), identity,
         epochs: f.epochs, batchSize: f.batchSize, encoderLr: f.lrEncoder, ...(f.lrHead ? { headLr: f.lrHead } : {}),
         warmup: f.warmup, maxGradNorm: f.maxGradNorm, weightDecay: f.weightDecay, freezePretrained: f.freezeEncoders ?? false,
         seed: f.seed, resume: f.resume ?? false, progress: f.progress, meta: { argv: process.argv.slice(2), task: f.task }, device,
       };
-      const data = {
+      const data: TrainData = {
         dataDir: f.data, lenient: f.lenient ?? false,
         ...(f.contexts ? { contexts: f.contexts, contextsFormat: f.contextsFormat } : {}), ...(f.images && f.image ? { imagesDir: f.images } : {}),
       };
-      let summary: TrainSummary;
-      let extra: Record<string, unknown>;
-      if (f.task === 'ner') {
-        const r = await trainNer({ ...common, data: { ...data, entityTypes: f.types ?? (await inferEntityTypes(f.data)) } });
-        summary = r.summary;
-        extra = { data: r.reports };
-      } else if (f.task === 're') {
-        const r = await trainRe({ ...common, data: { ...data, ...(f.relations ? { rel2id: f.relations } : {}) } });
-        summary = r.summary;
-        extra = { data: r.reports, relations: r.labels };
-      } else {
-        const r = await trainJoint({
-          ...common, data: { ...data, ...(f.types ? { entityTypes: f.types } : {}) }, pairs: { negativeRatio: f.negativeRatio, maxEntities: f.maxEntities },
-        });
-        summary = r.summary;
-        extra = { data: r.reports, entityTypes: r.entityTypes, relations: r.labels };
-      }
+      const { summary, extra } = await taskDefinition(f.task).train(common, {
+        data, ...(f.types ? { entityTypes: f.types } : {}), ...(f.relations ? { rel2id: f.relations } : {}),
+        pairs: { negativeRatio: f.negativeRatio, maxEntities: f.maxEntities },
+      });
       if (f.json) printJson({ ...summary, ...extra });
       else process.stdout.write(report(f.task, summary));
     });

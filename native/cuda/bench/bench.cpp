@@ -1,9 +1,9 @@
-// The CUDA benchmark (DESIGN §5): SGEMM at BERT-base shapes (cuBLAS when built with it, and the
-// tiled kernel), attention, softmax, LayerNorm, GELU, AdamW over BERT-base's parameter count,
-// the Shap-CA loss at k=64, d=768, M=16 with the CPU kernel as the peer in the same run, and the
-// device models (bench_models.cpp: BERT-base forward, forward+backward and a training step, ViT-B/16
-// forward). Each case validates its result first, warms up, times repetitions with CUDA events
-// and reports the median. One JSON object per line:
+// The CUDA benchmark (docs/ARCHITECTURE.md, "Benchmarks"): SGEMM at BERT-base shapes (cuBLAS when
+// built with it, and the tiled kernel), attention, softmax, LayerNorm, GELU, AdamW over BERT-base's
+// parameter count, the Shap-CA loss at k=64, d=768, M=16 with the CPU kernel as the peer in the
+// same run, and the device models (bench_models.cpp: BERT-base forward, forward+backward and a
+// training step, ViT-B/16 forward). Each case validates its result first, warms up, times
+// repetitions with CUDA events and reports the median. One JSON object per line:
 //   {"bench","shape","ours_ms","peer","peer_ms","ratio","unit","value"}   (ratio = peer_ms/ours_ms)
 //   shapca_cuda_bench [--tiny] [FILTER]     (--tiny: the model cases at a toy size, for the emulator)
 #include <algorithm>

@@ -52,7 +52,7 @@ def table(bench_path, torch_path):
 
 
 def shapca_loss(P, T_, perms, labels, utility, tau_u=0.1, tau=0.07):
-    """L(P→T) of DESIGN §1.3 by the permutation estimate over perms (M, k), in PyTorch ops."""
+    """L(P→T) of kernels/contrastive.h by the permutation estimate over perms (M, k), in PyTorch ops."""
     import torch
     import torch.nn.functional as F
 

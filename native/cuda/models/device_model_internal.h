@@ -1,39 +1,19 @@
 // What a DeviceModel holds (internal to native/cuda/models). The CPU model struct supplies the
 // config, the parameter table and the offsets (bert_init / vit_init build them; its host buffers
-// stay unused); everything sized by the batch lives in one DeviceArena, planned per forward.
+// stay unused); everything sized by the batch lives in one DeviceArena, planned per forward by
+// the shared drivers (models/bert_steps.h, models/vit_steps.h).
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "cuda/device_buffer.h"
 #include "device_arena.h"
+#include "device_backend.h"
 #include "device_model.h"
 
 namespace shapca::cuda {
 
 enum class ModelKind : int { bert = 0, vit = 1 };
-
-// BERT's buffers for the last batch (models/bert.h names them alike).
-struct BertActs {
-  int32_t *ids = nullptr, *types = nullptr, *positions = nullptr;  // (BT) each, back to back
-  uint8_t* mask = nullptr;                                          // (BT)
-  float *emb = nullptr, *emb_mean = nullptr, *emb_rstd = nullptr, *x0 = nullptr;  // (BT, C), (BT) ×2, (BT, C)
-  const float* last = nullptr;                                      // (BT, C), inside the stack's activations
-  float *pooled = nullptr, *dpre = nullptr, *dpooled = nullptr;     // (B, C)
-  float *dy = nullptr, *dx0 = nullptr;                              // (BT, C), training only
-};
-
-// ViT/CLIP's buffers for the last batch (models/vit.h names them alike).
-struct VitActs {
-  float *pixels = nullptr, *dpixels = nullptr;                      // (B, CH, S, S); dpixels training only
-  float *patches = nullptr, *pe = nullptr;                          // (B, NP, K), (B, NP, C)
-  float *emb = nullptr, *x0 = nullptr;                              // (BT, C); x0 CLIP only
-  float *pre_mean = nullptr, *pre_rstd = nullptr;                   // (BT), CLIP
-  const float* xl = nullptr;                                        // (BT, C), the stack's output
-  float *last = nullptr, *fin_mean = nullptr, *fin_rstd = nullptr;  // ViT: (BT, C), (BT); CLIP: -, (B)
-  float *cls_rows = nullptr, *pooled = nullptr, *dpre = nullptr, *dpooled = nullptr;  // (B, C)
-  float *dy = nullptr, *dxl = nullptr, *dx0 = nullptr, *dpe = nullptr;                // training only
-};
 
 struct DeviceModel {
   ModelKind kind = ModelKind::bert;
@@ -44,11 +24,9 @@ struct DeviceModel {
   DeviceArena arena;
   int64_t b = 0, t = 0;  // the last forward's batch
   bool saved = false;    // whether it kept activations for backward
-  BertActs ba;
-  VitActs va;
-  std::vector<int32_t> host_ids;  // staging for ids, types and positions
-  std::vector<uint8_t> host_mask;
-  std::vector<float> staging;     // device gradients on their way into host arrays
+  BertActs ba;       // the last batch's buffers (models/bert.h), in device memory
+  VitActs va;        // (models/vit.h)
+  HostStaging host;  // host arrays on their way up or down
 };
 
 // Allocates zeroed parameters once the CPU init filled the table and the stack; on failure m is

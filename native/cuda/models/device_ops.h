@@ -1,4 +1,4 @@
-// Whole-buffer helpers the device models chain between kernels (models/vec_ops.h on device
+// Whole-buffer helpers the device models chain between kernels (kernels/vec_ops.h on device
 // pointers), plus strided row copies and the host boundary. Everything is queued on the default
 // stream; only the host copies wait.
 //   add_to: y += x    zero: y = 0    copy_to: y = x    (all (n))
