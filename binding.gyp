@@ -24,8 +24,14 @@
       "cflags_cc": ["-mavx512f", "-mavx2", "-mfma", "-fPIC"]
     },
     {
+      "target_name": "shapca_avx512_lowp",
+      "type": "static_library",
+      "sources": ["<!@(node -p \"require('fs').readdirSync('native/kernels/avx512_lowp').filter(f => f.endsWith('.cpp')).map(f => 'native/kernels/avx512_lowp/' + f).join(' ')\")"],
+      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512bf16", "-mavx512vnni", "-mavx2", "-mfma", "-fPIC"]
+    },
+    {
       "target_name": "shapca",
-      "dependencies": ["shapca_avx2", "shapca_avx512"],
+      "dependencies": ["shapca_avx2", "shapca_avx512", "shapca_avx512_lowp"],
       "sources": ["<!@(node -p \"['core', 'kernels', 'models', 'binding'].flatMap(d => require('fs').readdirSync('native/' + d).filter(f => f.endsWith('.cpp')).map(f => 'native/' + d + '/' + f)).join(' ')\")"]
     }
   ]

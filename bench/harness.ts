@@ -1,7 +1,7 @@
 // Benchmark plumbing shared by bench/*.ts (docs/ARCHITECTURE.md, "Benchmarks"): median timing
 // after warm-up, result lines as JSON ({"bench","shape","ours_ms","peer","peer_ms","ratio","unit",
 // "value"}) or a table.
-import { performance } from 'node:perf_hooks';
+export { kTimedMs, kWarmupMs, median, timeMedian } from '../lib/bench/timing.js';
 
 export interface BenchOptions {
   json: boolean;
@@ -25,12 +25,6 @@ export interface BenchResult {
   threads?: number;
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
-
 /**
  * Waits for a peer process's threads to go idle before timing ours: OpenBLAS's workers (under
  * PyTorch) busy-wait for a while after each call, and on a 2-core machine that took a core from
@@ -38,28 +32,6 @@ export function median(xs: number[]): number {
  */
 export function settle(ms = 250): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Minimum warm-up and timed durations of timeMedian (and of the peers' own loops). */
-export const kWarmupMs = 100;
-export const kTimedMs = 200;
-
-/** Runs fn untimed (warm-up), then timed; returns the median in milliseconds. */
-export async function timeMedian(fn: () => Promise<unknown> | unknown, reps: number, warmup = 2): Promise<number> {
-  // Warm up for `warmup` calls and at least kWarmupMs (a sub-millisecond case reaches its steady
-  // state — allocator, caches, branch predictors — only after many calls), then time `reps` calls
-  // and at least kTimedMs, so that the median of a fast case is not taken over a handful of calls.
-  // The peers follow the same rule (tools/reference/shapley_bench.py).
-  const start = performance.now();
-  for (let i = 0; i < warmup || performance.now() - start < kWarmupMs; i++) await fn();
-  const times: number[] = [];
-  const t1 = performance.now();
-  while (times.length < reps || performance.now() - t1 < kTimedMs) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
 }
 
 const rows: BenchResult[] = [];

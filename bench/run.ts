@@ -9,7 +9,7 @@ import { flushTable, type BenchOptions } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const available = readdirSync(here)
-  .filter((f) => f.endsWith('.ts') && !['run.ts', 'harness.ts'].includes(f))
+  .filter((f) => f.endsWith('.ts') && !['run.ts', 'harness.ts', 'inputs.ts'].includes(f))
   .map((f) => f.slice(0, -3))
   .sort();
 

@@ -26,6 +26,7 @@ export { ShapcaError } from './errors.js';
 export type { ShapcaErrorCode } from './errors.js';
 export type { KernelPath } from './runtime.js';
 export type { CudaStatus, Device, DeviceChoice, DeviceRequest } from './device.js';
+export type { Precision } from './precision.js';
 export * as extract from './extract/index.js';
 export { Extractor, loadExtractor } from './extract/index.js';
 export type { ExtractRecord, ExtractResult, ExtractedEntity, ExtractOptions, ExtractionModel } from './extract/index.js';

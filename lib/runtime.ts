@@ -2,6 +2,7 @@ import { cudaStatus, type CudaStatus } from './device.js';
 import { addon, type NativeInfo } from './native/addon.js';
 
 export { resolveDevice } from './device.js';
+export { availablePrecisions, type Precision } from './precision.js';
 export type { CudaStatus, Device, DeviceChoice, DeviceRequest } from './device.js';
 
 export type KernelPath = 'scalar' | 'avx2' | 'avx512';

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 
 import { register as registerBaseline } from './commands/baseline.js';
+import { register as registerBench } from './commands/bench.js';
 import { register as registerContext } from './commands/context.js';
 import { register as registerDemo } from './commands/demo.js';
 import { register as registerEval } from './commands/eval.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerPretrain(program);
   registerHub(program);
   registerWorker(program);
+  registerBench(program);
   return program;
 }
 

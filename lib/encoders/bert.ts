@@ -1,6 +1,7 @@
 // BertEncoder: HF BertModel on the native core (docs/ARCHITECTURE.md, "Encoders and embeddings").
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { selectDevice, cudaBackend, type Device, type DeviceRequest } from '../device.js';
+import type { Precision } from '../precision.js';
 import { type HubOptions, modelDir } from '../hub/resolve.js';
 import { addon, type NativeBertCalls, type NativeBertConfig } from '../native/addon.js';
 import { BERT_BASE, type BertConfig, parseBertConfig, readConfigJson } from './config.js';
@@ -34,6 +35,11 @@ export interface BertForwardOptions {
   seqLen: number;
   /** Keep every activation so that backward() can follow. Default false. */
   train?: boolean;
+  /**
+   * Inference precision of the layers' linear maps: 'fp32' (default), 'bf16' or 'int8' (see
+   * Precision); the weights are packed on the first such call and kept. Not with `train`.
+   */
+  precision?: Precision;
 }
 
 export interface BertOutput {
@@ -101,6 +107,7 @@ export class BertEncoder extends NativeEncoder<NativeBertCalls> {
       const c = this.config.hidden_size;
       const lastHiddenState = new Float32Array(Math.max(0, o.batch * o.seqLen * c) || 0);
       const pooledOutput = this.hasPooler ? new Float32Array(Math.max(0, o.batch * c) || 0) : undefined;
+      await this.preparePrecision(o.precision, o.train ?? false);
       if (o.train) await this.prepareTraining();
       await h.forward({
         inputIds: o.inputIds, attentionMask: o.attentionMask ?? null, tokenTypeIds: o.tokenTypeIds ?? null,

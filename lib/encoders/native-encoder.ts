@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 import { Checkpoint, loadParams, type LoadOptions, type LoadReport } from '../checkpoint/checkpoint.js';
 import type { Device } from '../device.js';
+import { ShapcaError } from '../errors.js';
+import { parsePrecision, selectPrecision, type Precision } from '../precision.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { writeSafetensors } from '../checkpoint/safetensors.js';
 import type { NativeCudaModelHandle, NativeModelHandle, NativeParamEntry } from '../native/addon.js';
@@ -30,6 +32,10 @@ export abstract class NativeEncoder<C extends object> {
 
   private readonly storage: EncoderStorage<C>;
   private queue: Promise<unknown> = Promise.resolve();
+  /** CPU: the precision the native layers' packed weights were made for ('fp32': none). */
+  private packedPrecision: Precision = 'fp32';
+  /** CPU: `params` changed since the weights were packed. */
+  private packedStale = false;
   /** A failure of a call nobody awaited (zeroGrad on 'cuda'): the next call throws it. */
   private failure: { error: unknown } | null = null;
 
@@ -70,7 +76,10 @@ export abstract class NativeEncoder<C extends object> {
     return s;
   }
 
-  /** A view of one parameter by HF name (no prefix); on 'cuda', of the host mirror. */
+  /**
+   * A view of one parameter by HF name (no prefix); on 'cuda', of the host mirror. After writing
+   * through it, call `paramsChanged()` so that a bf16 / int8 forward packs the new values.
+   */
   param(name: string): Float32Array {
     const s = this.slot(name);
     this.storage.assertHostCurrent(name);
@@ -113,7 +122,13 @@ export abstract class NativeEncoder<C extends object> {
     if (values.length !== this.params.length) {
       throw new RangeError(`setParams: expected ${this.params.length} values but received ${values.length}`);
     }
+    this.packedStale = true;
     await this.storage.setParams(values);
+  }
+
+  /** Says that `params` was written directly: the next bf16 / int8 forward packs them again. */
+  paramsChanged(): void {
+    this.packedStale = true;
   }
 
   /**
@@ -156,18 +171,40 @@ export abstract class NativeEncoder<C extends object> {
     return run;
   }
 
+  /**
+   * Inside serial(), before a forward: the precision it runs at. An inference forward on the CPU
+   * packs the weights for bf16 / int8 when they are not packed for it yet (or changed since); a
+   * training forward runs in fp32, and asking it for another precision is an error. The GPU models
+   * have no bf16 / int8 kernels: they run fp32 (with the one fallback warning).
+   */
+  protected async preparePrecision(requested: Precision | undefined, train: boolean): Promise<Precision> {
+    const asked = parsePrecision(requested);
+    if (train && asked !== 'fp32') {
+      throw new ShapcaError(`precision '${asked}' is for inference only: training runs in fp32 (forward with train: true takes no precision)`, 'SHAPCA_INVALID_ARGUMENT');
+    }
+    const want = train ? 'fp32' : selectPrecision(asked, this.device);
+    if (this.device === 'cpu' && (want !== this.packedPrecision || (want !== 'fp32' && this.packedStale))) {
+      await (this.live() as C & NativeModelHandle).setPrecision({ precision: want });
+      this.packedPrecision = want;
+      this.packedStale = false;
+    }
+    return want;
+  }
+
   /** Inside serial(): makes sure there are gradients for a training forward (and the optimizer). */
   protected prepareTraining(): Promise<void> {
     return this.storage.prepareTraining();
   }
 
   protected async initRandom(seed: number, std: number): Promise<void> {
+    this.packedStale = true;
     await this.serial(() => this.storage.initRandom(seed, std));
   }
 
   protected async loadFrom(ckpt: Checkpoint, o: LoadOptions): Promise<LoadReport> {
     await this.syncParamsFromDevice();  // tensors the checkpoint lacks keep their values
     const report = await loadParams(ckpt, this.slots, this.params, o);
+    this.packedStale = true;
     this.ignoredTensors = report.ignored;
     await this.syncParamsToDevice();
     return report;

@@ -1,6 +1,7 @@
 // VitEncoder: HF ViTModel or the CLIP vision tower (CLIPVisionModel) on the native core.
 import type { Checkpoint } from '../checkpoint/checkpoint.js';
 import { selectDevice, cudaBackend, type Device, type DeviceRequest } from '../device.js';
+import type { Precision } from '../precision.js';
 import { type HubOptions, modelDir } from '../hub/resolve.js';
 import { addon, type NativeVitCalls, type NativeVitConfig } from '../native/addon.js';
 import { CLIP_VIT_B16, VIT_BASE, type VitConfig, parseVitConfig, readConfigJson } from './config.js';
@@ -94,12 +95,16 @@ export class VitEncoder extends NativeEncoder<NativeVitCalls> {
     await this.loadFrom(ckpt, this.isClip ? CLIP_LOAD : VIT_LOAD);
   }
 
-  /** pixels: (batch, channels, imageSize, imageSize), e.g. from image.preprocess. */
-  forward(o: { pixels: Float32Array; batch: number; train?: boolean }): Promise<VitOutput> {
+  /**
+   * pixels: (batch, channels, imageSize, imageSize), e.g. from image.preprocess. `precision`: the
+   * inference precision of the layers' linear maps, as BertForwardOptions.precision.
+   */
+  forward(o: { pixels: Float32Array; batch: number; train?: boolean; precision?: Precision }): Promise<VitOutput> {
     return this.serial(async (h) => {
       const c = this.config.hidden_size;
       const lastHiddenState = new Float32Array(Math.max(0, o.batch * this.tokens * c) || 0);
       const pooledOutput = this.hasPooler ? new Float32Array(Math.max(0, o.batch * c) || 0) : undefined;
+      await this.preparePrecision(o.precision, o.train ?? false);
       if (o.train) await this.prepareTraining();
       await h.forward({ pixels: o.pixels, batch: o.batch, out: lastHiddenState, pooled: pooledOutput ?? null, forBackward: o.train ?? false });
       this.trainBatch = o.train ? o.batch : 0;

@@ -9,7 +9,7 @@
 //
 // It picks a task's adapter from the task registry, so it sits above tasks/ while the rest of
 // extract/ (the pipeline the adapters plug into) sits below.
-import type { DeviceOptions } from '../model/io.js';
+import type { DeviceOptions, InferenceOptions } from '../model/io.js';
 import { loadModel } from '../tasks/io.js';
 import { isTaskName, TASKS, type TaskModel } from '../tasks/registry.js';
 import { type ExtractOptions, runPipeline } from './pipeline.js';
@@ -56,8 +56,9 @@ export class Extractor {
 
 /**
  * Loads a model folder (as written by `shapca train`) for extraction; `o.device` says where its
- * encoders run ('cpu' default, 'cuda', 'auto'; see DeviceOptions).
+ * encoders run ('cpu' default, 'cuda', 'auto'; see DeviceOptions) and `o.precision` at which
+ * precision ('fp32' default, 'bf16', 'int8'; see InferenceOptions).
  */
-export async function loadExtractor(dir: string, defaults: ExtractOptions = {}, o: DeviceOptions = {}): Promise<Extractor> {
+export async function loadExtractor(dir: string, defaults: ExtractOptions = {}, o: DeviceOptions & InferenceOptions = {}): Promise<Extractor> {
   return new Extractor(extractionModelOf(await loadModel(dir, 'any', o)), defaults);
 }

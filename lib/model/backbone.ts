@@ -5,6 +5,8 @@
 import type { BertEncoder } from '../encoders/bert.js';
 import type { NativeEncoder } from '../encoders/native-encoder.js';
 import type { VitEncoder } from '../encoders/vit.js';
+import { ShapcaError } from '../errors.js';
+import { parsePrecision, type Precision } from '../precision.js';
 import type { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ParamGroup, StepContext, StepResult } from '../train/types.js';
 import { AlignmentHead, alignmentSpecs } from './alignment.js';
@@ -60,6 +62,11 @@ export class ShapCABackbone {
   readonly fusion: FusionLayer | null;
   readonly alignment: AlignmentHead | null;
   readonly hidden: number;
+  /**
+   * The encoders' precision in predict (when its call names none): 'fp32' (default), 'bf16' or
+   * 'int8', set by loadModel / loadExtractor's `precision`. Training refuses anything but 'fp32'.
+   */
+  precision: Precision = 'fp32';
 
   constructor(
     readonly options: ShapCAOptions,
@@ -113,17 +120,22 @@ export class ShapCABackbone {
     this.store.zeroGrad();
   }
 
-  /** Encoders and fusion; `train` keeps activations for backward. */
-  async forward(b: EncodedInputs, train: boolean): Promise<BackboneForward> {
+  /**
+   * Encoders and fusion; `train` keeps activations for backward (in fp32), otherwise the encoders
+   * run at `precision` (default this.precision).
+   */
+  async forward(b: EncodedInputs, train: boolean, precision?: Precision): Promise<BackboneForward> {
+    const p = train ? undefined : parsePrecision(precision ?? this.precision);
     const text = await this.parts.text.forward({
       inputIds: b.inputIds, attentionMask: b.attentionMask, tokenTypeIds: b.tokenTypeIds, batch: b.batch, seqLen: b.seqLen, train,
+      ...(p ? { precision: p } : {}),
     });
     const states = text.lastHiddenState;
     let imageStates: Float32Array | null = null;
     let imageTokens = 0;
     if (this.usesImage && b.pixels && b.hasImage.some((v) => v)) {
       const image = this.parts.image!;
-      imageStates = (await image.forward({ pixels: b.pixels, batch: b.batch, train })).lastHiddenState;
+      imageStates = (await image.forward({ pixels: b.pixels, batch: b.batch, train, ...(p ? { precision: p } : {}) })).lastHiddenState;
       imageTokens = image.tokens;
     }
     let fused = states;
@@ -140,6 +152,12 @@ export class ShapCABackbone {
    * (context on, at least two samples), then backward through fusion and both encoders.
    */
   async trainStep(b: EncodedInputs, ctx: StepContext, head: (f: BackboneForward) => Promise<HeadStep>): Promise<StepResult> {
+    if (this.precision !== 'fp32') {
+      throw new ShapcaError(
+        `this model was loaded for inference at precision '${this.precision}': training runs in fp32 (load it without precision to train)`,
+        'SHAPCA_INVALID_ARGUMENT',
+      );
+    }
     const f = await this.forward(b, true);
     const h = await head(f);
     let loss = h.loss;

@@ -24,7 +24,7 @@ export { allPairs, encodeJointBatch, entitiesOf, givenPairRows, trainingPairs } 
 export type { EntityPair, JointBatch, JointBatchOptions, JointEntity, JointExample, JointTriple, PairRows, SpanPair } from '../tasks/joint/batch.js';
 export { createFromPretrained, createFromScratch, instantiate, loadModel } from '../tasks/io.js';
 export { saveModel } from './save.js';
-export type { DeviceOptions, FromPretrainedOptions, FromScratchOptions, ModelSpec, TaskLabels } from './io.js';
+export type { DeviceOptions, FromPretrainedOptions, FromScratchOptions, InferenceOptions, ModelSpec, TaskLabels } from './io.js';
 export type { TaskModel } from '../tasks/registry.js';
 export { FusionLayer, fusionSpecs } from './fusion.js';
 export type { FusionConfig, FusionCache } from './fusion.js';

@@ -20,6 +20,7 @@ import { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ShapCAParts } from './backbone.js';
 import { DEFAULT_PAIR_OPTIONS, resolveOptions, TINY_IMAGE, TINY_TEXT, type PairOptions, type ShapCAConfig, type ShapCAOptions, type ShapCATask } from './config.js';
 import { MODEL_FORMAT, MODEL_VERSION, type ModelJson } from './save.js';
+import type { Precision } from '../precision.js';
 
 /** What a task needs besides the encoders: its labels. */
 export interface TaskLabels {
@@ -67,6 +68,15 @@ export function relationLabelFields(labels: TaskLabels): Pick<ShapCAConfig, 'rel
 /** Joint's pair options over the defaults. */
 export function pairFields(labels: TaskLabels): Pick<ShapCAConfig, 'pairs'> {
   return { pairs: { ...DEFAULT_PAIR_OPTIONS, ...labels.pairs } };
+}
+
+/** How a loaded model runs predict. */
+export interface InferenceOptions {
+  /**
+   * The encoders' precision in predict: 'fp32' (default), 'bf16' or 'int8' (see Precision; without
+   * the CPU's instructions, fp32 and one warning). A model loaded at bf16 / int8 refuses to train.
+   */
+  precision?: Precision;
 }
 
 /** Where a model's encoders run (the task heads always run on the CPU). */

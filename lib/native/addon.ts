@@ -15,9 +15,18 @@ export interface NativeInfo {
   avx2: boolean;
   fma: boolean;
   avx512f: boolean;
+  /** AVX-512 BF16 (with BW and VL): the bf16 inference kernels can run. */
+  avx512bf16: boolean;
+  /** AVX-512 VNNI (with BW and VL): the int8 inference kernels can run. */
+  avx512vnni: boolean;
+  /** Inference precisions with fast kernels on the active kernel path ('fp32' always). */
+  precisions: Array<'fp32' | 'bf16' | 'int8'>;
   threads: number;
   cuda: CudaInfo;
 }
+
+/** A weight (n, k) packed for bf16 / int8 by packLinear; freed when collected. */
+export type NativePackedLinear = { readonly __packedLinear: unique symbol };
 
 /** Whether the addon was built with CUDA (cmake-js + nvcc) and what the probe found at load. */
 export interface CudaInfo {
@@ -61,6 +70,11 @@ export interface NativeAddon {
   /** Work below which calls run inline (default 2^26, also the maximum); 0 sends every call to the pool (tests). Returns the previous value. */
   setAsyncWork(o: { work: number }): number;
   randomUniform(o: { out: F32; n: number; seed?: number; stream?: number }): void;
+
+  // Low-precision linear layers and the arithmetic ceiling (native/binding/lowp_binding.cpp).
+  packLinear(o: { weight: F32; n: number; k: number; precision: 'bf16' | 'int8' }): NativePackedLinear;
+  linearLowpForward(o: { packed: NativePackedLinear; inp: F32; m: number; out: F32; bias?: F32 | null }): Promise<void>;
+  measurePeak(o: { precision: 'fp32' | 'bf16' | 'int8'; seconds?: number }): Promise<number>;
 
   // Shapley values and alignment losses (native/binding/shapley.cpp); gradients accumulate (+=),
   // or are written (=) into fresh buffers with accumulate: false.
@@ -167,6 +181,8 @@ export interface NativeModelHandle {
   /** Binds the flat buffers (length ≥ table().total); grads may be omitted for inference. */
   setBuffers(o: { params: F32; grads?: F32 | null }): void;
   initRandom(o: { seed?: number; std?: number }): Promise<void>;
+  /** Packs the layers' linear weights from the bound params for bf16 / int8 inference (fp32: drops them). */
+  setPrecision(o: { precision: 'fp32' | 'bf16' | 'int8' }): Promise<void>;
   dispose(): void;
 }
 

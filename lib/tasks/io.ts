@@ -3,8 +3,10 @@
 import type { ShapCAParts } from '../model/backbone.js';
 import type { ShapCAConfig, ShapCATask } from '../model/config.js';
 import {
-  buildFromPretrained, buildFromScratch, type DeviceOptions, type FromPretrainedOptions, type FromScratchOptions, readModelDirectory, type TaskLabels,
+  buildFromPretrained, buildFromScratch, type DeviceOptions, type FromPretrainedOptions, type FromScratchOptions, type InferenceOptions, readModelDirectory,
+  type TaskLabels,
 } from '../model/io.js';
+import { parsePrecision } from '../precision.js';
 import { type ModelOf, taskDefinition, type TaskModel } from './registry.js';
 import { buildModel, type TaskTrainOptions } from './training.js';
 
@@ -24,9 +26,12 @@ export async function instantiate(config: ShapCAConfig, parts: ShapCAParts): Pro
  * Loads a directory written by `save()`. `task` (default 'ner') must be the saved model's task;
  * 'any' restores whatever task it holds.
  */
-export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: string, task?: T, o: DeviceOptions = {}): Promise<ModelOf<T>> {
+export async function loadModel<T extends ShapCATask | 'any' = 'ner'>(dir: string, task?: T, o: DeviceOptions & InferenceOptions = {}): Promise<ModelOf<T>> {
+  const precision = parsePrecision(o.precision);
   const { config, parts } = await readModelDirectory(dir, task ?? 'ner', o);
-  return (await instantiate(config, parts)) as ModelOf<T>;
+  const model = await instantiate(config, parts);
+  model.backbone.precision = precision;
+  return model as ModelOf<T>;
 }
 
 /** The `tiny` preset: BERT 4×256 and ViT 4×192 at 96×96, trained from scratch. */

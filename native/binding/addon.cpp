@@ -5,11 +5,13 @@
 #include "core/cpu.h"
 #include "core/rng.h"
 #include "core/thread_pool.h"
+#include "kernels/linear_lowp.h"
 #include "crf.h"
 #include "cross_entropy.h"
 #include "fusion.h"
 #include "job.h"
 #include "kernels.h"
+#include "lowp_binding.h"
 #include "shapley.h"
 #include "models.h"
 
@@ -28,6 +30,14 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   o.Set("avx2", cpu_features().avx2);
   o.Set("fma", cpu_features().fma);
   o.Set("avx512f", cpu_features().avx512f);
+  o.Set("avx512bf16", cpu_features().avx512bf16 && cpu_features().avx512bw && cpu_features().avx512vl);
+  o.Set("avx512vnni", cpu_features().avx512vnni && cpu_features().avx512bw && cpu_features().avx512vl);
+  // The precisions with fast kernels on the active path (inference only; fp32 always).
+  Napi::Array precisions = Napi::Array::New(env);
+  for (Precision p : {Precision::fp32, Precision::bf16, Precision::int8}) {
+    if (precision_fast(p)) precisions.Set(precisions.Length(), precision_name(p));
+  }
+  o.Set("precisions", precisions);
   o.Set("threads", ThreadPool::global().threads());
   Napi::Object cuda = Napi::Object::New(env);
 #ifdef SHAPCA_HAVE_CUDA
@@ -107,6 +117,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   register_cross_entropy(env, exports);
   register_fusion(env, exports);
   register_models(env, exports);
+  register_linear_lowp(env, exports);
   return exports;
 }
 

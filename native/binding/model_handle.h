@@ -17,6 +17,7 @@
 #include "args.h"
 #include "buffer_hold.h"
 #include "job.h"
+#include "models/encoder_stack.h"
 #include "models/param_table.h"
 
 namespace shapca::binding {
@@ -137,6 +138,7 @@ class ModelHandle : public HandleBase<Self, Model> {
     std::vector<Napi::ClassPropertyDescriptor<Self>> methods{
         Self::InstanceMethod("setBuffers", &ModelHandle::SetBuffers),
         Self::InstanceMethod("initRandom", &ModelHandle::InitRandom),
+        Self::InstanceMethod("setPrecision", &ModelHandle::SetPrecision),
     };
     for (auto& m : extra) methods.push_back(m);
     return Base::define_class(env, name, methods);
@@ -150,6 +152,7 @@ class ModelHandle : public HandleBase<Self, Model> {
       const int64_t total = m.table.total();
       float* params = a.f32("params", total, false);
       float* grads = a.f32("grads", total, false, true);
+      if (params != m.params) throw_if_failed(info.Env(), stack_set_precision(m.stack, nullptr, Precision::fp32));
       m.params = params;
       m.grads = grads;
       m.saved = false;
@@ -159,6 +162,23 @@ class ModelHandle : public HandleBase<Self, Model> {
       if (grads) this->bound_.push_back(Napi::Persistent(o.Get("grads").As<Napi::Object>()));
       st->busy.store(false);
       return info.Env().Undefined();
+    });
+  }
+
+  // Packs the linear weights of every layer from the bound parameters for bf16 / int8 inference
+  // (or drops the packed copies: fp32). A snapshot: call again after the parameters change.
+  Napi::Value SetPrecision(const Napi::CallbackInfo& info) {
+    Args a(info, "setPrecision");
+    const std::string name = a.choice("precision", {"fp32", "bf16", "int8"}, "fp32");
+    Precision p = Precision::fp32;
+    parse_precision(name.c_str(), &p);
+    return this->guarded(a, [&](const std::shared_ptr<typename Base::State>& st) {
+      if (st->model.params == nullptr) a.type_error("call setBuffers first");
+      return this->launch(a, st, [st, p] {
+        Model& m = st->model;
+        m.saved = false;  // a training forward's activations do not survive a change of weights
+        return stack_set_precision(m.stack, m.params, p);
+      });
     });
   }
 

@@ -16,6 +16,10 @@ CpuFeatures detect() {
   f.avx2 = __builtin_cpu_supports("avx2");
   f.fma = __builtin_cpu_supports("fma");
   f.avx512f = __builtin_cpu_supports("avx512f");
+  f.avx512bw = __builtin_cpu_supports("avx512bw");
+  f.avx512vl = __builtin_cpu_supports("avx512vl");
+  f.avx512bf16 = __builtin_cpu_supports("avx512bf16");
+  f.avx512vnni = __builtin_cpu_supports("avx512vnni");
 #endif
   return f;
 }
@@ -67,6 +71,16 @@ KernelPath best_kernel_path() {
 }
 
 KernelPath kernel_path() { return static_cast<KernelPath>(path_slot().load(std::memory_order_relaxed)); }
+
+bool use_avx512_bf16() {
+  const CpuFeatures& f = cpu_features();
+  return use_avx512() && f.avx512bw && f.avx512vl && f.avx512bf16;
+}
+
+bool use_avx512_vnni() {
+  const CpuFeatures& f = cpu_features();
+  return use_avx512() && f.avx512bw && f.avx512vl && f.avx512vnni;
+}
 
 Status set_kernel_path(KernelPath p) {
   if (!supported(p)) {

@@ -14,6 +14,12 @@ struct CpuFeatures {
   bool avx2 = false;
   bool fma = false;
   bool avx512f = false;
+  // The low-precision GEMMs' extra instructions: vdpbf16ps / vcvtne2ps2bf16 (BF16), vpdpbusd
+  // (VNNI), and the byte/word and 256-bit forms they use (BW, VL).
+  bool avx512bw = false;
+  bool avx512vl = false;
+  bool avx512bf16 = false;
+  bool avx512vnni = false;
 };
 
 const CpuFeatures& cpu_features();
@@ -29,5 +35,10 @@ Status set_kernel_path(KernelPath p);
 // True on the avx2 and avx512 paths: the AVX2/FMA kernels may run.
 inline bool use_avx2() { return kernel_path() != KernelPath::scalar; }
 inline bool use_avx512() { return kernel_path() == KernelPath::avx512; }
+// The AVX-512 BF16 (VNNI) GEMMs may run: the avx512 path is active and the CPU has BF16 (VNNI),
+// BW and VL. Off on the scalar and avx2 paths, so setting one of those stands for a CPU without
+// the instructions.
+bool use_avx512_bf16();
+bool use_avx512_vnni();
 
 }  // namespace shapca

@@ -4,6 +4,7 @@
 //   backward: from dx_L, accumulates every layer's parameter gradients and dx0 (+=)
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "param_table.h"
@@ -18,7 +19,16 @@ struct LayerStack {
   float* acts = nullptr;             // (L or 1) × layer_acts_floats
   LayerScratch scratch{};            // fcact always; the rest only when training
   float *dx_a = nullptr, *dx_b = nullptr;  // (BT, C) gradient ping-pong, training only
+  // CPU inference at bf16 / int8: the packed weights layers[l].packed points into (one per layer;
+  // shared, so that a copy of the stack — the device models copy the CPU model's — stays valid).
+  Precision precision = Precision::fp32;
+  std::shared_ptr<const std::vector<LayerPacked>> packed;
 };
+
+// Packs every layer's four linear weights from params for p (bf16 or int8), or drops the packed
+// copies (fp32); the CPU forward then uses them until the next call. A snapshot: later writes to
+// params are not seen until it is called again. Training forwards refuse a packed stack.
+Status stack_set_precision(LayerStack& st, const float* params, Precision p);
 
 // Requests the stack's buffers for a batch of b sequences of t tokens (commit the arena after):
 // an Arena on the CPU, a DeviceArena (cuda/models) on the GPU.
@@ -48,6 +58,10 @@ LayerActs stack_acts(const LayerStack& st, int64_t layer);
 // forward: out receives x_L (a pointer into the stack's activations, valid until the next forward).
 template <typename Be>
 Status stack_forward_with(LayerStack& st, const float** out, const float* x0, const uint8_t* mask, const float* params) {
+  if (st.training && st.precision != Precision::fp32) {
+    return fail(Status::invalid_argument, "forward: training runs in fp32 but the model was set to %s for inference",
+                precision_name(st.precision));
+  }
   const float* x = x0;
   for (int64_t l = 0; l < static_cast<int64_t>(st.layers.size()); ++l) {
     const LayerActs a = stack_acts(st, l);

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "../core/status.h"
+#include "../kernels/linear_lowp.h"
 #include "param_table.h"
 
 namespace shapca {
@@ -26,6 +27,11 @@ struct LayerShape {
   bool pre_norm = false;
 };
 
+// A layer's four linear weights packed for bf16 / int8 inference (stack_set_precision).
+struct LayerPacked {
+  PackedWeight qkv, proj, fc1, fc2;
+};
+
 // Offsets of one layer's tensors in the flat parameter (and gradient) buffer.
 struct LayerOffsets {
   int64_t qkv_w, qkv_b;    // (3C, C), (3C)
@@ -34,6 +40,7 @@ struct LayerOffsets {
   int64_t fc1_w, fc1_b;    // (I, C), (I)
   int64_t fc2_w, fc2_b;    // (C, I), (C)
   int64_t ln2_w, ln2_b;    // (C)
+  const LayerPacked* packed = nullptr;  // CPU inference at bf16 / int8: forward's weights
 };
 
 // HF module paths of a layer's parts (each gets ".weight" / ".bias").
@@ -86,6 +93,17 @@ Status act_backward_with(Activation a, float* dinp, const float* inp, const floa
                                       : Be::gelu_backward(dinp, inp, dout, n);
 }
 
+// One linear map of a layer: the packed bf16 / int8 weight when the CPU stack has one
+// (stack_set_precision), else the backend's fp32 matmul_forward.
+template <typename Be>
+Status layer_linear(float* out, const float* inp, const float* w, const PackedWeight* packed, const float* bias,
+                    int64_t bt, int64_t c, int64_t oc) {
+  if constexpr (Be::host_memory) {
+    if (packed != nullptr) return linear_forward(out, inp, WeightView{w, packed}, bias, bt, c, oc);
+  }
+  return Be::matmul_forward(out, inp, w, bias, bt, c, oc);
+}
+
 // The order of writes matters for inference, where every layer shares one LayerActs set and the
 // input is the previous layer's output inside it: the output is written last.
 template <typename Be>
@@ -98,9 +116,9 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
     SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, inp, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     attn_in = a.norm1;
   }
-  SHAPCA_TRY(Be::matmul_forward(a.qkv, attn_in, p + o.qkv_w, p + o.qkv_b, bt, c, 3 * c));
+  SHAPCA_TRY(layer_linear<Be>(a.qkv, attn_in, p + o.qkv_w, o.packed ? &o.packed->qkv : nullptr, p + o.qkv_b, bt, c, 3 * c));
   SHAPCA_TRY(Be::attention_forward(a.atty, a.att, a.qkv, mask, s.b, s.t, c, s.nh));
-  SHAPCA_TRY(Be::matmul_forward(a.res1, a.atty, p + o.proj_w, p + o.proj_b, bt, c, c));
+  SHAPCA_TRY(layer_linear<Be>(a.res1, a.atty, p + o.proj_w, o.packed ? &o.packed->proj : nullptr, p + o.proj_b, bt, c, c));
   SHAPCA_TRY(Be::add_to(a.res1, inp, bt * c));  // inp is dead after this line
   const float* ffn_in;
   if (s.pre_norm) {
@@ -110,9 +128,9 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
     SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, a.res1, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     ffn_in = a.norm1;
   }
-  SHAPCA_TRY(Be::matmul_forward(a.fch, ffn_in, p + o.fc1_w, p + o.fc1_b, bt, c, in));
+  SHAPCA_TRY(layer_linear<Be>(a.fch, ffn_in, p + o.fc1_w, o.packed ? &o.packed->fc1 : nullptr, p + o.fc1_b, bt, c, in));
   SHAPCA_TRY(act_forward_with<Be>(s.act, sc.fcact, a.fch, bt * in));
-  SHAPCA_TRY(Be::matmul_forward(a.res2, sc.fcact, p + o.fc2_w, p + o.fc2_b, bt, in, c));
+  SHAPCA_TRY(layer_linear<Be>(a.res2, sc.fcact, p + o.fc2_w, o.packed ? &o.packed->fc2 : nullptr, p + o.fc2_b, bt, in, c));
   SHAPCA_TRY(Be::add_to(a.res2, s.pre_norm ? a.res1 : a.norm1, bt * c));
   if (!s.pre_norm) {
     SHAPCA_TRY(Be::layernorm_forward(a.norm2, a.mean2, a.rstd2, a.res2, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));

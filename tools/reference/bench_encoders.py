@@ -3,7 +3,8 @@ benchmark wrote), the same inputs (same formulas), the same thread count; prints
 with the median time and samples of the output (and of a gradient) for validation.
 
 usage: bench_encoders.py {bert|vit} DIR MODE THREADS REPS BATCH SEQ_OR_SIZE
-MODE: fwd (no_grad) or fwdbwd (forward, then backward of sum(out * dout)).
+MODE: fwd (no_grad), fwdq (no_grad, every nn.Linear dynamically quantised to qint8 by
+torch.ao.quantization.quantize_dynamic) or fwdbwd (forward, then backward of sum(out * dout)).
 """
 import json
 import os
@@ -53,6 +54,9 @@ def main():
         run = lambda: model(pixels)[0]  # noqa: E731
     model.load_state_dict(state, strict=True)
     model.eval()
+    if mode == "fwdq":
+        torch.backends.quantized.engine = "fbgemm" if "fbgemm" in torch.backends.quantized.supported_engines else "qnnpack"
+        torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
     out_shape = None
     with torch.no_grad():
         out = run()
@@ -61,7 +65,7 @@ def main():
     grad_name = {"bert": "encoder.layer.0.attention.self.query.weight"}.get(kind, "encoder.layer.0.attention.attention.query.weight")
 
     def step():
-        if mode == "fwd":
+        if mode in ("fwd", "fwdq"):
             with torch.no_grad():
                 return run()
         for p in model.parameters():

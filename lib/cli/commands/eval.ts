@@ -6,12 +6,14 @@ import { readContextFiles } from '../../data/context-files.js';
 import type { ContextFormat } from '../../data/context-importers.js';
 import type { DeviceRequest } from '../../device.js';
 import type { ShapCATask } from '../../model/config.js';
+import type { Precision } from '../../precision.js';
 import { setThreads } from '../../runtime.js';
 import { loadModel } from '../../tasks/io.js';
 import { TASK_NAMES, taskDefinition } from '../../tasks/registry.js';
 import { filesUnder } from '../../util/identity.js';
 import { assertOutputsAreNotInputs } from '../../util/same-file.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
+import { addPrecisionFlag, PRECISION_HELP, precisionOf } from '../precision-flag.js';
 import { printJson } from '../output.js';
 import { positiveInt } from '../parse.js';
 
@@ -28,6 +30,7 @@ interface EvalFlags {
   lenient?: boolean;
   json?: boolean;
   device: DeviceRequest;
+  precision: Precision;
 }
 
 export function register(program: Command): void {
@@ -45,7 +48,7 @@ export function register(program: Command): void {
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--lenient', 'skip malformed lines instead of failing')
     .option('--json', 'print one JSON object');
-  addDeviceFlag(cmd)
+  addPrecisionFlag(addDeviceFlag(cmd))
     .addHelpText('after', `
 Metrics:
   ner    micro and per-type precision / recall / F1 over entities. "conlleval" chunks as the CoNLL
@@ -56,12 +59,12 @@ Metrics:
   joint  exact quintuples (head span + type, tail span + type, relation): micro and per relation;
          entity F1 (span + type) and pair F1 (both typed spans, relation ignored) beside it. JMERE
          annotates only entities that take part in a relation, so entity F1 is not a full NER score.
-${DEVICE_HELP}`)
+${DEVICE_HELP}${PRECISION_HELP}`)
     .action(async (f: EvalFlags) => {
       if (f.threads) setThreads(f.threads);
       // --predictions must not replace the gold file, a context file or one of the model's files.
       if (f.predictions) assertOutputsAreNotInputs([f.predictions], [f.data, ...(f.contexts ?? []), ...(await filesUnder(f.model))]);
-      const model = await loadModel(f.model, f.task ?? 'any', { device: deviceOf(f.device) });
+      const model = await loadModel(f.model, f.task ?? 'any', { device: deviceOf(f.device), precision: precisionOf(f.precision) });
       const cfg = model.config;
       const r = await taskDefinition(cfg.task).evaluateFile(model, {
         file: f.data, lenient: f.lenient ?? false, batchSize: f.batchSize,

@@ -7,6 +7,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
 import type { DeviceRequest } from '../../device.js';
+import type { Precision } from '../../precision.js';
 import { extractionModelOf } from '../../extract/extractor.js';
 import { detectFormat, type InputFormat } from '../../extract/sources.js';
 import type { ExtractRecord, SpanRef } from '../../extract/types.js';
@@ -17,6 +18,7 @@ import { setThreads } from '../../runtime.js';
 import { readContextFiles } from '../../data/context-files.js';
 import { printJson } from '../output.js';
 import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
+import { addPrecisionFlag, PRECISION_HELP, precisionOf } from '../precision-flag.js';
 import { positiveInt } from '../parse.js';
 
 interface ExplainFlags {
@@ -36,6 +38,7 @@ interface ExplainFlags {
   threads?: number;
   json?: boolean;
   device: DeviceRequest;
+  precision: Precision;
 }
 
 const HELP = `
@@ -98,13 +101,13 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'posts in the batch game (2..20)', positiveInt('--batch-size'), 8)
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--json', 'print the explanation as one JSON object');
-  addDeviceFlag(cmd)
-    .addHelpText('after', HELP + DEVICE_HELP)
+  addPrecisionFlag(addDeviceFlag(cmd))
+    .addHelpText('after', HELP + DEVICE_HELP + PRECISION_HELP)
     .action(async (f: ExplainFlags) => {
       if ((f.text === undefined) === (f.input === undefined)) throw new Error('expected either --text or --input with --id');
       if (f.input !== undefined && f.id === undefined) throw new Error('expected --id with --input (the post to explain)');
       if (f.threads) setThreads(f.threads);
-      const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device) }));
+      const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device), precision: precisionOf(f.precision) }));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const override: Partial<ExtractRecord> = {
         ...(f.image !== undefined ? { image: resolve(f.image) } : {}), ...(f.context !== undefined ? { context: f.context } : {}),

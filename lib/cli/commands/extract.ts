@@ -5,6 +5,7 @@ import { type Command, Option } from 'commander';
 
 import type { ContextFormat } from '../../data/context-importers.js';
 import type { DeviceRequest } from '../../device.js';
+import type { Precision } from '../../precision.js';
 import { extractionModelOf } from '../../extract/extractor.js';
 import { extractFile, type ExtractFileSummary } from '../../extract/file.js';
 import type { GenerateContextOptions } from '../../extract/contexts.js';
@@ -21,6 +22,7 @@ import { addDeviceFlag, DEVICE_HELP, deviceOf } from '../device-flag.js';
 import { addLimitFlags, type LimitFlags, LIMITS_HELP, retryLimits } from '../limit-flags.js';
 import { addQueueFlags, QUEUE_HELP, type QueueFlags } from '../queue-flags.js';
 import { extractWithQueue, queueNotes } from '../extract-queue.js';
+import { addPrecisionFlag, PRECISION_HELP, precisionOf } from '../precision-flag.js';
 import { nonNegativeInt, positiveInt, positiveNumber } from '../parse.js';
 
 export interface ExtractFlags extends LmmServerFlags, LimitFlags, QueueFlags {
@@ -48,6 +50,7 @@ export interface ExtractFlags extends LmmServerFlags, LimitFlags, QueueFlags {
   progress: boolean;
   json?: boolean;
   device: DeviceRequest;
+  precision: Precision;
 }
 
 const HELP = `
@@ -165,14 +168,14 @@ export function register(program: Command): void {
     .option('--threads <n>', 'native threads', positiveInt('--threads'))
     .option('--no-progress', 'no progress bar on stderr')
     .option('--json', 'print the summary as one JSON object');
-  addQueueFlags(addLimitFlags(addDeviceFlag(cmd), { lines: true }), { chunk: 'records (a multiple of --window; default 256 rounded up to whole windows)' })
-    .addHelpText('after', HELP + LIMITS_HELP + DEVICE_HELP + QUEUE_HELP)
+  addQueueFlags(addPrecisionFlag(addLimitFlags(addDeviceFlag(cmd), { lines: true })), { chunk: 'records (a multiple of --window; default 256 rounded up to whole windows)' })
+    .addHelpText('after', HELP + LIMITS_HELP + DEVICE_HELP + PRECISION_HELP + QUEUE_HELP)
     .action(async (f: ExtractFlags) => {
       if (f.resume && f.overwrite) throw new Error('expected --resume or --overwrite, not both');
       if (f.resume && !f.output) throw new Error('--resume needs --output (stdout cannot be resumed)');
       if (f.queue !== undefined) return extractWithQueue(f, report);
       if (f.threads) setThreads(f.threads);
-      const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device) }));
+      const model = extractionModelOf(await loadModel(f.model, 'any', { device: deviceOf(f.device), precision: precisionOf(f.precision) }));
       const contexts = f.contexts?.length ? await readContextFiles(f.contexts, f.contextsFormat) : undefined;
       const generate = f.generateContexts ? await generateOptions(f) : undefined;
       // What the output depends on besides its input, and every file read (the output must be none of them).

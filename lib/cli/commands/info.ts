@@ -13,7 +13,7 @@ function cudaLine(cuda: runtime.CudaStatus): string {
 export function register(program: Command): void {
   program
     .command('info')
-    .description('Show the native core in use: kernel path (avx512/avx2/scalar), CPU features, threads, and what the CUDA probe found (whether --device cuda can use a GPU)')
+    .description('Show the native core in use: kernel path (avx512/avx2/scalar), CPU features, the inference precisions with fast kernels (--precision), threads, and what the CUDA probe found (whether --device cuda can use a GPU)')
     .option('--json', 'print one JSON object')
     .action((opts: { json?: boolean }) => {
       const info = { ...runtime.info(), cuda: runtime.cuda() };
@@ -22,7 +22,8 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        `kernel path: ${info.kernelPath}\nCPU: avx2=${info.avx2} fma=${info.fma} avx512f=${info.avx512f}\nthreads: ${info.threads}\nCUDA: ${cudaLine(info.cuda)}\n`,
+        `kernel path: ${info.kernelPath}\nCPU: avx2=${info.avx2} fma=${info.fma} avx512f=${info.avx512f} avx512bf16=${info.avx512bf16} avx512vnni=${info.avx512vnni}\n` +
+          `precisions: ${info.precisions.join(', ')} (others run in fp32)\nthreads: ${info.threads}\nCUDA: ${cudaLine(info.cuda)}\n`,
       );
     });
 }

@@ -8,6 +8,7 @@ import type { ShapCAParts } from '../../model/backbone.js';
 import { DEFAULT_PAIR_OPTIONS, type PairOptions, relationLabels, type ShapCAConfig } from '../../model/config.js';
 import { entityLabels, type ModelSpec, pairFields, relationLabelFields } from '../../model/io.js';
 import { TaskModelBase } from '../../model/task-model.js';
+import type { Precision } from '../../precision.js';
 import type { StepContext, StepResult, TrainableModel } from '../../train/types.js';
 import { wordPositions } from '../ner/model.js';
 import {
@@ -40,6 +41,8 @@ export interface JointPrediction {
 export interface JointPredictOptions {
   /** Also return the CRF's tag posteriors (as NerModel.predict does). */
   posteriors?: boolean;
+  /** The encoders' inference precision (default: `backbone.precision`, 'fp32'). */
+  precision?: Precision;
   /** Per sample, ordered span pairs to score with the relation classifier, predicted or not. */
   pairs?: readonly (readonly SpanPair[])[];
 }
@@ -100,7 +103,7 @@ export class JointModel extends TaskModelBase implements TrainableModel<JointBat
    * posteriors and the label probabilities of given span pairs, from the same forward pass.
    */
   async predict(b: JointBatch, o: JointPredictOptions = {}): Promise<JointPrediction[]> {
-    const f = await this.backbone.forward(b, false);
+    const f = await this.backbone.forward(b, false, o.precision);
     const pos = wordPositions(b);
     const cache = await this.tagger.emissions(f.fused, pos);
     const tags = await this.tagger.decode(cache, pos);

@@ -9,6 +9,7 @@ import type { ShapCAConfig } from '../../model/config.js';
 import type { FusionLayer } from '../../model/fusion.js';
 import { entityLabels, type ModelSpec } from '../../model/io.js';
 import { TaskModelBase } from '../../model/task-model.js';
+import type { Precision } from '../../precision.js';
 import type { StepContext, StepResult, TrainableModel } from '../../train/types.js';
 import { encodeNerBatch, type NerBatch, type NerExample } from './batch.js';
 
@@ -68,8 +69,9 @@ export class NerModel extends TaskModelBase implements TrainableModel<NerBatch> 
   }
 
   /** Tags for each example of the batch (no gradients kept); the CRF's tag posteriors on request. */
-  async predict(b: NerBatch, o: { posteriors?: boolean } = {}): Promise<NerPrediction[]> {
-    const f = await this.backbone.forward(b, false);
+  /** `precision`: the encoders' inference precision (default: `backbone.precision`, 'fp32'). */
+  async predict(b: NerBatch, o: { posteriors?: boolean; precision?: Precision } = {}): Promise<NerPrediction[]> {
+    const f = await this.backbone.forward(b, false, o.precision);
     const pos = wordPositions(b);
     const cache = await this.tagger.emissions(f.fused, pos);
     const tags = await this.tagger.decode(cache, pos);

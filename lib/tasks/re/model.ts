@@ -5,6 +5,7 @@ import type { ShapCAParts } from '../../model/backbone.js';
 import { relationLabels, type ShapCAConfig } from '../../model/config.js';
 import { type ModelSpec, relationLabelFields } from '../../model/io.js';
 import { TaskModelBase } from '../../model/task-model.js';
+import type { Precision } from '../../precision.js';
 import type { StepContext, StepResult, TrainableModel } from '../../train/types.js';
 import { encodeReBatch, type ReBatch, type ReExample } from './batch.js';
 import { RELATION_MARKERS } from './markers.js';
@@ -72,8 +73,9 @@ export class RelationModel extends TaskModelBase implements TrainableModel<ReBat
   }
 
   /** The relation of each example's pair (no gradients kept); every label's probability on request. */
-  async predict(b: ReBatch, o: { probabilities?: boolean } = {}): Promise<RePrediction[]> {
-    const f = await this.backbone.forward(b, false);
+  /** `precision`: the encoders' inference precision (default: `backbone.precision`, 'fp32'). */
+  async predict(b: ReBatch, o: { probabilities?: boolean; precision?: Precision } = {}): Promise<RePrediction[]> {
+    const f = await this.backbone.forward(b, false, o.precision);
     const { label, score, probs } = await this.classifier.predict(await this.classifier.forward(f.fused, this.rows(b)));
     const cols = this.classifier.labels.length;
     return b.examples.map((ex, i) => ({

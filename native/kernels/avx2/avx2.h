@@ -43,4 +43,7 @@ bool any_non_finite(const float* x, int64_t n);
 // Σ x², accumulated in double per 8-lane block.
 double sum_squares(const float* x, int64_t n);
 
+// The 12-chain FMA loop of measure_peak (kernels/peak.h); returns the operations it did.
+double fma_loop(int64_t iters);
+
 }  // namespace shapca::avx2

@@ -17,4 +17,7 @@ void shapley_scan_ratio(double* x, const double* num, const double* den, const d
 void shapley_scan_ratio_backward(double* ds, double* work, const double* dx, const double* num, const double* den,
                                  const double* st, const int32_t* perm, int64_t k, double inv_tau);
 
+// The 24-chain FMA loop of measure_peak (kernels/peak.h); returns the operations it did.
+double fma_loop(int64_t iters);
+
 }  // namespace shapca::avx512

@@ -1,0 +1,51 @@
+// `shapca bench extract`: end-to-end extraction (read, tokenize, decode images, encoders, fusion,
+// CRF, write) of the synthetic dataset's test posts with an untrained tiny MNER model, in posts/s,
+// at every precision this CPU has kernels for. The model's weights are random: this measures speed,
+// not what it finds.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { generateSyntheticDataset, readContexts, SYNTHETIC_ENTITY_TYPES, SYNTHETIC_LAYOUT, syntheticSamples } from '../data/index.js';
+import { extractFile } from '../extract/file.js';
+import { extractionModelOf } from '../extract/extractor.js';
+import { createFromScratch } from '../tasks/io.js';
+import { availablePrecisions } from '../precision.js';
+import { setThreads } from '../runtime.js';
+import type { BenchRunOptions } from './types.js';
+
+export async function benchExtract(o: BenchRunOptions): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'shapca-bench-extract-'));
+  try {
+    const data = join(dir, 'data');
+    await generateSyntheticDataset({ outDir: data, seed: 1, sizes: { train: 64, dev: 8, test: 256 }, imageSize: 128 });
+    const input = join(data, SYNTHETIC_LAYOUT.ner.dir, SYNTHETIC_LAYOUT.ner.test);
+    const contexts = await readContexts(join(data, SYNTHETIC_LAYOUT.contexts));
+    const corpus = syntheticSamples(1, 'train', 64).flatMap((x) => [x.tokens.join(' '), x.caption]);
+    const model = await createFromScratch({ entityTypes: [...SYNTHETIC_ENTITY_TYPES], corpus, vocabSize: 1000, seed: 1 });
+    const extractor = extractionModelOf(model);
+    try {
+      for (const threads of o.threads) {
+        setThreads(threads);
+        for (const p of availablePrecisions()) {
+          o.onNote?.(`extract tiny model ${p} threads=${threads}`);
+          model.backbone.precision = p;
+          let best = 0;
+          for (let rep = 0; rep < Math.max(2, Math.min(o.reps, 3)); rep++) {  // the first run also warms up
+            const s = await extractFile(extractor, {
+              input, format: 'conll', imagesDir: join(data, SYNTHETIC_LAYOUT.images), contexts, output: join(dir, 'out.jsonl'),
+              overwrite: true, progress: false, batchSize: 32,
+            });
+            best = Math.max(best, s.recordsPerSecond);
+          }
+          o.onRow({ bench: 'extract', case: 'tiny MNER model, 256 synthetic posts with images', precision: p, threads, ms: 1000 / best, value: best, unit: 'posts/s' });
+        }
+      }
+    } finally {
+      model.parts.text.dispose();
+      model.parts.image?.dispose();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,18 @@
+// The machine's arithmetic ceiling, measured: every thread of the pool runs a short loop of
+// independent multiply-adds held in registers (no memory traffic) with the instructions the
+// GEMMs of each precision use on the active path — fp32 FMA (AVX-512, AVX2 or scalar), bf16
+// pair dots (vdpbf16ps), int8 quad dots (vpdpbusd). `shapca bench` reports its GEMMs as a
+// fraction of this figure. A multiply-add counts as 2 operations.
+#pragma once
+#include <cstdint>
+
+#include "../core/status.h"
+#include "linear_lowp.h"
+
+namespace shapca {
+
+// ops_per_second over about `seconds` (0.01–10) of the loop on every pool thread at once.
+// bf16 / int8 without their kernels on the active path: Status::unsupported.
+Status measure_peak(Precision p, double seconds, double* ops_per_second);
+
+}  // namespace shapca
