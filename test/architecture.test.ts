@@ -20,7 +20,7 @@ const lib = join(dirname(fileURLToPath(import.meta.url)), '..', 'lib');
 const LAYERS: readonly (readonly string[])[] = [
   ['errors.ts', 'util'],
   ['native'],
-  ['device.ts', 'runtime.ts'],
+  ['device.ts', 'precision.ts', 'runtime.ts'],
   ['kernels'],
   ['shapley', 'align', 'checkpoint', 'tokenizer', 'image', 'data', 'metrics', 'lmm', 'hub'],
   ['train'],
@@ -32,6 +32,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['tasks', 'pretrain', 'baselines'],
   ['extract/extractor.ts'],
   ['explain', 'distributed'],
+  ['bench'],
   ['cli'],
   ['index.ts'],
 ];

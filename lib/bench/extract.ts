@@ -6,7 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { generateSyntheticDataset, readContexts, SYNTHETIC_ENTITY_TYPES, SYNTHETIC_LAYOUT, syntheticSamples } from '../data/index.js';
+import { readContexts } from '../data/contexts.js';
+import { generateSyntheticDataset, SYNTHETIC_LAYOUT, syntheticSamples } from '../data/synthetic/generate.js';
+import { SYNTHETIC_ENTITY_TYPES } from '../data/synthetic/vocabulary.js';
 import { extractFile } from '../extract/file.js';
 import { extractionModelOf } from '../extract/extractor.js';
 import { createFromScratch } from '../tasks/io.js';
