@@ -67,11 +67,14 @@ export async function run(opts: BenchOptions): Promise<void> {
       await created.save(modelDir);
       created.parts.text.dispose();
       created.parts.image?.dispose();
-      const input = join(dir, `posts-${k}.jsonl`);
-      await writeFile(input, `${Array.from({ length: c.posts }, (_, i) => {
+      const posts = (n: number) => `${Array.from({ length: n }, (_, i) => {
         const ex = examples[i % examples.length]!;
         return JSON.stringify({ id: `p${i}`, tokens: ex.tokens, image: `${ex.id.split('#')[0]}.jpg`, context: ex.context });
-      }).join('\n')}\n`);
+      }).join('\n')}\n`;
+      const input = join(dir, `posts-${k}.jsonl`);
+      const warmInput = join(dir, `warm-${k}.jsonl`);
+      await writeFile(input, posts(c.posts));
+      await writeFile(warmInput, posts(2 * c.window));
       const batching = { batchSize: c.batchSize, window: c.window };
 
       // (a) one process, 2 threads (the model loaded beforehand, as the workers have theirs after the warm-up)
@@ -87,7 +90,7 @@ export async function run(opts: BenchOptions): Promise<void> {
 
       // (b) 2 workers × 1 thread + this coordinator; a warm-up run first loads the model in both workers
       const common = { queue: redis.url, model: modelDir, imagesDir: images, overwrite: true, chunkSize: c.window, inFlight: 8, ...batching };
-      await extractDistributed({ ...common, input, output: join(dir, `warm-${k}.jsonl`) });
+      await extractDistributed({ ...common, input: warmInput, output: join(dir, `warm-${k}.out.jsonl`) });
       const fleet = join(dir, `fleet-${k}.jsonl`);
       t0 = performance.now();
       const s = await extractDistributed({ ...common, input, output: fleet });

@@ -79,12 +79,12 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerSummary> {
   o.handBack?.addEventListener('abort', () => handBack.abort(), { once: true });
   const redis = openConnection(target, `shapca-worker:${name}`, onError);
 
-  const stopServing = (queue: string) => {
+  const stopServing = (queue: string, force = false) => {
     const s = served.get(queue);
     if (!s) return;
     served.delete(queue);
     // BullMQ does not close a connection it was given.
-    const done = s.worker.close().catch((err: unknown) => onError((err as Error).message)).finally(() => {
+    const done = s.worker.close(force).catch((err: unknown) => onError((err as Error).message)).finally(() => {
       s.connection.disconnect();
       closing.delete(done);
     });
@@ -148,13 +148,16 @@ export async function runWorker(o: RunWorkerOptions): Promise<WorkerSummary> {
   };
 
   try {
+    // Stopping must not wait for an unreachable Redis (its commands wait for the reconnection).
+    const stopped = Promise.race([aborted(o.signal), aborted(handBack.signal)]);
     while (!o.signal?.aborted && !handBack.signal.aborted) {
-      await discover().catch((err: unknown) => onError((err as Error).message));
+      await Promise.race([discover().catch((err: unknown) => onError((err as Error).message)), stopped]);
       await sleep(DISCOVERY_MS, o.signal, handBack.signal);
     }
   } finally {
-    for (const queue of [...served.keys()]) stopServing(queue);
-    await Promise.all([...closing]);
+    for (const queue of [...served.keys()]) stopServing(queue, handBack.signal.aborted);
+    // A second stop (hand back) does not wait for closes that an unreachable Redis holds up.
+    await Promise.race([Promise.all([...closing]), aborted(handBack.signal)]);
     await models.close();
     redis.disconnect();
   }
@@ -176,6 +179,14 @@ class HandBack extends Error {}
 /** Back to the waiting list for another worker; if that fails (lock lost), stalled recovery takes it back instead. */
 async function handBackJob(job: Job, token: string | undefined): Promise<void> {
   await job.moveToWait(token).catch(() => undefined);
+}
+
+/** Resolves when the signal aborts (never, without one); holds no timer, so it keeps no process alive. */
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) resolve();
+    else signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function sleep(ms: number, ...signals: (AbortSignal | undefined)[]): Promise<void> {
