@@ -3,7 +3,6 @@
 // public loadModel / createFromScratch / createFromPretrained (tasks/io.ts) look its spec up in the
 // task registry and call these.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { CheckpointError } from '../checkpoint/errors.js';
@@ -15,6 +14,7 @@ import type { BertConfig, VitConfig } from '../encoders/config.js';
 import { VitEncoder } from '../encoders/vit.js';
 import { type HubOptions, modelDir } from '../hub/resolve.js';
 import { CLIP_MEAN, CLIP_STD, VIT_MEAN, VIT_STD } from '../image/preprocess.js';
+import { readRegularFile } from '../util/bounded-read.js';
 import { learnWordPiece } from '../tokenizer/train.js';
 import { WordPieceTokenizer } from '../tokenizer/wordpiece.js';
 import type { ShapCAParts } from './backbone.js';
@@ -92,13 +92,17 @@ export interface DeviceOptions {
  * Reads a directory written by saveModel: its config and the parts a model is made of. `task`
  * must be the saved model's task; 'any' accepts whatever task it holds.
  */
+/** shapca.json holds a config and label maps: a few kilobytes; anything past this is not ours. */
+const MAX_MODEL_JSON_BYTES = 16 * 1024 * 1024;
+
 export async function readModelDirectory(dir: string, task: ShapCATask | 'any', o: DeviceOptions = {}): Promise<{ config: ShapCAConfig; parts: ShapCAParts }> {
   const path = join(dir, 'shapca.json');
   let json: ModelJson;
   try {
-    json = JSON.parse(await readFile(path, 'utf8')) as ModelJson;
+    json = JSON.parse((await readRegularFile(path, MAX_MODEL_JSON_BYTES, 'a model config')).toString('utf8')) as ModelJson;
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'SHAPCA_CHECKPOINT_NOT_FOUND' : 'SHAPCA_CHECKPOINT_CONFIG';
+    const errno = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+    const code = errno === 'ENOENT' ? 'SHAPCA_CHECKPOINT_NOT_FOUND' : 'SHAPCA_CHECKPOINT_CONFIG';
     throw new CheckpointError(`${path}: cannot read a shapca model (${(err as Error).message})`, code, path);
   }
   if (json.format !== MODEL_FORMAT || json.version !== MODEL_VERSION) {

@@ -2,13 +2,17 @@
 // what extraction needs on top: [CLS] text [SEP] context [SEP] pairs with token types, context
 // truncated first, word → sub-token alignment for tagging, added marker tokens, padding.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { Tokenizer } from '@huggingface/tokenizers';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
+import { readRegularFile } from '../util/bounded-read.js';
 import { addedToken, bertTokenizerJson, parseVocabTxt, type TokenizerJson } from './tokenizer-json.js';
+
+/** Largest tokenizer file read (BERT's tokenizer.json is under 1 MiB; large multilingual ones reach tens). */
+const MAX_TOKENIZER_BYTES = 256 * 1024 * 1024;
 
 export interface EncodeOptions {
   /** The text: a string, or its words (then `wordStarts` / `wordIds` align words and sub-tokens). */
@@ -76,13 +80,13 @@ export class WordPieceTokenizer {
       file = existsSync(join(path, 'tokenizer.json')) ? join(path, 'tokenizer.json') : join(path, 'vocab.txt');
       const cfgPath = join(path, 'tokenizer_config.json');
       if (lowercase === undefined && existsSync(cfgPath)) {
-        const cfg = JSON.parse(await readFile(cfgPath, 'utf8')) as { do_lower_case?: unknown };
+        const cfg = JSON.parse((await readRegularFile(cfgPath, MAX_TOKENIZER_BYTES, 'a tokenizer config')).toString('utf8')) as { do_lower_case?: unknown };
         if (typeof cfg.do_lower_case === 'boolean') lowercase = cfg.do_lower_case;
       }
     }
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = (await readRegularFile(file, MAX_TOKENIZER_BYTES, 'a tokenizer file')).toString('utf8');
     } catch (err) {
       throw new Error(`${file}: cannot read the tokenizer (${(err as Error).message})`);
     }
