@@ -16,7 +16,7 @@ import { extractDistributed } from '../lib/distributed/index.js';
 import { extractionModelOf } from '../lib/extract/extractor.js';
 import { extractFile } from '../lib/extract/file.js';
 import { createFromScratch, loadModel } from '../lib/model/index.js';
-import { loadNerExamples } from '../lib/model/ner-data.js';
+import { loadNerExamples } from '../lib/tasks/ner/data.js';
 import * as runtime from '../lib/runtime.js';
 import { startRedis } from '../test/distributed/redis-server.js';
 import { report, type BenchOptions } from './harness.js';

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 
 import { extractDistributed, type DistributedExtractSummary } from '../../lib/distributed/index.js';
 import { extract } from '../../lib/index.js';
-import { readContextFiles } from '../../lib/tasks/ner.js';
+import { readContextFiles } from '../../lib/data/context-files.js';
 import { tinyRel, type TinyRel } from '../extract/tiny-rel.js';
 import { killAll, type Proc, spawnShapca, startWorker, stopWorker } from './fleet.js';
 import { redisMissing, startRedis, type TestRedis } from './redis-server.js';
