@@ -103,7 +103,8 @@ export async function readModelDirectory(dir: string, task: ShapCATask | 'any', 
   } catch (err) {
     const errno = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
     const code = errno === 'ENOENT' ? 'SHAPCA_CHECKPOINT_NOT_FOUND' : 'SHAPCA_CHECKPOINT_CONFIG';
-    throw new CheckpointError(`${path}: cannot read a shapca model (${(err as Error).message})`, code, path);
+    // One line: JSON.parse quotes the text around the error, newlines included.
+    throw new CheckpointError(`${path}: cannot read a shapca model (${(err as Error).message.replace(/\s+/g, ' ')})`, code, path);
   }
   if (json.format !== MODEL_FORMAT || json.version !== MODEL_VERSION) {
     throw new CheckpointError(

@@ -80,7 +80,12 @@ export class WordPieceTokenizer {
       file = existsSync(join(path, 'tokenizer.json')) ? join(path, 'tokenizer.json') : join(path, 'vocab.txt');
       const cfgPath = join(path, 'tokenizer_config.json');
       if (lowercase === undefined && existsSync(cfgPath)) {
-        const cfg = JSON.parse((await readRegularFile(cfgPath, MAX_TOKENIZER_BYTES, 'a tokenizer config')).toString('utf8')) as { do_lower_case?: unknown };
+        let cfg: { do_lower_case?: unknown };
+        try {
+          cfg = JSON.parse((await readRegularFile(cfgPath, MAX_TOKENIZER_BYTES, 'a tokenizer config')).toString('utf8')) as { do_lower_case?: unknown };
+        } catch (err) {
+          throw new Error(`${cfgPath}: ${(err as Error).message.replace(/\s+/g, ' ')}`);
+        }
         if (typeof cfg.do_lower_case === 'boolean') lowercase = cfg.do_lower_case;
       }
     }
@@ -94,7 +99,7 @@ export class WordPieceTokenizer {
       try {
         return WordPieceTokenizer.fromJson(JSON.parse(text) as TokenizerJson);
       } catch (err) {
-        throw new Error(`${file}: ${(err as Error).message}`);
+        throw new Error(`${file}: ${(err as Error).message.replace(/\s+/g, ' ')}`);
       }
     }
     return WordPieceTokenizer.fromVocab(parseVocabTxt(text), lowercase === undefined ? {} : { lowercase });
