@@ -17,6 +17,8 @@ import { type Chunk, chunksOf, chunkSizeOf, failedChunkLines, linesFrom } from '
 import { checkRedis } from './connection.js';
 import { modelIdentity } from './model-identity.js';
 import type { ExtractChunkData, ExtractChunkResult } from './payload.js';
+import { dirIdentity } from '../util/identity.js';
+import { assertOutputsAreNotInputs } from '../util/same-file.js';
 import { parseRedisUrl, QueueError } from './redis-url.js';
 import { type ChunkOutcome, RunQueue } from './run-queue.js';
 
@@ -76,6 +78,11 @@ interface InFlight {
 
 export async function extractDistributed(o: DistributedExtractOptions): Promise<DistributedExtractSummary> {
   if (o.resume && !o.output) throw new QueueError('resuming needs an output file (--output)');
+  // Before anything is opened: the output must not be the input, a model file or a context file.
+  if (o.output) {
+    const modelFiles = Object.values(await dirIdentity(o.model)).map((m) => m.path);
+    assertOutputsAreNotInputs([o.output], [o.input, ...modelFiles, ...(o.contexts?.files ?? [])]);
+  }
   const target = parseRedisUrl(o.queue);
   const log = o.log ?? (() => undefined);
   await checkRedis(target);
