@@ -135,11 +135,15 @@ Status ThreadPool::run(int64_t n_tasks, const std::function<void(int64_t, int)>&
   if (n_tasks > 0xffffffffLL) return fail(Status::out_of_range, "A parallel job has more than 2^32 tasks");
   std::lock_guard<std::mutex> run_lock(run_mutex_);
   const uint32_t generation = generation_.load(std::memory_order_relaxed) + 1;
+  // The claim word moves to the new generation first: a worker still looping on the last job
+  // could otherwise compare that job's claim count with this job's task count, claim a task that
+  // does not exist and count it into this job's tasks_done_ (which then passes n_tasks and the
+  // caller waits forever). Workers of the new generation start only once generation_ is published.
+  claim_.store(static_cast<uint64_t>(generation) << 32, std::memory_order_seq_cst);
   job_.store(&fn, std::memory_order_relaxed);
   job_tasks_.store(n_tasks, std::memory_order_relaxed);
   tasks_done_.store(0, std::memory_order_relaxed);
   job_failed_.store(false, std::memory_order_relaxed);
-  claim_.store(static_cast<uint64_t>(generation) << 32, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     generation_.store(generation, std::memory_order_release);
