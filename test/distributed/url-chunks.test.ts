@@ -17,11 +17,11 @@ import { tiny } from '../extract/tiny.js';
 const test = suite('distributed: URLs, chunks, model identity');
 
 test('queue URLs: host, port, db, user and password for ioredis; the password hidden in what is printed', () => {
-  const t = parseRedisUrl('redis://alice:p%40ss-w0rd-xyz@10.1.2.3:6380/4');
-  assert.equal(t.options, { host: '10.1.2.3', port: 6380, db: 4, username: 'alice', password: 'p@ss-w0rd-xyz' });
-  assert.is(t.display, 'redis://alice:***@10.1.2.3:6380/4');
-  const leak = 'connect failed for redis://alice:p%40ss-w0rd-xyz@10.1.2.3:6380/4 (auth p@ss-w0rd-xyz)';
-  assert.is(t.redact(leak), 'connect failed for redis://alice:***@10.1.2.3:6380/4 (auth ***)');
+  const t = parseRedisUrl('redis://alice:p%40ss-w0rd-xyz@127.0.0.23:6380/4');
+  assert.equal(t.options, { host: '127.0.0.23', port: 6380, db: 4, username: 'alice', password: 'p@ss-w0rd-xyz' });
+  assert.is(t.display, 'redis://alice:***@127.0.0.23:6380/4');
+  const leak = 'connect failed for redis://alice:p%40ss-w0rd-xyz@127.0.0.23:6380/4 (auth p@ss-w0rd-xyz)';
+  assert.is(t.redact(leak), 'connect failed for redis://alice:***@127.0.0.23:6380/4 (auth ***)');
   assert.equal(parseRedisUrl('redis://localhost').options, { host: 'localhost', port: 6379, db: 0 });
   assert.equal(parseRedisUrl('rediss://:only-a-secret@h:1').options, { host: 'h', port: 1, db: 0, password: 'only-a-secret', tls: {} });
   assert.is(parseRedisUrl('rediss://:only-a-secret@h:1').display, 'rediss://:***@h:1');
