@@ -43,7 +43,11 @@ export interface BertForwardOptions {
 }
 
 export interface BertOutput {
-  /** (batch, seqLen, hidden) */
+  /**
+   * (batch, seqLen, hidden). Padded positions carry no meaning: inference (no `train`) does not
+   * compute them and leaves them at 0, which leaves every real position as the full computation
+   * (as PyTorch's nested-tensor encoder fast path does); `train` computes them as HF does.
+   */
   lastHiddenState: Float32Array;
   /** (batch, hidden) tanh pooler output, when the model has a pooler. */
   pooledOutput?: Float32Array;

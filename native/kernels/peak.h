@@ -1,8 +1,9 @@
 // The machine's arithmetic ceiling, measured: every thread of the pool runs a short loop of
-// independent multiply-adds held in registers (no memory traffic) with the instructions the
-// GEMMs of each precision use on the active path — fp32 FMA (AVX-512, AVX2 or scalar), bf16
-// pair dots (vdpbf16ps), int8 quad dots (vpdpbusd). `shapca bench` reports its GEMMs as a
-// fraction of this figure. A multiply-add counts as 2 operations.
+// independent multiply-adds without memory traffic, with the instructions the GEMMs of each
+// precision use on the active path — fp32 FMA chains in registers (AVX-512, AVX2 or scalar), and
+// the bf16 (vdpbf16ps) and int8 (vpdpbusd) linear tiles themselves over L1-resident data.
+// `shapca bench` reports its GEMMs as a fraction of this figure. A multiply-add counts as 2
+// operations.
 #pragma once
 #include <cstdint>
 

@@ -55,6 +55,10 @@ Status bert_init(BertModel* m, const BertConfig& cfg);
 
 // token_types may be null (all 0); attention_mask may be null (no padding), else 0 marks padding.
 // last_hidden is (B, T, C); pooled is (B, C) or null. for_backward keeps every activation.
+// Padded positions carry no meaning (they only ever attend, never are attended to): an
+// inference forward (for_backward false) leaves them at 0 and on the CPU does not compute them,
+// which leaves every real position exactly as the full computation; a forward for backward
+// computes them as HF does.
 Status bert_forward(BertModel& m, float* last_hidden, float* pooled, const int32_t* ids, const int32_t* token_types,
                     const int32_t* attention_mask, int64_t b, int64_t t, bool for_backward);
 // dlast (B, T, C) and dpooled (B, C) may each be null; dinputs_embeds (B, T, C) is accumulated

@@ -3,6 +3,7 @@
 // over a backend Be (backend.h) that supplies the kernels and carries the inputs and outputs
 // across the host boundary (plain copies on the CPU, uploads and downloads on the GPU).
 #pragma once
+#include <algorithm>
 #include <cstdint>
 
 #include "../core/status.h"
@@ -89,6 +90,12 @@ Status bert_forward_with(Be& be, const BertRun<ArenaT>& r, float* last_hidden, f
   SHAPCA_TRY(stack_forward_with<Be>(r.stack, &a.last, a.x0, a.mask, p));
   if (cfg.pooler) SHAPCA_TRY(tanh_pooler_forward_with<Be>(a.pooled, a.last, p + bm.pool_w, p + bm.pool_b, b, t, c));
   SHAPCA_TRY(be.store(last_hidden, a.last, bt * c, "bert_forward: last_hidden"));
+  // Inference leaves padded positions at 0 on every backend (the CPU stack never computes them).
+  if (!for_backward && attention_mask != nullptr) {
+    for (int64_t i = 0; i < bt; ++i) {
+      if (attention_mask[i] == 0) std::fill(last_hidden + i * c, last_hidden + (i + 1) * c, 0.0f);
+    }
+  }
   if (pooled) SHAPCA_TRY(be.store(pooled, a.pooled, b * c, "bert_forward: pooled"));
   r.saved = for_backward;
   return Status::ok;

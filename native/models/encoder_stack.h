@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "param_table.h"
@@ -19,6 +20,7 @@ struct LayerStack {
   float* acts = nullptr;             // (L or 1) × layer_acts_floats
   LayerScratch scratch{};            // fcact always; the rest only when training
   float *dx_a = nullptr, *dx_b = nullptr;  // (BT, C) gradient ping-pong, training only
+  float* selected = nullptr;               // (BT, C) CPU inference: x0's real rows, then x_L padded
   // CPU inference at bf16 / int8: the packed weights layers[l].packed points into (one per layer;
   // shared, so that a copy of the stack — the device models copy the CPU model's — stays valid).
   Precision precision = Precision::fp32;
@@ -49,6 +51,12 @@ void stack_plan(ArenaT& arena, LayerStack& st, int64_t b, int64_t t, bool traini
   arena.plan(&st.scratch.dqkv, g * bt * 3 * s.c);
   arena.plan(&st.dx_a, g * bt * s.c);
   arena.plan(&st.dx_b, g * bt * s.c);
+  // CPU inference skips the padding rows (stack_forward_with); the device stack computes them.
+  const int64_t sel = !training && std::is_same_v<ArenaT, Arena> ? 1 : 0;
+  arena.plan(&st.scratch.row_index, sel * bt);
+  arena.plan(&st.scratch.pad_qkv, sel * bt * 3 * s.c);
+  arena.plan(&st.scratch.pad_atty, sel * bt * s.c);
+  arena.plan(&st.selected, sel * bt * s.c);
 }
 
 LayerActs stack_acts(const LayerStack& st, int64_t layer);
@@ -62,11 +70,34 @@ Status stack_forward_with(LayerStack& st, const float** out, const float* x0, co
     return fail(Status::invalid_argument, "forward: training runs in fp32 but the model was set to %s for inference",
                 precision_name(st.precision));
   }
+  LayerShape& s = st.shape;
+  const int64_t bt = s.b * s.t;
   const float* x = x0;
+  s.rows = 0;
+  if constexpr (Be::host_memory) {
+    // Inference over a padded batch: the layers' row-wise steps run on the real tokens only,
+    // which leaves their hidden states exactly as over the whole batch (a row's linear maps,
+    // LayerNorm and activation read that row alone, and attention drops padded keys); the
+    // padded rows of x_L are 0, as in PyTorch's nested-tensor encoder fast path.
+    if (!st.training && mask != nullptr && st.scratch.row_index != nullptr && !st.layers.empty()) {
+      const int64_t n = select_rows(st.scratch.row_index, mask, bt);
+      if (n > 0 && n < bt) {
+        s.rows = n;
+        SHAPCA_TRY(gather_rows(st.selected, x0, st.scratch.row_index, n, s.c));
+        x = st.selected;
+      }
+    }
+  }
   for (int64_t l = 0; l < static_cast<int64_t>(st.layers.size()); ++l) {
     const LayerActs a = stack_acts(st, l);
-    SHAPCA_TRY(layer_forward_with<Be>(a, st.scratch, x, mask, params, st.layers[l], st.shape));
-    x = layer_output(a, st.shape.pre_norm);
+    SHAPCA_TRY(layer_forward_with<Be>(a, st.scratch, x, mask, params, st.layers[l], s));
+    x = layer_output(a, s.pre_norm);
+  }
+  if constexpr (Be::host_memory) {
+    if (s.rows > 0) {
+      SHAPCA_TRY(scatter_rows(st.selected, x, st.scratch.row_index, s.rows, bt, s.c));
+      x = st.selected;
+    }
   }
   *out = x;
   return Status::ok;

@@ -14,6 +14,7 @@
 
 #include "../core/status.h"
 #include "../kernels/linear_lowp.h"
+#include "../kernels/row_select.h"
 #include "param_table.h"
 
 namespace shapca {
@@ -22,6 +23,9 @@ enum class Activation : int { gelu = 0, quick_gelu = 1 };
 
 struct LayerShape {
   int64_t b = 0, t = 0, c = 0, nh = 1, inter = 0;
+  // CPU inference over a padded batch: the row-wise steps run on these `rows` real tokens only
+  // (LayerScratch::row_index; 0: on all b·t rows). Set per forward by stack_forward_with.
+  int64_t rows = 0;
   float eps = 1e-12f;
   Activation act = Activation::gelu;
   bool pre_norm = false;
@@ -73,6 +77,11 @@ struct LayerScratch {
   float* dnorm;  // (BT, C)
   float* datty;  // (BT, C)
   float* dqkv;   // (BT, 3C)
+  // CPU inference only (LayerShape::rows): the real tokens' rows, and the padded (BT) copies of
+  // qkv and of the attention output that attention reads and writes.
+  int64_t* row_index = nullptr;  // (BT)
+  float* pad_qkv = nullptr;      // (BT, 3C)
+  float* pad_atty = nullptr;     // (BT, C)
 };
 
 // Floats one LayerActs set needs, and those of a LayerScratch.
@@ -109,7 +118,7 @@ Status layer_linear(float* out, const float* inp, const float* w, const PackedWe
 template <typename Be>
 Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const float* inp, const uint8_t* mask,
                           const float* params, const LayerOffsets& o, const LayerShape& s) {
-  const int64_t bt = s.b * s.t, c = s.c, in = s.inter;
+  const int64_t bt = s.rows > 0 ? s.rows : s.b * s.t, c = s.c, in = s.inter;
   const float* p = params;
   const float* attn_in = inp;
   if (s.pre_norm) {
@@ -117,7 +126,14 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
     attn_in = a.norm1;
   }
   SHAPCA_TRY(layer_linear<Be>(a.qkv, attn_in, p + o.qkv_w, o.packed ? &o.packed->qkv : nullptr, p + o.qkv_b, bt, c, 3 * c));
-  SHAPCA_TRY(Be::attention_forward(a.atty, a.att, a.qkv, mask, s.b, s.t, c, s.nh));
+  if constexpr (Be::host_memory) {
+    if (s.rows > 0) {  // padded rows: zero queries, keys and values (the mask drops them as keys)
+      SHAPCA_TRY(scatter_rows(sc.pad_qkv, a.qkv, sc.row_index, s.rows, s.b * s.t, 3 * c));
+      SHAPCA_TRY(Be::attention_forward(sc.pad_atty, a.att, sc.pad_qkv, mask, s.b, s.t, c, s.nh));
+      SHAPCA_TRY(gather_rows(a.atty, sc.pad_atty, sc.row_index, s.rows, c));
+    }
+  }
+  if (s.rows == 0) SHAPCA_TRY(Be::attention_forward(a.atty, a.att, a.qkv, mask, s.b, s.t, c, s.nh));
   SHAPCA_TRY(layer_linear<Be>(a.res1, a.atty, p + o.proj_w, o.packed ? &o.packed->proj : nullptr, p + o.proj_b, bt, c, c));
   SHAPCA_TRY(Be::add_to(a.res1, inp, bt * c));  // inp is dead after this line
   const float* ffn_in;

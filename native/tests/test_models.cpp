@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -60,8 +61,8 @@ TEST("bert: every parameter gradient matches finite differences (padding, pooler
   std::vector<int32_t> mask{1, 1, 1, 1, 1, 1, 1, 1, 0, 0};
   auto probe = random_vector(b * t * c, 21), probe_pool = random_vector(b * c, 22);
   std::vector<float> last(b * t * c), pooled(b * c);
-  auto loss = [&]() {
-    bert_forward(m, last.data(), pooled.data(), ids.data(), types.data(), mask.data(), b, t, false);
+  auto loss = [&]() {  // the function backward differentiates: the forward for backward (padded rows computed)
+    bert_forward(m, last.data(), pooled.data(), ids.data(), types.data(), mask.data(), b, t, true);
     double l = 0.0;
     for (size_t i = 0; i < last.size(); ++i) l += static_cast<double>(probe[i]) * last[i];
     for (size_t i = 0; i < pooled.size(); ++i) l += static_cast<double>(probe_pool[i]) * pooled[i];
@@ -76,12 +77,54 @@ TEST("bert: every parameter gradient matches finite differences (padding, pooler
     // inputs_embeds gradient = the word-embedding rows' gradient gathered by id (ids 0 repeat)
     for (int64_t j = 0; j < c; ++j) CHECK(std::fabs(dembeds[1 * c + j] - grads[m.word + 5 * c + j]) < 1e-6);
   });
+  CHECK(bert_forward(m, last.data(), nullptr, ids.data(), nullptr, mask.data(), b, t, false) == Status::ok);
   CHECK(bert_backward(m, nullptr, probe.data(), nullptr) == Status::invalid_argument);  // forward was inference
   std::vector<int32_t> bad_ids = ids;
   bad_ids[3] = 13;
   CHECK(bert_forward(m, last.data(), nullptr, bad_ids.data(), nullptr, nullptr, b, t, false) == Status::out_of_range);
   CHECK(std::string(last_error()).find("input_ids[3] = 13") != std::string::npos);
   CHECK(bert_forward(m, last.data(), nullptr, ids.data(), nullptr, nullptr, 1, 8, false) == Status::out_of_range);
+}
+
+TEST("bert: inference skips padded rows; real rows equal the full forward, padded rows are 0") {
+  BertConfig cfg;
+  cfg.vocab_size = 50;
+  cfg.hidden = 48;
+  cfg.layers = 2;
+  cfg.heads = 3;
+  cfg.intermediate = 80;
+  cfg.max_positions = 16;
+  BertModel m;
+  CHECK(bert_init(&m, cfg) == Status::ok);
+  std::vector<float> params(m.table.total()), grads(m.table.total(), 0.0f);
+  CHECK(param_init(params.data(), m.table, 5, 0.2f) == Status::ok);
+  m.params = params.data();
+  m.grads = grads.data();
+  const int64_t b = 4, t = 13, c = cfg.hidden;
+  std::vector<int32_t> ids(b * t), mask(b * t);
+  const int64_t lens[4] = {13, 7, 1, 10};  // a full row, a single token, and a hole in the last one
+  for (int64_t i = 0; i < b * t; ++i) {
+    ids[i] = static_cast<int32_t>((i * 17 + 3) % cfg.vocab_size);
+    mask[i] = (i % t) < lens[i / t] ? 1 : 0;
+  }
+  mask[3 * t + 4] = 0;
+  for_each_path([&](KernelPath path) {
+    std::vector<float> full(b * t * c), fast(b * t * c, 1.0f), pooled_full(b * c), pooled_fast(b * c);
+    CHECK(bert_forward(m, full.data(), pooled_full.data(), ids.data(), nullptr, mask.data(), b, t, true) == Status::ok);
+    CHECK(bert_forward(m, fast.data(), pooled_fast.data(), ids.data(), nullptr, mask.data(), b, t, false) == Status::ok);
+    double worst = 0.0;
+    int64_t nonzero_pad = 0;
+    for (int64_t r = 0; r < b * t; ++r) {
+      for (int64_t j = 0; j < c; ++j) {
+        const float x = fast[r * c + j];
+        if (mask[r]) worst = std::max(worst, static_cast<double>(std::fabs(x - full[r * c + j])));
+        else nonzero_pad += x != 0.0f;
+      }
+    }
+    CHECK_MSG(worst <= 1e-5, std::string(kernel_path_name(path)) + ": real rows differ by " + std::to_string(worst));
+    CHECK_MSG(nonzero_pad == 0, std::string(kernel_path_name(path)) + ": padded rows are not 0");
+    for (int64_t i = 0; i < b * c; ++i) CHECK(std::fabs(pooled_fast[i] - pooled_full[i]) <= 1e-5);
+  });
 }
 
 TEST("vit and clip: every parameter gradient and dpixels match finite differences") {

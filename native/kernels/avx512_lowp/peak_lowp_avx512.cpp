@@ -1,43 +1,45 @@
-// The bf16 and int8 loops of measure_peak (kernels/peak.h): 24 independent zmm chains of
-// vdpbf16ps (16 lanes × 2 products) or vpdpbusd (16 lanes × 4 products), as in the linear tiles.
-#include <immintrin.h>
+// The bf16 and int8 loops of measure_peak (kernels/peak.h): the linear layers' own 12×32 tiles
+// (bf16_tile, int8_tile) over one L1-resident block, so that the ceiling is that of their
+// instruction mix (broadcast loads feeding vdpbf16ps / vpdpbusd) without memory traffic. A
+// register-only loop of chains that all read the same operands ran at half this rate on Zen 5
+// and understated the ceiling.
+#include <cstring>
 
 #include "avx512_lowp.h"
 
 namespace shapca::avx512_lowp {
 
+namespace {
+
+constexpr int64_t kRows = 12, kCols = 32, kK = 512;  // A 6 KiB (int8) or 12 KiB (bf16), B 16 or 32 KiB
+
+}  // namespace
+
 double bf16_dot_loop(int64_t iters) {
-  __m512 acc[24];
-  for (int r = 0; r < 24; ++r) acc[r] = _mm512_set1_ps(static_cast<float>(r));
-  const __m512bh a = (__m512bh)_mm512_set1_epi32(0x3f803f80), b = (__m512bh)_mm512_set1_epi32(0x3a833a83);
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 24
-    for (int r = 0; r < 24; ++r) acc[r] = _mm512_dpbf16_ps(acc[r], a, b);
-  }
-  __m512 s = acc[0];
-  for (int r = 1; r < 24; ++r) s = _mm512_add_ps(s, acc[r]);
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, s);
-  volatile float sink = lanes[0];
+  alignas(64) uint16_t a[kRows * kK], b[kK * kCols];
+  alignas(64) float c[kRows * kCols];
+  for (int64_t i = 0; i < kRows * kK; ++i) a[i] = 0x3f80;  // 1.0
+  for (int64_t i = 0; i < kK * kCols; ++i) b[i] = 0x3a83;  // ~1e-3
+  for (int64_t i = 0; i < iters; ++i) bf16_tile(kRows, kK / 2, a, kK, b, c, kCols, kCols, nullptr);
+  volatile float sink = c[0];
   (void)sink;
-  return 2.0 * 32 * 24 * static_cast<double>(iters);
+  return 2.0 * kRows * kCols * kK * static_cast<double>(iters);
 }
 
 double int8_dot_loop(int64_t iters) {
-  __m512i acc[24];
-  for (int r = 0; r < 24; ++r) acc[r] = _mm512_set1_epi32(r);
-  const __m512i a = _mm512_set1_epi32(0x01010101), b = _mm512_set1_epi32(0x01ff01ff);
-  for (int64_t i = 0; i < iters; ++i) {
-#pragma GCC unroll 24
-    for (int r = 0; r < 24; ++r) acc[r] = _mm512_dpbusd_epi32(acc[r], a, b);
-  }
-  __m512i s = acc[0];
-  for (int r = 1; r < 24; ++r) s = _mm512_add_epi32(s, acc[r]);
-  alignas(64) int32_t lanes[16];
-  _mm512_store_si512(lanes, s);
-  volatile int32_t sink = lanes[0];
+  alignas(64) uint8_t a[kRows * kK];
+  alignas(64) int8_t b[kK * kCols];
+  alignas(64) float c[kRows * kCols], row_scale[kRows], col_scale[kCols];
+  alignas(64) int32_t comp[kCols];
+  std::memset(a, 129, sizeof a);
+  std::memset(b, 3, sizeof b);
+  for (float& x : row_scale) x = 1.0f;
+  for (float& x : col_scale) x = 1.0f;
+  for (int32_t& x : comp) x = 0;
+  for (int64_t i = 0; i < iters; ++i) int8_tile(kRows, kK / 4, a, kK, b, c, kCols, kCols, row_scale, col_scale, comp, nullptr);
+  volatile float sink = c[0];
   (void)sink;
-  return 2.0 * 64 * 24 * static_cast<double>(iters);
+  return 2.0 * kRows * kCols * kK * static_cast<double>(iters);
 }
 
 }  // namespace shapca::avx512_lowp
