@@ -3,8 +3,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 
+import { agreement } from '../lib/bench/agreement.js';
 import { FusionLayer, fusionSpecs } from '../lib/model/fusion.js';
 import { ParamStore } from '../lib/nn/params.js';
+import { availablePrecisions } from '../lib/precision.js';
 import { f32, readFixture, tensor } from './fixtures.js';
 import { assertClose } from './helpers.js';
 
@@ -39,6 +41,31 @@ test('a sample without an image passes through untouched and gets a zero gate', 
   assert.ok(cache.gate.subarray(n, 2 * n).every((g) => g === 0));
   assert.ok(cache.gate.subarray(0, n).every((g) => g > 0 && g < 1));
 });
+
+for (const p of ['bf16', 'int8'] as const) {
+  test(`at ${p}: within bounds of fp32 (the six linear maps packed), repacked after the weights change`, async () => {
+    if (!availablePrecisions().includes(p)) {
+      console.log(`  (skipped: this CPU has no ${p} kernels; precision.test.ts covers the fallback)`);
+      return;
+    }
+    const { store, layer } = load();
+    const hasImage = tensor(fx, 'fusion.has_image').data as Uint8Array;
+    const h = f32(fx, 'fusion.h'), image = f32(fx, 'fusion.image');
+    const bound = { bf16: 0.9999, int8: 0.999 }[p];
+    const check = async (label: string) => {
+      const ref = (await layer.forward(h, image, hasImage, B, T, P)).out;
+      const low = (await layer.forward(h, image, hasImage, B, T, P, p)).out;
+      const a = agreement(low, ref, C);
+      assert.ok(a.minCos >= bound && a.maxRelErr > 0, `${p} ${label}: min cosine ${a.minCos}, max rel. error ${a.maxRelErr}`);
+      return low;
+    };
+    const first = await check('as loaded');
+    const w = store.get('o.weight');
+    for (let i = 0; i < w.length; i += 3) w[i] = -w[i]!;
+    const second = await check('after the weights change');
+    assert.ok(second.some((v, i) => v !== first[i]), 'the changed weights were packed again');
+  });
+}
 
 test('parameters are laid out once, with no weight decay on biases and LayerNorm', () => {
   const { store } = load();

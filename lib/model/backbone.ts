@@ -122,7 +122,7 @@ export class ShapCABackbone {
 
   /**
    * Encoders and fusion; `train` keeps activations for backward (in fp32), otherwise the encoders
-   * run at `precision` (default this.precision).
+   * and the fusion layer's linear maps run at `precision` (default this.precision).
    */
   async forward(b: EncodedInputs, train: boolean, precision?: Precision): Promise<BackboneForward> {
     const p = train ? undefined : parsePrecision(precision ?? this.precision);
@@ -141,7 +141,7 @@ export class ShapCABackbone {
     let fused = states;
     let fusionCache: FusionCache | null = null;
     if (this.fusion && imageStates) {
-      fusionCache = await this.fusion.forward(states, imageStates, b.hasImage, b.batch, b.seqLen, imageTokens);
+      fusionCache = await this.fusion.forward(states, imageStates, b.hasImage, b.batch, b.seqLen, imageTokens, p ?? 'fp32');
       fused = fusionCache.out;
     }
     return { states, fused, imageStates, imageTokens, fusionCache };

@@ -4,8 +4,9 @@
 // Samples without an image pass H through unchanged.
 import { sgemm } from '../kernels/gemm.js';
 import { crossAttentionBackward, crossAttentionForward, fusionGateBackward, fusionGateForward, type FusionGateState } from '../kernels/fusion.js';
-import { Linear, linearSpecs } from '../nn/linear.js';
+import { Linear, linearSpecs, PackedWeights } from '../nn/linear.js';
 import type { ParamSpec, ParamStore } from '../nn/params.js';
+import { selectPrecision, type Precision } from '../precision.js';
 
 export interface FusionConfig {
   /** Text hidden size C. */
@@ -59,6 +60,7 @@ export class FusionLayer {
   private readonly wk: Linear;
   private readonly wv: Linear;
   private readonly wo: Linear;
+  private readonly packed = new PackedWeights();
 
   constructor(
     private readonly store: ParamStore,
@@ -78,16 +80,35 @@ export class FusionLayer {
    * @param h text states (b, t, hidden)
    * @param image patch states (b, p, imageHidden)
    * @param hasImage (b): 0 for samples whose image is missing
+   * @param precision inference only: the six linear maps at bf16 / int8 (weights packed on first
+   *   use); attention, the gate's sigmoid and the LayerNorm stay fp32. Default 'fp32'.
    */
-  async forward(h: Float32Array, image: Float32Array, hasImage: Uint8Array, b: number, t: number, p: number): Promise<FusionCache> {
+  async forward(h: Float32Array, image: Float32Array, hasImage: Uint8Array, b: number, t: number, p: number, precision: Precision = 'fp32'): Promise<FusionCache> {
     const C = this.cfg.hidden;
-    const vp = await this.proj.forward(image, b * p);
-    const [q, k, v] = await Promise.all([this.wq.forward(h, b * t), this.wk.forward(vp, b * p), this.wv.forward(vp, b * p)]);
+    const sel = selectPrecision(precision);
+    const lowp = sel === 'fp32' ? undefined : { precision: sel, packed: this.packed };
+    const vp = await this.proj.forward(image, b * p, lowp);
+    const [q, k, v] = await Promise.all([this.wq.forward(h, b * t, lowp), this.wk.forward(vp, b * p, lowp), this.wv.forward(vp, b * p, lowp)]);
     const { out: ao, att } = await crossAttentionForward(q, k, v, { b, tq: t, tk: p, c: C, nh: this.cfg.heads });
-    const a = await this.wo.forward(ao, b * t);
+    const a = await this.wo.forward(ao, b * t, lowp);
     const wg = this.store.get(`${this.prefix}gate.weight`); // (C, 2C) = [W_h | W_a]
-    const gatePre = await sgemm({ m: b * t, n: C, k: C, a: h, b: wg, ldb: 2 * C, transB: true, bias: this.store.get(`${this.prefix}gate.bias`) });
-    await sgemm({ m: b * t, n: C, k: C, a, b: wg.subarray(C), ldb: 2 * C, transB: true, c: gatePre, beta: 1 });
+    const gateBias = this.store.get(`${this.prefix}gate.bias`);
+    let gatePre: Float32Array;
+    if (lowp) {
+      const half = (off: number) => {
+        const w = new Float32Array(C * C);
+        for (let i = 0; i < C; i++) w.set(wg.subarray(i * 2 * C + off, i * 2 * C + off + C), i * C);
+        return w;
+      };
+      const wh = this.packed.get(`${this.prefix}gate.h`, half(0), C, C, lowp.precision);
+      const wa = this.packed.get(`${this.prefix}gate.a`, half(C), C, C, lowp.precision);
+      gatePre = await wh.forward(h, b * t, gateBias);
+      const fromA = await wa.forward(a, b * t);
+      for (let i = 0; i < gatePre.length; i++) gatePre[i]! += fromA[i]!;
+    } else {
+      gatePre = await sgemm({ m: b * t, n: C, k: C, a: h, b: wg, ldb: 2 * C, transB: true, bias: gateBias });
+      await sgemm({ m: b * t, n: C, k: C, a, b: wg.subarray(C), ldb: 2 * C, transB: true, c: gatePre, beta: 1 });
+    }
     const state = await fusionGateForward({
       h, a, gatePre, lnWeight: this.store.get(`${this.prefix}ln.weight`), lnBias: this.store.get(`${this.prefix}ln.bias`),
       hasImage, b, t, c: C, eps: this.cfg.eps ?? 1e-12,
