@@ -19,7 +19,7 @@ import { formatMnre } from '../lib/data/mnre.js';
 import { Rng } from '../lib/data/synthetic/rng.js';
 import { formatTwitterNer } from '../lib/data/twitter-ner.js';
 import { BertEncoder } from '../lib/encoders/bert.js';
-import { createFromPretrained } from '../lib/tasks/io.js';
+import { createFromPretrained, createFromScratch } from '../lib/tasks/io.js';
 import { datasetCorpus, fileCorpus, maskWholeWords, memoryCorpus, MlmBatcher, MlmModel, pretrain } from '../lib/pretrain/index.js';
 import type { StepRecord } from '../lib/train/log.js';
 import { readLog } from '../lib/train/log.js';
@@ -171,6 +171,23 @@ test('save: HF BertForMaskedLM names; loads back as BertEncoder, MlmModel and a 
   assert.equal(fresh.encoder.params, model.encoder.params);
   for (const m of [enc, again, model, fresh]) m.dispose();
   ner.parts.text.dispose();
+});
+
+test('cased: the vocabulary keeps capitalisation through save, a task model and a from-scratch task model', async () => {
+  const corpus = ['Apple sells apple pie', 'Paris and paris', 'Apple Apple apple apple', 'Paris paris Paris'];
+  const model = await MlmModel.fromScratch({ corpus, vocabSize: 60, text: TINY, cased: true });
+  assert.equal(model.tokenizer.tokenize('Apple apple'), ['Apple', 'apple']);
+  const out = join(dir, 'cased');
+  await model.save(out);
+  assert.is(JSON.parse(readFileSync(join(out, 'tokenizer_config.json'), 'utf8')).do_lower_case, false);
+  const ner = await createFromPretrained({ task: 'ner', entityTypes: ['ORG'], textDir: out });
+  assert.equal(ner.parts.tokenizer.tokenize('Apple apple'), ['Apple', 'apple']);
+  const scratch = await createFromScratch({ entityTypes: ['ORG'], corpus, vocabSize: 60, cased: true, text: TINY });
+  assert.equal(scratch.parts.tokenizer.tokenize('Paris paris'), ['Paris', 'paris']);
+  const uncased = await MlmModel.fromScratch({ corpus, vocabSize: 60, text: TINY });
+  assert.equal(uncased.tokenizer.tokenize('Apple apple'), ['apple', 'apple'], 'uncased stays the default');
+  for (const m of [model, uncased]) m.dispose();
+  for (const m of [ner, scratch]) m.parts.text.dispose();
 });
 
 test('a pretraining run killed mid-epoch and resumed replays the uninterrupted run', async () => {

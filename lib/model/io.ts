@@ -142,6 +142,8 @@ export interface FromScratchOptions extends TaskLabels, DeviceOptions {
   options?: Partial<ShapCAOptions>;
   /** Default 8000. */
   vocabSize?: number;
+  /** Learn a cased vocabulary (keep capitalisation, which names carry); default uncased. */
+  cased?: boolean;
   /** Override the tiny preset's encoder sizes. */
   text?: Partial<BertConfig>;
   image?: Partial<VitConfig>;
@@ -164,7 +166,7 @@ export async function buildFromScratch<M>(spec: ModelSpec<M>, o: FromScratchOpti
   const options = resolveOptions(o.options);
   const seed = o.seed ?? 1;
   const device = selectDevice(o.device);
-  const tokenizer = learnWordPiece(o.corpus, { vocabSize: o.vocabSize ?? 8000 });
+  const tokenizer = learnWordPiece(o.corpus, { vocabSize: o.vocabSize ?? 8000, lowercase: !o.cased });
   if (spec.addedTokens.length) tokenizer.addTokens([...spec.addedTokens]);
   const text = await BertEncoder.random({ ...TINY_TEXT, ...o.text, vocab_size: tokenizer.vocabSize }, seed, { pooler: false, device });
   fitMaxLength(options, o.options?.maxLength, text.config.max_position_embeddings);

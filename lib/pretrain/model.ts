@@ -28,6 +28,8 @@ export interface MlmFromScratchOptions {
   corpus: Iterable<string>;
   /** Default 8000. */
   vocabSize?: number;
+  /** Learn a cased vocabulary; default uncased. */
+  cased?: boolean;
   /** Overrides of the tiny preset (BERT 4×256). */
   text?: Partial<BertConfig>;
   seed?: number;
@@ -65,7 +67,7 @@ export class MlmModel implements TrainableModel<MlmBatch> {
   /** The tiny preset, its vocabulary learned from `corpus`, every weight fresh from `seed`. */
   static async fromScratch(o: MlmFromScratchOptions): Promise<MlmModel> {
     const seed = o.seed ?? 1;
-    const tokenizer = learnWordPiece(o.corpus, { vocabSize: o.vocabSize ?? 8000 });
+    const tokenizer = learnWordPiece(o.corpus, { vocabSize: o.vocabSize ?? 8000, lowercase: !o.cased });
     const encoder = await BertEncoder.random({ ...TINY_TEXT, ...o.text, vocab_size: tokenizer.vocabSize }, seed, { pooler: false });
     return new MlmModel(encoder, tokenizer, { seed });
   }

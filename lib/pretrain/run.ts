@@ -12,7 +12,7 @@ import { corpusTexts, type CorpusDocument, type CorpusSource } from './corpus.js
 import type { MaskingOptions } from './masking.js';
 import { MlmModel } from './model.js';
 
-export type PretrainStart = { preset: 'tiny'; vocabSize?: number; text?: Partial<BertConfig> } | { textDir: string };
+export type PretrainStart = { preset: 'tiny'; vocabSize?: number; cased?: boolean; text?: Partial<BertConfig> } | { textDir: string };
 
 export interface PretrainOptions {
   corpus: CorpusSource;
@@ -103,7 +103,7 @@ export async function pretrain(o: PretrainOptions): Promise<TrainSummary> {
   const scratch = 'preset' in o.start;
   const model = 'preset' in o.start
     ? await MlmModel.fromScratch({
-        corpus: corpusTexts({ describe: '', documents: training }), vocabSize: o.start.vocabSize ?? 8000, seed: o.seed,
+        corpus: corpusTexts({ describe: '', documents: training }), vocabSize: o.start.vocabSize ?? 8000, ...(o.start.cased ? { cased: true } : {}), seed: o.seed,
         ...(o.start.text ? { text: o.start.text } : {}),
       })
     : await MlmModel.fromPretrained(o.start.textDir, { seed: o.seed });

@@ -20,7 +20,7 @@ import type { EvalResult, TrainableModel } from '../train/types.js';
 
 /** 'tiny' from scratch, or HF checkpoints. */
 export type StartPoint =
-  | { preset: 'tiny'; vocabSize?: number; text?: Partial<BertConfig>; image?: Partial<VitConfig> }
+  | { preset: 'tiny'; vocabSize?: number; cased?: boolean; text?: Partial<BertConfig>; image?: Partial<VitConfig> }
   | { textDir: string; imageDir?: string };
 
 export interface TaskTrainOptions {
@@ -78,7 +78,7 @@ export async function buildModel<M>(
   const common = { ...labels, options: { ...o.options }, seed: o.seed, ...(o.device ? { device: o.device } : {}) };
   return 'preset' in o.start
     ? buildFromScratch(spec, {
-        ...common, corpus: corpus(), vocabSize: o.start.vocabSize ?? 8000,
+        ...common, corpus: corpus(), vocabSize: o.start.vocabSize ?? 8000, ...(o.start.cased ? { cased: true } : {}),
         ...(o.start.text ? { text: o.start.text } : {}), ...(o.start.image ? { image: o.start.image } : {}),
       })
     : buildFromPretrained(spec, { ...common, textDir: o.start.textDir, ...(o.start.imageDir ? { imageDir: o.start.imageDir } : {}) });

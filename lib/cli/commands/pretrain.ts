@@ -20,6 +20,7 @@ interface PretrainFlags {
   preset?: 'tiny';
   model?: string;
   vocabSize: number;
+  cased?: boolean;
   epochs: number;
   batchSize: number;
   lr?: number;
@@ -89,6 +90,7 @@ export function register(program: Command): void {
     .addOption(new Option('--preset <name>', 'pretrain from scratch with this preset').choices(['tiny']))
     .option('--model <dir>', 'continue pretraining an HF BERT checkpoint')
     .option('--vocab-size <n>', 'WordPiece vocabulary learned for --preset tiny', positiveInt('--vocab-size'), 8000)
+    .option('--cased', '--preset tiny: learn a cased vocabulary (keeps capitalisation; default uncased)')
     .option('--epochs <n>', 'epochs over the corpus', positiveInt('--epochs'), 10)
     .option('--batch-size <n>', 'documents per step', positiveInt('--batch-size'), 32)
     .option('--lr <lr>', 'peak learning rate (default 5e-4 from scratch, 5e-5 from --model)', positiveNumber('--lr'))
@@ -119,7 +121,7 @@ export function register(program: Command): void {
         datasets = r.report;
       }
       if (f.corpus) sources.push(fileCorpus(f.corpus));
-      const start: PretrainStart = f.model ? { textDir: f.model } : { preset: 'tiny', vocabSize: f.vocabSize };
+      const start: PretrainStart = f.model ? { textDir: f.model } : { preset: 'tiny', vocabSize: f.vocabSize, ...(f.cased ? { cased: true } : {}) };
       const s = await pretrain({
         corpus: sources.length === 1 ? sources[0]! : concat(sources), outDir: f.out, start,
         epochs: f.epochs, batchSize: f.batchSize, ...(f.lr ? { lr: f.lr } : {}), warmup: f.warmup, weightDecay: f.weightDecay,

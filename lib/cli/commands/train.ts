@@ -31,6 +31,7 @@ interface TrainFlags extends ModelFlags, HubFlags {
   model?: string;
   imageModel?: string;
   vocabSize: number;
+  cased?: boolean;
   epochs: number;
   batchSize: number;
   lrEncoder: number;
@@ -116,6 +117,7 @@ export function register(program: Command): void {
     .option('--model <dir|id>', 'pretrained BERT checkpoint: a folder (HF layout) or a Hub repo id')
     .option('--image-model <dir|id>', 'pretrained ViT / CLIP vision checkpoint: a folder or a Hub repo id')
     .option('--vocab-size <n>', 'WordPiece vocabulary learned for --preset tiny', positiveInt('--vocab-size'), 8000)
+    .option('--cased', '--preset tiny: learn a cased vocabulary (keeps capitalisation, which names carry; default uncased)')
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'), 5)
     .option('--batch-size <n>', 'samples per step', positiveInt('--batch-size'), 16)
     .option('--lr-encoder <lr>', 'learning rate of pretrained encoders', positiveNumber('--lr-encoder'), 5e-5)
@@ -141,7 +143,7 @@ export function register(program: Command): void {
       const device = deviceOf(f.device);
       const start: StartPoint = f.model
         ? { textDir: await modelFolder(f.model, 'bert', f), ...(f.imageModel ? { imageDir: await modelFolder(f.imageModel, 'vit', f, true) } : {}) }
-        : { preset: 'tiny', vocabSize: f.vocabSize };
+        : { preset: 'tiny', vocabSize: f.vocabSize, ...(f.cased ? { cased: true } : {}) };
       // What this run is, kept in --out/run.json: a --resume with other data or options is refused.
       const identity = await trainIdentity(f as unknown as Parameters<typeof trainIdentity>[0], { ...modelOptions(f) },
         'textDir' in start ? [start.textDir, ...(start.imageDir ? [start.imageDir] : [])] : []);
