@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type NerExample, type ShapCAModel, type ShapCAOptions } from '../lib/model/index.js';
 import { loadNerExamples } from '../lib/tasks/ner/data.js';
+import { WORD_FEATURE_BUCKETS } from '../lib/heads/word-features.js';
 import { checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('ShapCAModel (NER)');
@@ -56,6 +57,45 @@ test('training lowers the loss, and a saved model predicts exactly as before', a
   const again = await loadModel(out);
   assert.equal(await again.predict(again.encode(train.slice(8, 14))), before);
   assert.equal(before.map((p) => p.tags.length), train.slice(8, 14).map((e) => e.tokens.length));
+});
+
+test('word features: a hashed table added to the emissions; its gradient matches finite differences; saved and loaded', async () => {
+  const model = await tinyModel({ wordFeatures: true, useImage: false, useFusion: false });
+  const slot = model.store.slot('tagger.word_features.weight');
+  assert.equal(slot.shape, [WORD_FEATURE_BUCKETS, 7]);
+  const batch = model.encode(train.slice(0, 4));
+  assert.ok(batch.wordFeatures && batch.wordFeatures.offsets.length === batch.batch * batch.maxWords + 1);
+  model.zeroGrad();
+  await model.trainStep(batch, ctx(0));
+  const grad = model.store.grad('tagger.word_features.weight');
+  const w = model.store.get('tagger.word_features.weight');
+  const used = Array.from(batch.wordFeatures!.ids.slice(0, 40));
+  const picks = used.flatMap((row) => [row * 7, row * 7 + 3]).sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!)).slice(0, 4);
+  assert.ok(Math.abs(grad[picks[0]!]!) > 0, 'the features of the batch get a gradient');
+  for (const i of picks) {
+    const keep = w[i]!, h = 1e-2;
+    w[i] = keep + h;
+    model.zeroGrad();
+    const up = (await model.trainStep(batch, ctx(0))).loss;
+    w[i] = keep - h;
+    model.zeroGrad();
+    const down = (await model.trainStep(batch, ctx(0))).loss;
+    w[i] = keep;
+    const numeric = (up - down) / (2 * h);
+    assert.ok(Math.abs(grad[i]! - numeric) <= 1e-3 + 2e-2 * Math.abs(numeric), `word_features[${i}]: ${grad[i]} vs ${numeric}`);
+  }
+  const losses = (await trainFewSteps(model, batch, 10)).map((r) => r.loss);
+  assert.ok(losses.at(-1)! < 0.7 * losses[0]!, `loss went from ${losses[0]} to ${losses.at(-1)}`);
+  assert.ok(w.some((v) => v !== 0), 'the table trained');
+  const before = await model.predict(model.encode(train.slice(8, 14)));
+  const out = join(dir, 'word-features');
+  await model.save(out);
+  const again = await loadModel(out);
+  assert.ok(again.config.options.wordFeatures);
+  assert.equal(await again.predict(again.encode(train.slice(8, 14))), before);
+  // Without the features in the batch, the tagger says what is missing.
+  const bare = { ...again.encode(train.slice(0, 2)), wordFeatures: undefined };
+  await again.predict(bare).then(() => assert.unreachable(), (e: Error) => assert.match(e.message, /word-feature layer/));
 });
 
 test('ablation switches remove what they switch off', async () => {

@@ -1,6 +1,7 @@
 // The bag-of-words relation baseline: a softmax over the relation labels from the sentence's
-// words, the head's and the tail's words and the words between them (features.ts).
-import { FeatureIndex, pairFeatures, type Span } from './features.js';
+// words, the head's and the tail's words and the words between them (data/word-features.ts).
+import { pairFeatures, type Span } from '../data/word-features.js';
+import { FeatureIndex } from './features.js';
 import { SparseSoftmax, type SparseExample, type SparseTrainOptions } from './sparse-softmax.js';
 
 export interface RelationInstance {

@@ -1,6 +1,7 @@
 // The linear tagger baseline: each word's BIO tag chosen independently by a softmax over sparse
-// word / shape / affix / ±2-window features (features.ts). No neural network, no transitions.
-import { FeatureIndex, tokenFeatures } from './features.js';
+// word / shape / affix / ±2-window features (data/word-features.ts). No neural network, no transitions.
+import { tokenFeatures } from '../data/word-features.js';
+import { FeatureIndex } from './features.js';
 import { SparseSoftmax, type SparseExample, type SparseTrainOptions } from './sparse-softmax.js';
 
 export interface TaggedSentence {

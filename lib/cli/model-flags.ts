@@ -17,6 +17,7 @@ export interface ModelFlags {
   lambdaCt: number;
   lambdaCi: number;
   maxLength: number;
+  wordFeatures?: boolean;
 }
 
 export function addModelFlags(cmd: Command): Command {
@@ -32,13 +33,14 @@ export function addModelFlags(cmd: Command): Command {
     .option('--tau-u <tau>', 'utility temperature τ_u', positiveNumber('--tau-u'), 0.1)
     .option('--lambda-ct <w>', 'weight of the context–text terms', positiveNumber('--lambda-ct'), 0.5)
     .option('--lambda-ci <w>', 'weight of the context–image terms', positiveNumber('--lambda-ci'), 0.5)
-    .option('--max-length <n>', 'tokens per input, [CLS] text [SEP] context [SEP] (context cut first)', positiveInt('--max-length'), 128);
+    .option('--max-length <n>', 'tokens per input, [CLS] text [SEP] context [SEP] (context cut first)', positiveInt('--max-length'), 128)
+    .option('--word-features', 'ner: add a hashed word-feature layer (word, shape, affixes, ±2 window) to the CRF emissions')
 }
 
 export function modelOptions(f: ModelFlags): Partial<ShapCAOptions> {
   return {
     useContext: f.context, useImage: f.image, useFusion: f.fusion && f.image, useAlignment: f.align && f.context,
     objective: f.objective, utility: f.utility, permutations: f.permutations, temperature: f.temperature, tauU: f.tauU,
-    lambdaCt: f.lambdaCt, lambdaCi: f.lambdaCi, maxLength: f.maxLength,
+    lambdaCt: f.lambdaCt, lambdaCi: f.lambdaCi, maxLength: f.maxLength, ...(f.wordFeatures ? { wordFeatures: true } : {}),
   };
 }

@@ -5,6 +5,7 @@ import { crfBackward, crfForward, crfMarginals, crfViterbi, type CrfConstraints,
 import { Linear, linearSpecs } from '../nn/linear.js';
 import type { ParamSpec, ParamStore } from '../nn/params.js';
 import { bioConstraints } from './bio.js';
+import { type WordFeatureIds, WordFeatureLayer } from './word-features.js';
 
 export function crfTaggerSpecs(prefix: string, hidden: number, numTags: number): ParamSpec[] {
   return [
@@ -25,6 +26,8 @@ export interface WordPositions {
   wordIndex: Int32Array;
   /** rows of the states table: batch · seqLen */
   tokens: number;
+  /** Each word slot's hashed features, when the tagger has a word-feature layer. */
+  features?: WordFeatureIds;
 }
 
 export interface TaggerCache {
@@ -35,6 +38,8 @@ export interface TaggerCache {
 export class CrfTagger {
   private readonly emit: Linear;
   private readonly constraints: Required<CrfConstraints>;
+  /** The sparse word-feature layer (heads/word-features.ts), when the store has its table. */
+  readonly wordFeatures: WordFeatureLayer | null;
 
   constructor(
     private readonly store: ParamStore,
@@ -44,6 +49,7 @@ export class CrfTagger {
   ) {
     this.emit = new Linear(store, `${prefix}emissions`, hidden, tags.length);
     this.constraints = bioConstraints(tags);
+    this.wordFeatures = store.slots.some((s) => s.name === `${prefix}word_features.weight`) ? new WordFeatureLayer(store, prefix, tags.length) : null;
   }
 
   private crf(): CrfParameters {
@@ -56,7 +62,9 @@ export class CrfTagger {
   /** Emission scores (batch, maxWords, numTags) from the token states. */
   async emissions(states: Float32Array, pos: WordPositions): Promise<TaggerCache> {
     const words = await embeddingForward(pos.wordIndex, states, pos.tokens, this.hidden);
-    return { words, emissions: await this.emit.forward(words, pos.batch * pos.maxWords) };
+    const emissions = await this.emit.forward(words, pos.batch * pos.maxWords);
+    if (this.wordFeatures) this.wordFeatures.addTo(emissions, this.featuresOf(pos));
+    return { words, emissions };
   }
 
   /** Mean NLL over the batch; backward() needs the same cache and tags. */
@@ -72,6 +80,7 @@ export class CrfTagger {
       dtransitions: this.store.grad(`${this.prefix}crf.transitions`), dstart: this.store.grad(`${this.prefix}crf.start`),
       dend: this.store.grad(`${this.prefix}crf.end`),
     });
+    if (this.wordFeatures) this.wordFeatures.backward(g.demissions, this.featuresOf(pos));
     const dwords = await this.emit.backward(g.demissions, cache.words, pos.batch * pos.maxWords);
     await embeddingBackward(pos.wordIndex, dwords, pos.tokens, this.hidden, dStates);
   }
@@ -92,6 +101,11 @@ export class CrfTagger {
     const m = await crfMarginals(this.crf(), this.batchOf(cache, pos), this.constraints);
     const L = this.tags.length;
     return Array.from({ length: pos.batch }, (_, b) => m.slice(b * pos.maxWords * L, (b * pos.maxWords + pos.numWords[b]!) * L));
+  }
+
+  private featuresOf(pos: WordPositions): WordFeatureIds {
+    if (!pos.features) throw new TypeError('this tagger has a word-feature layer: the batch needs its words\' features (WordPositions.features)');
+    return pos.features;
   }
 
   private batchOf(cache: TaggerCache, pos: WordPositions) {

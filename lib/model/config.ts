@@ -30,12 +30,14 @@ export interface ShapCAOptions {
   fusionHeads: number;
   /** Longest token sequence, [CLS] text [SEP] context [SEP]; the context is cut first. Default 128. */
   maxLength: number;
+  /** NER: add the sparse word-feature layer to the CRF's emissions (heads/word-features.ts). Default false. */
+  wordFeatures: boolean;
 }
 
 export const DEFAULT_OPTIONS: ShapCAOptions = {
   useContext: true, useImage: true, useFusion: true, useAlignment: true, objective: 'shapley',
   utility: 'softmax-expectation', tauU: 0.1, temperature: 0.07, permutations: 16, lambdaCt: 0.5, lambdaCi: 0.5,
-  alignDim: 256, fusionHeads: 4, maxLength: 128,
+  alignDim: 256, fusionHeads: 4, maxLength: 128, wordFeatures: false,
 };
 
 /**

@@ -1,5 +1,6 @@
 // From NER examples to the arrays one model step needs: the backbone's inputs (inputs.ts), the
 // position of each word's first sub-token, and tag ids.
+import type { WordFeatureIds } from '../../heads/word-features.js';
 import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
 import { encodeInputs, type EncodedInputs, type InputOptions, wordIndexOf } from '../../model/inputs.js';
 
@@ -25,6 +26,8 @@ export interface NerBatch extends EncodedInputs {
   wordIndex: Int32Array;
   /** (batch · maxWords): tag ids (0 for padding), or null at inference. */
   tagIds: Int32Array | null;
+  /** Each word slot's hashed features, when the model has a word-feature layer (NerModel.encode). */
+  wordFeatures?: WordFeatureIds;
 }
 
 export interface BatchOptions extends InputOptions {

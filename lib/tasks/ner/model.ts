@@ -3,6 +3,7 @@
 // CRF tagger on the words.
 import { bioTags } from '../../data/bio.js';
 import { CrfTagger, crfTaggerSpecs, type WordPositions } from '../../heads/crf-tagger.js';
+import { wordFeatureIds, wordFeatureSpecs } from '../../heads/word-features.js';
 import type { AlignmentHead } from '../../model/alignment.js';
 import type { ShapCAParts } from '../../model/backbone.js';
 import type { ShapCAConfig } from '../../model/config.js';
@@ -28,7 +29,10 @@ export interface NerPrediction {
 
 /** Where the words are in a batch, as the CRF tagger reads them. */
 export function wordPositions(b: NerBatch): WordPositions {
-  return { batch: b.batch, maxWords: b.maxWords, numWords: b.numWords, wordIndex: b.wordIndex, tokens: b.batch * b.seqLen };
+  return {
+    batch: b.batch, maxWords: b.maxWords, numWords: b.numWords, wordIndex: b.wordIndex, tokens: b.batch * b.seqLen,
+    ...(b.wordFeatures ? { features: b.wordFeatures } : {}),
+  };
 }
 
 export class NerModel extends TaskModelBase implements TrainableModel<NerBatch> {
@@ -43,7 +47,10 @@ export class NerModel extends TaskModelBase implements TrainableModel<NerBatch> 
     if (config.tags.join() !== bioTags(config.entityTypes).join()) {
       throw new RangeError(`config.tags must be bioTags(entityTypes): ${bioTags(config.entityTypes).join(' ')}`);
     }
-    super(config, parts, crfTaggerSpecs('tagger.', hidden, config.tags.length));
+    super(config, parts, [
+      ...crfTaggerSpecs('tagger.', hidden, config.tags.length),
+      ...(config.options.wordFeatures ? wordFeatureSpecs('tagger.', config.tags.length) : []),
+    ]);
     this.fusion = this.backbone.fusion;
     this.alignment = this.backbone.alignment;
     this.tagger = new CrfTagger(this.store, 'tagger.', hidden, config.tags);
@@ -52,7 +59,9 @@ export class NerModel extends TaskModelBase implements TrainableModel<NerBatch> 
 
   /** Turns examples into one batch (tokenisation, spans, tags, images). */
   encode(examples: NerExample[]): NerBatch {
-    return encodeNerBatch(this.parts.tokenizer, examples, { ...this.backbone.inputOptions(this.config.imageSize), tagIndex: this.tagIndex });
+    const b = encodeNerBatch(this.parts.tokenizer, examples, { ...this.backbone.inputOptions(this.config.imageSize), tagIndex: this.tagIndex });
+    if (this.tagger.wordFeatures) b.wordFeatures = wordFeatureIds(examples.map((ex) => ex.tokens), b.numWords, b.maxWords);
+    return b;
   }
 
   async trainStep(b: NerBatch, ctx: StepContext): Promise<StepResult> {
