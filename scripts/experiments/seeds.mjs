@@ -5,7 +5,9 @@
 // fine-tuned text-only, with contexts, and with contexts + Shap-CA (softmax utility), 3 seeds each.
 //   npm run build:ts && node scripts/experiments/seeds.mjs [--runs DIR] [--data ../shared/data] [--datasets t15,t17,mnre,jmere]
 //        [--seeds 1,2,3] [--configs linear,text-only,context,shapca] [--pretrain-epochs 10] [--threads N]
-//        [--table-only] [--readme]
+//        [--cased] [--word-features] [--table-only] [--readme]
+// --cased learns the pretraining vocabulary cased; --word-features adds the hashed word-feature
+// layer to the NER fine-tunings (Twitter-2015/2017). Use a separate --runs folder for each recipe.
 // Every run writes one JSON summary (DIR/<dataset>-<config>-s<seed>.json, renamed into place when the
 // run ends) and is skipped when that file exists; a killed run resumes from its checkpoint (--resume),
 // so the script can be stopped and rerun, or run in parts. At the end (or with --table-only) it
@@ -48,6 +50,8 @@ function args() {
     configs: list('--configs', CONFIGS.join(','), CONFIGS),
     pretrainEpochs: get('--pretrain-epochs', '10'),
     threads: get('--threads', undefined),
+    cased: a.includes('--cased'),
+    wordFeatures: a.includes('--word-features'),
     tableOnly: a.includes('--table-only'),
     readme: a.includes('--readme'),
   };
@@ -82,6 +86,7 @@ function main() {
       if (neural && !cli(`${pretrained}.json`, [
         'pretrain', '--from-datasets', s.dir, '--contexts', s.contexts[0], '--contexts-format', s.format, '--out', pretrained,
         '--epochs', o.pretrainEpochs, '--batch-size', '32', '--max-length', String(s.maxLength), '--seed', '1', '--resume', ...threads,
+        ...(o.cased ? ['--cased'] : []),
       ])) continue;
       for (const seed of o.seeds) {
         for (const config of o.configs) {
@@ -95,6 +100,7 @@ function main() {
             'train', '--task', s.task, '--data', s.dir, '--model', join(pretrained, 'best'), '--no-image',
             '--contexts', ...s.contexts, '--contexts-format', s.format, '--out', name, '--epochs', String(s.epochs), '--batch-size', '16',
             '--lr-encoder', '2e-4', '--lr-head', '1e-3', '--max-length', String(s.maxLength), '--seed', String(seed), '--resume', ...threads, ...ablation,
+            ...(o.wordFeatures && s.task === 'ner' ? ['--word-features'] : []),
           ]);
         }
       }
