@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type ReExample, type RelationModel, type ShapCAOptions } from '../lib/model/index.js';
 import { loadReExamples } from '../lib/tasks/re/data.js';
+import { WORD_FEATURE_BUCKETS } from '../lib/heads/word-features.js';
 import { checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('RelationModel (MRE)');
@@ -37,6 +38,40 @@ test.before(async () => {
 
 test.after(() => {
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('word features: the pair\'s hashed bag of words added to the logits; gradient by finite differences; saved and loaded', async () => {
+  const model = await tinyModel({ wordFeatures: true, useImage: false, useFusion: false });
+  const slot = model.store.slot('relation.word_features.weight');
+  assert.equal(slot.shape, [WORD_FEATURE_BUCKETS, labels.length]);
+  const batch = model.encode(train.slice(0, 6));
+  assert.ok(batch.pairFeatures && batch.pairFeatures.offsets.length === batch.batch + 1);
+  const ctx = { seed: 5, epoch: 0, batch: 0, step: 0 };
+  model.zeroGrad();
+  await model.trainStep(batch, ctx);
+  const grad = model.store.grad('relation.word_features.weight');
+  const w = model.store.get('relation.word_features.weight');
+  const picks = Array.from(batch.pairFeatures!.ids.slice(0, 30)).flatMap((row) => [row * labels.length, row * labels.length + 1])
+    .sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!)).slice(0, 3);
+  assert.ok(Math.abs(grad[picks[0]!]!) > 0, 'the features of the batch get a gradient');
+  for (const i of picks) {
+    const keep = w[i]!, h = 1e-2;
+    w[i] = keep + h;
+    model.zeroGrad();
+    const up = (await model.trainStep(batch, ctx)).loss;
+    w[i] = keep - h;
+    model.zeroGrad();
+    const down = (await model.trainStep(batch, ctx)).loss;
+    w[i] = keep;
+    const numeric = (up - down) / (2 * h);
+    assert.ok(Math.abs(grad[i]! - numeric) <= 1e-3 + 2e-2 * Math.abs(numeric), `word_features[${i}]: ${grad[i]} vs ${numeric}`);
+  }
+  await trainFewSteps(model, batch, 4);
+  const before = await model.predict(model.encode(train.slice(6, 12)));
+  const out = join(dir, 'word-features');
+  await model.save(out);
+  const again = await loadModel(out, 're');
+  assert.equal(await again.predict(again.encode(train.slice(6, 12))), before);
 });
 
 test('the synthetic MRE split loads with contexts and images', () => {

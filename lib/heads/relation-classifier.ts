@@ -6,6 +6,7 @@ import { crossEntropyBackward, crossEntropyForward } from '../kernels/cross-entr
 import { embeddingBackward, embeddingForward } from '../kernels/elementwise.js';
 import { Linear, linearSpecs } from '../nn/linear.js';
 import type { ParamSpec, ParamStore } from '../nn/params.js';
+import { type WordFeatureIds, WordFeatureLayer } from './word-features.js';
 
 export function relationClassifierSpecs(prefix: string, hidden: number, statesPerRow: number, numLabels: number): ParamSpec[] {
   return linearSpecs(`${prefix}classifier`, hidden * statesPerRow, numLabels);
@@ -17,6 +18,8 @@ export interface RowIndex {
   index: Int32Array;
   /** Rows of the states table (batch · seqLen). */
   tokens: number;
+  /** Each row's hashed features, when the classifier has a word-feature layer. */
+  features?: WordFeatureIds;
 }
 
 export interface ClassifierCache {
@@ -29,6 +32,8 @@ export interface ClassifierCache {
 
 export class RelationClassifier {
   private readonly linear: Linear;
+  /** The sparse word-feature layer (heads/word-features.ts), when the store has its table. */
+  readonly wordFeatures: WordFeatureLayer | null;
 
   constructor(
     store: ParamStore,
@@ -38,6 +43,12 @@ export class RelationClassifier {
     readonly labels: readonly string[],
   ) {
     this.linear = new Linear(store, `${prefix}classifier`, hidden * statesPerRow, labels.length);
+    this.wordFeatures = store.slots.some((s) => s.name === `${prefix}word_features.weight`) ? new WordFeatureLayer(store, prefix, labels.length) : null;
+  }
+
+  private featuresOf(at: RowIndex): WordFeatureIds {
+    if (!at.features) throw new TypeError('this classifier has a word-feature layer: the rows need their features (RowIndex.features)');
+    return at.features;
   }
 
   /** Gathers and concatenates each row's states, then scores the labels. */
@@ -46,7 +57,9 @@ export class RelationClassifier {
       throw new RangeError(`expected ${at.rows * this.statesPerRow} state indices (${at.rows} rows × ${this.statesPerRow}) but received ${at.index.length}`);
     }
     const features = await embeddingForward(at.index, states, at.tokens, this.hidden);
-    return { rows: at.rows, features, logits: await this.linear.forward(features, at.rows) };
+    const logits = await this.linear.forward(features, at.rows);
+    if (this.wordFeatures) this.wordFeatures.addTo(logits, this.featuresOf(at));
+    return { rows: at.rows, features, logits };
   }
 
   /**
@@ -62,6 +75,7 @@ export class RelationClassifier {
     const total = w.reduce((s, x) => s + x, 0);
     if (!(total > 0)) return 0;
     const dlogits = await crossEntropyBackward({ dloss: w.map((x) => x / total), probs, targets, rows: cache.rows, cols });
+    if (this.wordFeatures) this.wordFeatures.backward(dlogits, this.featuresOf(at));
     const dfeatures = await this.linear.backward(dlogits, cache.features, cache.rows);
     await embeddingBackward(at.index, dfeatures, at.tokens, this.hidden, dStates);
     return loss.reduce((s, x, r) => s + x * w[r]!, 0) / total;

@@ -1,10 +1,11 @@
-// The NER head's optional sparse word-feature layer (`train --word-features`): each word's
-// hand-made features (data/word-features.ts: the word, its shape, affixes, a ±2 window — those
-// of the linear tagger baseline) hashed into a fixed table of per-tag scores that are added to
-// the CRF's emissions. A from-scratch encoder learns from a few thousand posts; this layer gives
-// it the spelling evidence a linear tagger lives on, trained jointly with the rest.
-//   emissions[w] += Σ_{f ∈ features(w)} W[hash(f) mod buckets]        W (buckets, numTags)
-import { tokenFeatures } from '../data/word-features.js';
+// The heads' optional sparse word-feature layer (`train --word-features`): hand-made features
+// (data/word-features.ts, those of the linear baselines) hashed into a fixed table of per-label
+// scores added to the head's scores — the CRF's emissions per word (NER: the word, its shape,
+// affixes, a ±2 window) or the relation logits per pair (RE: the sentence's words, the head's,
+// the tail's and those between them). A from-scratch encoder learns from a few thousand posts;
+// this layer gives it the lexical evidence a linear model lives on, trained jointly with the rest.
+//   scores[slot] += Σ_{f ∈ features(slot)} W[hash(f) mod buckets]        W (buckets, labels)
+import { pairFeatures, type Span, tokenFeatures } from '../data/word-features.js';
 import type { ParamSpec, ParamStore } from '../nn/params.js';
 
 /** Rows of the hashed table (collisions share a row). */
@@ -14,7 +15,7 @@ export function wordFeatureSpecs(prefix: string, numTags: number): ParamSpec[] {
   return [{ name: `${prefix}word_features.weight`, shape: [WORD_FEATURE_BUCKETS, numTags], init: 'zeros', decay: false }];
 }
 
-/** Feature rows per word slot of a batch: slot s = b·maxWords + w owns ids[offsets[s] .. offsets[s+1]). */
+/** Feature rows per slot of a batch (a word slot b·maxWords + w, or a pair row): slot s owns ids[offsets[s] .. offsets[s+1]). */
 export interface WordFeatureIds {
   offsets: Int32Array;
   ids: Int32Array;
@@ -30,20 +31,25 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** The feature rows of the first numWords[b] words of each sentence (padding slots own none). */
-export function wordFeatureIds(sentences: readonly (readonly string[])[], numWords: Int32Array, maxWords: number): WordFeatureIds {
-  const offsets = new Int32Array(sentences.length * maxWords + 1);
+/** Hashed rows of each slot's feature strings (null: a slot without features). */
+function hashSlots(slots: readonly (readonly string[] | null)[]): WordFeatureIds {
+  const offsets = new Int32Array(slots.length + 1);
   const ids: number[] = [];
-  sentences.forEach((tokens, b) => {
-    for (let w = 0; w < maxWords; w++) {
-      if (w < numWords[b]!) {
-        const rows = new Set(tokenFeatures(tokens, w).map((f) => fnv1a(f) % WORD_FEATURE_BUCKETS));
-        ids.push(...rows);
-      }
-      offsets[b * maxWords + w + 1] = ids.length;
-    }
+  slots.forEach((features, s) => {
+    if (features) ids.push(...new Set(features.map((f) => fnv1a(f) % WORD_FEATURE_BUCKETS)));
+    offsets[s + 1] = ids.length;
   });
   return { offsets, ids: Int32Array.from(ids) };
+}
+
+/** NER: the rows of the first numWords[b] words of each sentence (padding slots own none). */
+export function wordFeatureIds(sentences: readonly (readonly string[])[], numWords: Int32Array, maxWords: number): WordFeatureIds {
+  return hashSlots(sentences.flatMap((tokens, b) => Array.from({ length: maxWords }, (_, w) => (w < numWords[b]! ? tokenFeatures(tokens, w) : null))));
+}
+
+/** RE: the rows of each (sentence, head, tail) pair. */
+export function pairFeatureIds(pairs: readonly { tokens: readonly string[]; head: Span; tail: Span }[]): WordFeatureIds {
+  return hashSlots(pairs.map((p) => pairFeatures(p.tokens, p.head, p.tail)));
 }
 
 export class WordFeatureLayer {
@@ -58,7 +64,7 @@ export class WordFeatureLayer {
     }
   }
 
-  /** emissions (slots, numTags) += the rows of each slot's features. */
+  /** scores (slots, labels) += the rows of each slot's features. */
   addTo(emissions: Float32Array, f: WordFeatureIds): void {
     const w = this.store.get(`${this.prefix}word_features.weight`), L = this.numTags;
     for (let s = 0; s + 1 < f.offsets.length; s++) {
@@ -69,7 +75,7 @@ export class WordFeatureLayer {
     }
   }
 
-  /** Accumulates the table's gradient from the emissions' gradient (slots, numTags). */
+  /** Accumulates the table's gradient from the scores' gradient (slots, labels). */
   backward(demissions: Float32Array, f: WordFeatureIds): void {
     const g = this.store.grad(`${this.prefix}word_features.weight`), L = this.numTags;
     for (let s = 0; s + 1 < f.offsets.length; s++) {

@@ -1,6 +1,7 @@
 // From relation examples (a sentence and an ordered entity pair) to a batch: the words with
 // entity markers (markers.ts) through the backbone's encoding, the flat positions of the two
 // opening markers, and label ids.
+import type { WordFeatureIds } from '../../heads/word-features.js';
 import type { WordPieceTokenizer } from '../../tokenizer/wordpiece.js';
 import { encodeInputs, type EncodedInputs, type InputOptions } from '../../model/inputs.js';
 import { insertMarkers, type TokenSpan } from './markers.js';
@@ -26,6 +27,8 @@ export interface ReBatch extends EncodedInputs {
   labels: Int32Array | null;
   /** Samples whose markers truncation removed (they read the [CLS] state instead). */
   truncated: number;
+  /** Each pair's hashed features, when the model has a word-feature layer (RelationModel.encode). */
+  pairFeatures?: WordFeatureIds;
 }
 
 export interface ReBatchOptions extends InputOptions {

@@ -1,5 +1,6 @@
 // RelationModel for MRE: the shared backbone over the post with entity markers
 // around head and tail, and a classifier over the concatenated [E1] and [E2] states.
+import { pairFeatureIds, wordFeatureSpecs } from '../../heads/word-features.js';
 import { RelationClassifier, relationClassifierSpecs, type RowIndex } from '../../heads/relation-classifier.js';
 import type { ShapCAParts } from '../../model/backbone.js';
 import { relationLabels, type ShapCAConfig } from '../../model/config.js';
@@ -40,7 +41,10 @@ export class RelationModel extends TaskModelBase implements TrainableModel<ReBat
       }
     }
     const hidden = parts.text.hiddenSize;
-    super(config, parts, relationClassifierSpecs('relation.', hidden, 2, relations.length));
+    super(config, parts, [
+      ...relationClassifierSpecs('relation.', hidden, 2, relations.length),
+      ...(config.options.wordFeatures ? wordFeatureSpecs('relation.', relations.length) : []),
+    ]);
     this.classifier = new RelationClassifier(this.store, 'relation.', hidden, 2, relations);
     this.labelIndex = new Map(relations.map((r, i) => [r, i]));
     this.noneLabel = relations[none]!;
@@ -53,11 +57,13 @@ export class RelationModel extends TaskModelBase implements TrainableModel<ReBat
 
   /** Turns examples into one batch (markers, tokenisation, labels, images). */
   encode(examples: ReExample[]): ReBatch {
-    return encodeReBatch(this.parts.tokenizer, examples, { ...this.backbone.inputOptions(this.config.imageSize), labelIndex: this.labelIndex });
+    const b = encodeReBatch(this.parts.tokenizer, examples, { ...this.backbone.inputOptions(this.config.imageSize), labelIndex: this.labelIndex });
+    if (this.classifier.wordFeatures) b.pairFeatures = pairFeatureIds(examples);
+    return b;
   }
 
   private rows(b: ReBatch): RowIndex {
-    return { rows: b.batch, index: b.markerIndex, tokens: b.batch * b.seqLen };
+    return { rows: b.batch, index: b.markerIndex, tokens: b.batch * b.seqLen, ...(b.pairFeatures ? { features: b.pairFeatures } : {}) };
   }
 
   async trainStep(b: ReBatch, ctx: StepContext): Promise<StepResult> {
