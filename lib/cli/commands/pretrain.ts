@@ -108,6 +108,7 @@ export function register(program: Command): void {
     .addHelpText('after', HELP)
     .action(async (f: PretrainFlags) => {
       if (f.preset && f.model) throw new Error('--preset and --model exclude each other');
+      if (f.cased && f.model) throw new Error('--cased applies to --preset tiny (a pretrained model keeps its own tokenizer)');
       if (!f.corpus && !f.fromDatasets) throw new Error('give a corpus: --corpus FILES and/or --from-datasets DIRS');
       if (f.contexts && !f.fromDatasets) throw new Error('--contexts applies to --from-datasets (a JSONL corpus carries its own "context")');
       if (!(f.maskShare > 0)) throw new Error('expected a --mask-share above 0');
