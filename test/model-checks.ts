@@ -36,6 +36,25 @@ export async function checkGradients<B>(model: TrainableModel<B>, batch: B, h = 
   return base;
 }
 
+/**
+ * (L(p+h) − L(p−h)) / 2h against the analytic gradient at the given entries of one parameter
+ * table (`values` and `grads` views of it), within 1e-3 + 2 % of the numeric value.
+ */
+export async function checkEntries<B>(model: TrainableModel<B>, batch: B, values: Float32Array, grads: Float32Array, indices: readonly number[], label: string, h = 1e-2): Promise<void> {
+  for (const i of indices) {
+    const keep = values[i]!;
+    values[i] = keep + h;
+    model.zeroGrad();
+    const up = (await model.trainStep(batch, ctx(0))).loss;
+    values[i] = keep - h;
+    model.zeroGrad();
+    const down = (await model.trainStep(batch, ctx(0))).loss;
+    values[i] = keep;
+    const numeric = (up - down) / (2 * h);
+    assert.ok(Math.abs(grads[i]! - numeric) <= 1e-3 + 2e-2 * Math.abs(numeric), `${label}[${i}]: ${grads[i]} vs ${numeric}`);
+  }
+}
+
 /** `steps` AdamW updates on one batch; what each step reported before its update. */
 export async function trainFewSteps<B>(model: TrainableModel<B>, batch: B, steps: number, lr = 3e-3): Promise<StepResult[]> {
   const groups = model.paramGroups();

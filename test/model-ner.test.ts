@@ -11,7 +11,7 @@ import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type NerExample, type ShapCAModel, type ShapCAOptions } from '../lib/model/index.js';
 import { loadNerExamples } from '../lib/tasks/ner/data.js';
 import { WORD_FEATURE_BUCKETS } from '../lib/heads/word-features.js';
-import { checkGradients, trainFewSteps } from './model-checks.js';
+import { checkEntries, checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('ShapCAModel (NER)');
 const TYPES = ['PER', 'LOC', 'ORG'];
@@ -72,18 +72,7 @@ test('word features: a hashed table added to the emissions; its gradient matches
   const used = Array.from(batch.wordFeatures!.ids.slice(0, 40));
   const picks = used.flatMap((row) => [row * 7, row * 7 + 3]).sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!)).slice(0, 4);
   assert.ok(Math.abs(grad[picks[0]!]!) > 0, 'the features of the batch get a gradient');
-  for (const i of picks) {
-    const keep = w[i]!, h = 1e-2;
-    w[i] = keep + h;
-    model.zeroGrad();
-    const up = (await model.trainStep(batch, ctx(0))).loss;
-    w[i] = keep - h;
-    model.zeroGrad();
-    const down = (await model.trainStep(batch, ctx(0))).loss;
-    w[i] = keep;
-    const numeric = (up - down) / (2 * h);
-    assert.ok(Math.abs(grad[i]! - numeric) <= 1e-3 + 2e-2 * Math.abs(numeric), `word_features[${i}]: ${grad[i]} vs ${numeric}`);
-  }
+  await checkEntries(model, batch, w, grad, picks, 'word_features');
   const losses = (await trainFewSteps(model, batch, 10)).map((r) => r.loss);
   assert.ok(losses.at(-1)! < 0.7 * losses[0]!, `loss went from ${losses[0]} to ${losses.at(-1)}`);
   assert.ok(w.some((v) => v !== 0), 'the table trained');

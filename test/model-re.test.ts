@@ -11,7 +11,7 @@ import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type ReExample, type RelationModel, type ShapCAOptions } from '../lib/model/index.js';
 import { loadReExamples } from '../lib/tasks/re/data.js';
 import { WORD_FEATURE_BUCKETS } from '../lib/heads/word-features.js';
-import { checkGradients, trainFewSteps } from './model-checks.js';
+import { checkEntries, checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('RelationModel (MRE)');
 const IMAGE = { size: 32, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
@@ -54,18 +54,7 @@ test('word features: the pair\'s hashed bag of words added to the logits; gradie
   const picks = Array.from(batch.pairFeatures!.ids.slice(0, 30)).flatMap((row) => [row * labels.length, row * labels.length + 1])
     .sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!)).slice(0, 3);
   assert.ok(Math.abs(grad[picks[0]!]!) > 0, 'the features of the batch get a gradient');
-  for (const i of picks) {
-    const keep = w[i]!, h = 1e-2;
-    w[i] = keep + h;
-    model.zeroGrad();
-    const up = (await model.trainStep(batch, ctx)).loss;
-    w[i] = keep - h;
-    model.zeroGrad();
-    const down = (await model.trainStep(batch, ctx)).loss;
-    w[i] = keep;
-    const numeric = (up - down) / (2 * h);
-    assert.ok(Math.abs(grad[i]! - numeric) <= 1e-3 + 2e-2 * Math.abs(numeric), `word_features[${i}]: ${grad[i]} vs ${numeric}`);
-  }
+  await checkEntries(model, batch, w, grad, picks, 'word_features');
   await trainFewSteps(model, batch, 4);
   const before = await model.predict(model.encode(train.slice(6, 12)));
   const out = join(dir, 'word-features');

@@ -49,7 +49,7 @@ export class CrfTagger {
   ) {
     this.emit = new Linear(store, `${prefix}emissions`, hidden, tags.length);
     this.constraints = bioConstraints(tags);
-    this.wordFeatures = store.slots.some((s) => s.name === `${prefix}word_features.weight`) ? new WordFeatureLayer(store, prefix, tags.length) : null;
+    this.wordFeatures = WordFeatureLayer.of(store, prefix, tags.length);
   }
 
   private crf(): CrfParameters {
@@ -63,7 +63,7 @@ export class CrfTagger {
   async emissions(states: Float32Array, pos: WordPositions): Promise<TaggerCache> {
     const words = await embeddingForward(pos.wordIndex, states, pos.tokens, this.hidden);
     const emissions = await this.emit.forward(words, pos.batch * pos.maxWords);
-    if (this.wordFeatures) this.wordFeatures.addTo(emissions, this.featuresOf(pos));
+    if (this.wordFeatures) this.wordFeatures.addTo(emissions, WordFeatureLayer.required(pos.features));
     return { words, emissions };
   }
 
@@ -80,7 +80,7 @@ export class CrfTagger {
       dtransitions: this.store.grad(`${this.prefix}crf.transitions`), dstart: this.store.grad(`${this.prefix}crf.start`),
       dend: this.store.grad(`${this.prefix}crf.end`),
     });
-    if (this.wordFeatures) this.wordFeatures.backward(g.demissions, this.featuresOf(pos));
+    if (this.wordFeatures) this.wordFeatures.backward(g.demissions, WordFeatureLayer.required(pos.features));
     const dwords = await this.emit.backward(g.demissions, cache.words, pos.batch * pos.maxWords);
     await embeddingBackward(pos.wordIndex, dwords, pos.tokens, this.hidden, dStates);
   }
@@ -101,11 +101,6 @@ export class CrfTagger {
     const m = await crfMarginals(this.crf(), this.batchOf(cache, pos), this.constraints);
     const L = this.tags.length;
     return Array.from({ length: pos.batch }, (_, b) => m.slice(b * pos.maxWords * L, (b * pos.maxWords + pos.numWords[b]!) * L));
-  }
-
-  private featuresOf(pos: WordPositions): WordFeatureIds {
-    if (!pos.features) throw new TypeError('this tagger has a word-feature layer: the batch needs its words\' features (WordPositions.features)');
-    return pos.features;
   }
 
   private batchOf(cache: TaggerCache, pos: WordPositions) {

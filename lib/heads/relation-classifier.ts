@@ -43,12 +43,7 @@ export class RelationClassifier {
     readonly labels: readonly string[],
   ) {
     this.linear = new Linear(store, `${prefix}classifier`, hidden * statesPerRow, labels.length);
-    this.wordFeatures = store.slots.some((s) => s.name === `${prefix}word_features.weight`) ? new WordFeatureLayer(store, prefix, labels.length) : null;
-  }
-
-  private featuresOf(at: RowIndex): WordFeatureIds {
-    if (!at.features) throw new TypeError('this classifier has a word-feature layer: the rows need their features (RowIndex.features)');
-    return at.features;
+    this.wordFeatures = WordFeatureLayer.of(store, prefix, labels.length);
   }
 
   /** Gathers and concatenates each row's states, then scores the labels. */
@@ -58,7 +53,7 @@ export class RelationClassifier {
     }
     const features = await embeddingForward(at.index, states, at.tokens, this.hidden);
     const logits = await this.linear.forward(features, at.rows);
-    if (this.wordFeatures) this.wordFeatures.addTo(logits, this.featuresOf(at));
+    if (this.wordFeatures) this.wordFeatures.addTo(logits, WordFeatureLayer.required(at.features));
     return { rows: at.rows, features, logits };
   }
 
@@ -75,7 +70,7 @@ export class RelationClassifier {
     const total = w.reduce((s, x) => s + x, 0);
     if (!(total > 0)) return 0;
     const dlogits = await crossEntropyBackward({ dloss: w.map((x) => x / total), probs, targets, rows: cache.rows, cols });
-    if (this.wordFeatures) this.wordFeatures.backward(dlogits, this.featuresOf(at));
+    if (this.wordFeatures) this.wordFeatures.backward(dlogits, WordFeatureLayer.required(at.features));
     const dfeatures = await this.linear.backward(dlogits, cache.features, cache.rows);
     await embeddingBackward(at.index, dfeatures, at.tokens, this.hidden, dStates);
     return loss.reduce((s, x, r) => s + x * w[r]!, 0) / total;

@@ -53,6 +53,17 @@ export function pairFeatureIds(pairs: readonly { tokens: readonly string[]; head
 }
 
 export class WordFeatureLayer {
+  /** The layer over `<prefix>word_features.weight` when the store has that table, else null. */
+  static of(store: ParamStore, prefix: string, numTags: number): WordFeatureLayer | null {
+    return store.slots.some((s) => s.name === `${prefix}word_features.weight`) ? new WordFeatureLayer(store, prefix, numTags) : null;
+  }
+
+  /** The batch's feature rows, which a head with this layer cannot do without. */
+  static required(f: WordFeatureIds | undefined): WordFeatureIds {
+    if (!f) throw new TypeError('this head has a word-feature layer: the batch needs its hashed features (encode them with the model\'s encode())');
+    return f;
+  }
+
   constructor(
     private readonly store: ParamStore,
     private readonly prefix: string,
