@@ -12,7 +12,7 @@ import type { ParamSpec, ParamStore } from '../nn/params.js';
 export const WORD_FEATURE_BUCKETS = 1 << 18;
 
 export function wordFeatureSpecs(prefix: string, numTags: number): ParamSpec[] {
-  return [{ name: `${prefix}word_features.weight`, shape: [WORD_FEATURE_BUCKETS, numTags], init: 'zeros', decay: false }];
+  return [{ name: `${prefix}word_features.weight`, shape: [WORD_FEATURE_BUCKETS, numTags], init: 'zeros', decay: false, lr: 'features' }];
 }
 
 /** Feature rows per slot of a batch (a word slot b·maxWords + w, or a pair row): slot s owns ids[offsets[s] .. offsets[s+1]). */

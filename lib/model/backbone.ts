@@ -110,7 +110,7 @@ export class ShapCABackbone {
     const { text, image, pretrained } = this.parts;
     const groups: ParamGroup[] = [encoderGroup('text_encoder', text, pretrained)];
     if (image && this.usesImage) groups.push(encoderGroup('image_encoder', image, pretrained));
-    groups.push({ name: 'heads', params: this.store.params, grads: this.store.grads, pretrained: false, noDecay: this.store.noDecayRanges() });
+    groups.push({ name: 'heads', params: this.store.params, grads: this.store.grads, pretrained: false, noDecay: this.store.noDecayRanges(), featureRanges: this.store.featureRanges() });
     return groups;
   }
 

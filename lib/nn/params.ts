@@ -11,6 +11,11 @@ export interface ParamSpec {
   init?: ParamInit;
   /** Weight decay applies; default true for weights, false for 1-d tensors (biases, LayerNorm). */
   decay?: boolean;
+  /**
+   * 'features': trained at the feature learning rate (the hashed word-feature table, whose rows see
+   * a gradient only in the batches where their feature occurs); default: the group's rate.
+   */
+  lr?: 'features';
 }
 
 export interface ParamSlot {
@@ -19,6 +24,8 @@ export interface ParamSlot {
   offset: number;
   numel: number;
   decay: boolean;
+  /** Trained at the feature learning rate (ParamSpec.lr). */
+  features: boolean;
 }
 
 export class ParamStore {
@@ -34,7 +41,7 @@ export class ParamStore {
     for (const s of specs) {
       if (this.byName.has(s.name)) throw new RangeError(`duplicate parameter name ${s.name}`);
       const numel = s.shape.reduce((a, b) => a * b, 1);
-      const slot = { name: s.name, shape: [...s.shape], offset, numel, decay: s.decay ?? s.shape.length > 1 };
+      const slot = { name: s.name, shape: [...s.shape], offset, numel, decay: s.decay ?? s.shape.length > 1, features: s.lr === 'features' };
       slots.push(slot);
       this.byName.set(s.name, slot);
       offset += numel;
@@ -83,6 +90,11 @@ export class ParamStore {
   /** [offset, length] of every slot without weight decay. */
   noDecayRanges(): [number, number][] {
     return this.slots.filter((s) => !s.decay).map((s) => [s.offset, s.numel]);
+  }
+
+  /** [offset, length] of every slot trained at the feature learning rate. */
+  featureRanges(): [number, number][] {
+    return this.slots.filter((s) => s.features).map((s) => [s.offset, s.numel]);
   }
 
   /** name → { shape, data } for saving (views, not copies). */

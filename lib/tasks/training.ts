@@ -33,6 +33,8 @@ export interface TaskTrainOptions {
   encoderLr?: number;
   /** Default 1e-3 from scratch, 1e-4 with pretrained encoders. */
   headLr?: number;
+  /** Learning rate of the word-feature table (options.wordFeatures). Default 1e-2. */
+  featureLr?: number;
   warmup?: number;
   maxGradNorm?: number;
   weightDecay?: number;
@@ -107,6 +109,7 @@ export async function runTaskTraining<E>(
     reload: async (dir) => model.backbone.reloadFrom((await readModelDirectory(dir, model.config.task as ShapCATask)).parts),
     encoderLr: o.encoderLr ?? 5e-5,
     headLr: o.headLr ?? (scratch ? 1e-3 : 1e-4),
+    featureLr: o.featureLr ?? 1e-2,
     warmup: o.warmup ?? 0.1,
     maxGradNorm: o.maxGradNorm ?? 1,
     weightDecay: o.weightDecay ?? 0.01,

@@ -3,6 +3,8 @@
 // a killed-and-resumed run holds every step once, like an uninterrupted one.
 import { open, readFile, stat, truncate, type FileHandle } from 'node:fs/promises';
 
+import type { StepLr } from './optimizer.js';
+
 /** The start (or resumption) of a run, with its settings. */
 export interface StartRecord {
   type: 'start';
@@ -25,7 +27,7 @@ export interface StepRecord {
   batch: number;
   loss: number;
   parts: Record<string, number>;
-  lr: { encoder: number; head: number };
+  lr: StepLr;
   /** Gradient norm before clipping. */
   gradNorm: number;
   clipScale: number;

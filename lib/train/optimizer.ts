@@ -1,6 +1,6 @@
 // AdamW over a model's flat parameter groups: one adamwStep per contiguous range of a group;
-// weight decay is off for the group's noDecay ranges; pretrained groups take the encoder lr and the
-// others the new-layer lr; gradients are clipped by the global norm over every trainable group, as
+// weight decay is off for the group's noDecay ranges; pretrained groups take the encoder lr, the
+// others the new-layer lr, and a group's featureRanges (the word-feature table) the feature lr; gradients are clipped by the global norm over every trainable group, as
 // torch.nn.utils.clip_grad_norm_. Each group is driven through its ParamGroupBackend
 // (param-backend.ts): on the CPU, native kernels on subarray views (zero-copy) with the moments
 // beside the group; on the GPU, the encoder's device calls, the moments crossing to the host only
@@ -16,6 +16,8 @@ export interface AdamWOptions {
   encoderLr: number;
   /** Learning rate of the other (new) groups. */
   headLr: number;
+  /** Learning rate of the groups' featureRanges. Default headLr. */
+  featureLr?: number;
   /** Decoupled weight decay, off for noDecay ranges. Default 0.01. */
   weightDecay?: number;
   /** Default 0.9. */
@@ -37,13 +39,21 @@ export interface AdamWStepReport {
   /** The factor the gradients were multiplied by (1 when not clipped). */
   clipScale: number;
   /** The learning rates used, schedule included. */
-  lr: { encoder: number; head: number };
+  lr: StepLr;
+}
+
+/** Learning rates of one update, schedule included. */
+export interface StepLr {
+  encoder: number;
+  head: number;
+  features: number;
 }
 
 interface Segment {
   begin: number;
   end: number;
   decay: boolean;
+  features: boolean;
 }
 
 interface GroupState {
@@ -63,6 +73,7 @@ export class AdamW {
   constructor(groups: readonly ParamGroup[], o: AdamWOptions) {
     this.o = {
       weightDecay: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, maxGradNorm: 1, freezePretrained: false, ...o,
+      featureLr: o.featureLr ?? o.headLr,
     };
     checkOptions(this.o);
     checkGroups(groups);
@@ -77,8 +88,8 @@ export class AdamW {
   }
 
   /** Learning rates for a schedule factor. */
-  lr(lrScale = 1): { encoder: number; head: number } {
-    return { encoder: this.o.encoderLr * lrScale, head: this.o.headLr * lrScale };
+  lr(lrScale = 1): StepLr {
+    return { encoder: this.o.encoderLr * lrScale, head: this.o.headLr * lrScale, features: this.o.featureLr * lrScale };
   }
 
   /**
@@ -113,8 +124,8 @@ export class AdamW {
     // The ranges are disjoint, so their updates may run side by side on the libuv pool.
     // (A device group's calls queue one after another on its encoder.)
     await Promise.all(
-      this.trainable.flatMap(({ group, backend, segments }) => segments.map(({ begin, end, decay }) => backend.adamwStep(begin, end, {
-        lr: group.pretrained ? lr.encoder : lr.head, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps,
+      this.trainable.flatMap(({ group, backend, segments }) => segments.map(({ begin, end, decay, features }) => backend.adamwStep(begin, end, {
+        lr: features ? lr.features : group.pretrained ? lr.encoder : lr.head, beta1: this.o.beta1, beta2: this.o.beta2, eps: this.o.eps,
         weightDecay: decay ? this.o.weightDecay : 0, gradScale: scale, step,
       }))),
     );
@@ -176,7 +187,7 @@ export class AdamW {
 function checkOptions(o: Required<AdamWOptions>): void {
   const bad = (name: string, want: string, got: unknown) =>
     new TrainError(`Expected ${want} for ${name} but received ${got}`, 'SHAPCA_TRAIN_OPTIONS');
-  for (const name of ['encoderLr', 'headLr', 'weightDecay'] as const) {
+  for (const name of ['encoderLr', 'headLr', 'featureLr', 'weightDecay'] as const) {
     if (!(o[name] >= 0) || !Number.isFinite(o[name])) throw bad(name, 'a finite number ≥ 0', o[name]);
   }
   for (const name of ['beta1', 'beta2'] as const) {
@@ -199,33 +210,40 @@ function checkGroups(groups: readonly ParamGroup[]): void {
   }
 }
 
-/** The group's [0, n) cut into contiguous decayed / not-decayed ranges, in order. */
+/** The group's [0, n) cut into contiguous ranges of one kind (decayed or not, feature lr or not), in order. */
 function segmentsOf(g: ParamGroup): Segment[] {
   const n = g.params.length;
-  const ranges = [...(g.noDecay ?? [])].sort((a, b) => a[0] - b[0]);
-  const out: Segment[] = [];
+  const noDecay = checkedRanges(g, 'noDecay ranges', g.noDecay);
+  const features = checkedRanges(g, 'featureRanges', g.featureRanges);
+  const cuts = [...new Set([0, n, ...[...noDecay, ...features].flatMap(([a, b]) => [a, b])])].sort((a, b) => a - b);
+  const inside = (ranges: [number, number][], at: number) => ranges.some(([a, b]) => a <= at && at < b);
+  const merged: Segment[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const s = { begin: cuts[i]!, end: cuts[i + 1]!, decay: !inside(noDecay, cuts[i]!), features: inside(features, cuts[i]!) };
+    // Neighbouring ranges of the same kind are one call.
+    const last = merged[merged.length - 1];
+    if (last && last.decay === s.decay && last.features === s.features) last.end = s.end;
+    else merged.push(s);
+  }
+  return merged;
+}
+
+/** The ranges as sorted [begin, end), checked to lie inside the group and not to overlap. */
+function checkedRanges(g: ParamGroup, what: string, ranges: ParamGroup['noDecay']): [number, number][] {
+  const n = g.params.length;
+  const sorted = [...(ranges ?? [])].sort((a, b) => a[0] - b[0]);
   let at = 0;
-  for (const [offset, length] of ranges) {
+  return sorted.map(([offset, length]) => {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > n) {
       throw new TrainError(
-        `Expected noDecay ranges inside the ${n} parameters of group '${g.name}' but received [${offset}, ${length}]`,
+        `Expected ${what} inside the ${n} parameters of group '${g.name}' but received [${offset}, ${length}]`,
         'SHAPCA_TRAIN_PARAMS',
       );
     }
     if (offset < at) {
-      throw new TrainError(`Expected disjoint noDecay ranges in group '${g.name}' but [${offset}, ${length}] overlaps another`, 'SHAPCA_TRAIN_PARAMS');
+      throw new TrainError(`Expected disjoint ${what} in group '${g.name}' but [${offset}, ${length}] overlaps another`, 'SHAPCA_TRAIN_PARAMS');
     }
-    if (offset > at) out.push({ begin: at, end: offset, decay: true });
-    if (length > 0) out.push({ begin: offset, end: offset + length, decay: false });
     at = offset + length;
-  }
-  if (at < n) out.push({ begin: at, end: n, decay: true });
-  // Neighbouring ranges of the same kind are one call.
-  const merged: Segment[] = [];
-  for (const s of out) {
-    const last = merged[merged.length - 1];
-    if (last && last.decay === s.decay && last.end === s.begin) last.end = s.end;
-    else merged.push({ ...s });
-  }
-  return merged;
+    return [offset, offset + length];
+  });
 }

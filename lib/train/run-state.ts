@@ -28,6 +28,7 @@ export interface RunSettings {
   warmupSteps: number;
   encoderLr: number;
   headLr: number;
+  featureLr: number;
   weightDecay: number;
   maxGradNorm: number;
   freezePretrained: boolean;
@@ -76,7 +77,9 @@ export async function readState(lastDir: string): Promise<TrainerState | null> {
 }
 
 /** Throws naming the first setting in which a checkpoint differs from this run. */
-export function checkResumable(path: string, saved: RunSettings, now: RunSettings): void {
+export function checkResumable(path: string, savedSettings: RunSettings, now: RunSettings): void {
+  // checkpoints from before the feature learning rate trained their feature ranges at headLr
+  const saved = { ...savedSettings, featureLr: savedSettings.featureLr ?? savedSettings.headLr };
   for (const key of Object.keys(now) as Array<keyof RunSettings>) {
     const a = JSON.stringify(saved[key]);
     const b = JSON.stringify(now[key]);

@@ -38,6 +38,8 @@ export interface TrainOptions<Batch> {
   encoderLr: number;
   /** Learning rate of the new layers. */
   headLr: number;
+  /** Learning rate of the groups' featureRanges (the word-feature table). Default headLr. */
+  featureLr?: number;
   /** Warm-up: a ratio of all steps in [0, 1) or a step count. Default 0.1. */
   warmup?: Warmup;
   /** Decoupled weight decay (not on noDecay ranges). Default 0.01. */
@@ -130,7 +132,7 @@ export async function train<Batch>(model: TrainableModel<Batch>, o: TrainOptions
   const schedule = new LinearSchedule(totalSteps, o.warmup ?? 0.1);
   const settings: RunSettings = {
     seed, epochs: o.epochs, batchesPerEpoch: o.batchesPerEpoch, totalSteps, warmupSteps: schedule.warmupSteps,
-    encoderLr: o.encoderLr, headLr: o.headLr, weightDecay: o.weightDecay ?? 0.01, maxGradNorm: o.maxGradNorm ?? 1,
+    encoderLr: o.encoderLr, headLr: o.headLr, featureLr: o.featureLr ?? o.headLr, weightDecay: o.weightDecay ?? 0.01, maxGradNorm: o.maxGradNorm ?? 1,
     freezePretrained: o.freezePretrained ?? false,
     groups: groups.map((g) => ({ name: g.name, size: g.params.length, pretrained: g.pretrained })),
   };
@@ -142,7 +144,7 @@ export async function train<Batch>(model: TrainableModel<Batch>, o: TrainOptions
     groups = model.paramGroups();
   }
   const optimizer = new AdamW(groups, {
-    encoderLr: settings.encoderLr, headLr: settings.headLr, weightDecay: settings.weightDecay,
+    encoderLr: settings.encoderLr, headLr: settings.headLr, featureLr: settings.featureLr, weightDecay: settings.weightDecay,
     maxGradNorm: settings.maxGradNorm, freezePretrained: settings.freezePretrained,
   });
   if (state) {

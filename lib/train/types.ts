@@ -10,6 +10,8 @@ interface ParamGroupBase {
   pretrained: boolean;
   /** Ranges (offset, length) of params without weight decay: biases, LayerNorm. */
   noDecay?: ReadonlyArray<readonly [offset: number, length: number]>;
+  /** Ranges (offset, length) of params trained at the feature learning rate instead (the word-feature table). */
+  featureRanges?: ReadonlyArray<readonly [offset: number, length: number]>;
 }
 
 /** A group on the host: a flat buffer and its gradient, updated by the CPU kernels. */

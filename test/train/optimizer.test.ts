@@ -115,6 +115,28 @@ test('linear schedule: HF values, warm-up as ratio (rounded up) or steps, bad va
   assert.throws(() => train.warmupSteps({ ratio: -0.1 }, 10), /warm-up ratio in \[0, 1\]/);
 });
 
+test('featureRanges take the feature lr, with or without decay where they meet noDecay ranges', async () => {
+  // First AdamW step: m̂ / √v̂ = sign(g), so p1 = p0 · (1 − lr·wd) − lr · sign(g) for each range's lr and decay.
+  const n = 12, wd = 0.1, headLr = 1e-3, featureLr = 3e-2;
+  const params = Float32Array.from({ length: n }, (_, i) => 0.5 - i * 0.07);
+  const grads = Float32Array.from({ length: n }, (_, i) => (i % 3 === 0 ? -1 : 1) * (0.1 + i / 50));
+  const p0 = params.slice();
+  const featureRanges: Array<[number, number]> = [[2, 4], [9, 3]], noDecay: Array<[number, number]> = [[4, 4]];
+  const opt = new train.AdamW([{ name: 'heads', params, grads, pretrained: false, noDecay, featureRanges }], { encoderLr: 0, headLr, featureLr, weightDecay: wd, maxGradNorm: 0 });
+  const r = await opt.step();
+  assert.equal(r.lr, { encoder: 0, head: headLr, features: featureLr });
+  const inside = (rs: Array<[number, number]>, i: number) => rs.some(([a, l]) => a <= i && i < a + l);
+  const expected = Array.from(p0, (p, i) => {
+    const lr = inside(featureRanges, i) ? featureLr : headLr;
+    return p * (1 - lr * (inside(noDecay, i) ? 0 : wd)) - lr * Math.sign(grads[i]!);
+  });
+  assertClose(params, expected, 1e-6, 1e-5, 'params after one step');
+  // without featureLr the ranges train at headLr
+  const q = p0.slice();
+  await new train.AdamW([{ name: 'heads', params: q, grads, pretrained: false, featureRanges }], { encoderLr: 0, headLr, weightDecay: 0, maxGradNorm: 0 }).step();
+  assertClose(q, Array.from(p0, (p, i) => p - headLr * Math.sign(grads[i]!)), 1e-6, 1e-5, 'featureLr defaults to headLr');
+});
+
 test('malformed groups and options are refused with what was expected', () => {
   const p = () => new Float32Array(4);
   const mk = (g: Partial<train.ParamGroup>) => () => new train.AdamW(
@@ -123,6 +145,8 @@ test('malformed groups and options are refused with what was expected', () => {
   assert.throws(mk({ grads: new Float32Array(3) }), /Expected grads of 4 values for group 'a' but received 3/);
   assert.throws(mk({ noDecay: [[2, 3]] }), /noDecay ranges inside the 4 parameters of group 'a'/);
   assert.throws(mk({ noDecay: [[0, 2], [1, 2]] }), /disjoint noDecay ranges/);
+  assert.throws(mk({ featureRanges: [[3, 2]] }), /featureRanges inside the 4 parameters of group 'a'/);
+  assert.throws(() => new train.AdamW([{ name: 'a', params: p(), grads: p(), pretrained: false }], { encoderLr: 1, headLr: 1, featureLr: NaN }), /finite number ≥ 0 for featureLr/);
   assert.throws(() => new train.AdamW([], { encoderLr: 1, headLr: 1 }), /at least one parameter group/);
   assert.throws(() => new train.AdamW(
     [{ name: 'a', params: p(), grads: p(), pretrained: false }, { name: 'a', params: p(), grads: p(), pretrained: true }],
