@@ -107,8 +107,8 @@ test('bad input: one-line reasons and a non-zero exit', () => {
   assert.match(noSplit.stderr, /^shapca: expected a jmere train file/m);
   const relFlag = shapca('train', '--task', 'joint', '--data', join(dir, 'data', 'jmere'), '--relations', 'x.json', '--out', join(dir, 'y'));
   assert.match(relFlag.stderr, /--relations applies to --task re only/);
-  const featFlag = shapca('train', '--task', 'joint', '--data', join(dir, 'data', 'jmere'), '--word-features', '--out', join(dir, 'y'));
-  assert.match(featFlag.stderr, /--word-features applies to --task ner and re only/);
+  const featLr = shapca('train', '--task', 'joint', '--data', join(dir, 'data', 'jmere'), '--word-features', '--lr-features', '0', '--out', join(dir, 'y'));
+  assert.match(featLr.stderr, /--lr-features/);
   const casedFlag = shapca('train', '--task', 're', '--data', join(dir, 'data', 'mre'), '--model', join(dir, 'nothing'), '--cased', '--out', join(dir, 'y'));
   assert.match(casedFlag.stderr, /--cased applies to --preset tiny/);
   const casedPretrain = shapca('pretrain', '--corpus', join(dir, 'nothing.txt'), '--model', join(dir, 'nothing'), '--cased', '--out', join(dir, 'y'));

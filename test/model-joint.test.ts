@@ -11,7 +11,8 @@ import * as assert from 'uvu/assert';
 import { generateSyntheticDataset, readContexts } from '../lib/data/index.js';
 import { createFromScratch, loadModel, type JointExample, type JointModel, type ShapCAOptions } from '../lib/model/index.js';
 import { loadJointExamples } from '../lib/tasks/joint/data.js';
-import { checkGradients, trainFewSteps } from './model-checks.js';
+import { WORD_FEATURE_BUCKETS } from '../lib/heads/word-features.js';
+import { checkEntries, checkGradients, trainFewSteps } from './model-checks.js';
 
 const test = suite('JointModel (MJERE)');
 const IMAGE = { size: 32, mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
@@ -49,6 +50,34 @@ test('gradients of the total loss (CRF + pairs + alignment) match finite differe
   const batch = model.encode(train.slice(0, 4));
   const base = await checkGradients(model, batch);
   assert.ok(base.parts.crf! > 0 && base.parts.relation! > 0 && base.parts.align! > 0 && base.parts.c2i! > 0, JSON.stringify(base.parts));
+});
+
+test('word features in both heads: the tagger\'s per word, the pair classifier\'s per pair; gradients by finite differences; saved and loaded', async () => {
+  const model = await tinyModel({ wordFeatures: true, useImage: false, useFusion: false });
+  assert.equal(model.store.slot('tagger.word_features.weight').shape, [WORD_FEATURE_BUCKETS, model.config.tags.length]);
+  assert.equal(model.store.slot('pairs.word_features.weight').shape, [WORD_FEATURE_BUCKETS, relations.length]);
+  assert.equal(model.paramGroups().find((g) => g.name === 'heads')!.featureRanges!.length, 2);
+  const batch = model.encode(train.slice(0, 6));
+  assert.ok(batch.wordFeatures && batch.wordFeatures.offsets.length === batch.batch * batch.maxWords + 1);
+  model.zeroGrad();
+  await model.trainStep(batch, { seed: 5, epoch: 0, batch: 0, step: 0 });
+  for (const name of ['tagger', 'pairs']) {
+    const grad = model.store.grad(`${name}.word_features.weight`);
+    const nz = grad.reduce((k, g) => k + (g !== 0 ? 1 : 0), 0);
+    assert.ok(nz > 0, `${name}: the batch's features get a gradient`);
+    const picks = Array.from(grad.keys()).filter((i) => grad[i] !== 0).sort((a, b) => Math.abs(grad[b]!) - Math.abs(grad[a]!)).slice(0, 2);
+    await checkEntries(model, batch, model.store.get(`${name}.word_features.weight`), grad, picks, `${name}.word_features`);
+  }
+  await trainFewSteps(model, batch, 15, 5e-3);
+  const seen = train.slice(0, 6);
+  const pairs = seen.map((e) => e.triples!.map((t) => ({ head: t.head, tail: t.tail })));
+  const before = await model.predict(model.encode(seen), { pairs });
+  assert.ok(before.some((p) => p.entities.length > 1), 'some sentences have predicted entity pairs to score');
+  assert.ok(before.every((p) => p.pairProbs!.every((q) => q !== null)), 'the given pairs are scored');
+  const out = join(dir, 'word-features');
+  await model.save(out);
+  const again = await loadModel(out, 'joint');
+  assert.equal(await again.predict(again.encode(seen), { pairs }), before);
 });
 
 test('training lowers both task losses, and a saved model predicts exactly as before', async () => {

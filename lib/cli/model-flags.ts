@@ -34,7 +34,7 @@ export function addModelFlags(cmd: Command): Command {
     .option('--lambda-ct <w>', 'weight of the context–text terms', positiveNumber('--lambda-ct'), 0.5)
     .option('--lambda-ci <w>', 'weight of the context–image terms', positiveNumber('--lambda-ci'), 0.5)
     .option('--max-length <n>', 'tokens per input, [CLS] text [SEP] context [SEP] (context cut first)', positiveInt('--max-length'), 128)
-    .option('--word-features', 'ner, re: add a hashed word-feature layer to the head (ner: word, shape, affixes, ±2 window; re: the pair\'s bag of words) — the linear baselines\' features, trained jointly')
+    .option('--word-features', 'add a hashed word-feature layer to the heads (the tagger: word, shape, affixes, ±2 window; the relation classifier: the pair\'s bag of words) — the linear baselines\' features, trained jointly at --lr-features')
 }
 
 export function modelOptions(f: ModelFlags): Partial<ShapCAOptions> {

@@ -30,7 +30,7 @@ export interface ShapCAOptions {
   fusionHeads: number;
   /** Longest token sequence, [CLS] text [SEP] context [SEP]; the context is cut first. Default 128. */
   maxLength: number;
-  /** NER, RE: add the sparse word-feature layer to the head's scores (heads/word-features.ts). Default false. */
+  /** Add the sparse word-feature layer to the heads' scores (heads/word-features.ts): the tagger's, the relation classifier's. Default false. */
   wordFeatures: boolean;
 }
 

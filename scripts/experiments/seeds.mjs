@@ -5,9 +5,10 @@
 // fine-tuned text-only, with contexts, and with contexts + Shap-CA (softmax utility), 3 seeds each.
 //   npm run build:ts && node scripts/experiments/seeds.mjs [--runs DIR] [--data ../shared/data] [--datasets t15,t17,mnre,jmere]
 //        [--seeds 1,2,3] [--configs linear,text-only,context,shapca] [--pretrain-epochs 10] [--threads N]
-//        [--cased] [--word-features] [--table-only] [--readme]
+//        [--cased] [--word-features] [--lr-head 1e-3] [--lr-features 1e-2] [--table-only] [--readme]
 // --cased learns the pretraining vocabulary cased; --word-features adds the hashed word-feature
-// layer to the NER fine-tunings (Twitter-2015/2017). Use a separate --runs folder for each recipe.
+// layer to the fine-tunings' heads (trained at --lr-features); --lr-head is the new layers' rate.
+// Use a separate --runs folder for each recipe.
 // Every run writes one JSON summary (DIR/<dataset>-<config>-s<seed>.json, renamed into place when the
 // run ends) and is skipped when that file exists; a killed run resumes from its checkpoint (--resume),
 // so the script can be stopped and rerun, or run in parts. At the end (or with --table-only) it
@@ -52,6 +53,8 @@ function args() {
     threads: get('--threads', undefined),
     cased: a.includes('--cased'),
     wordFeatures: a.includes('--word-features'),
+    lrHead: get('--lr-head', '1e-3'),
+    lrFeatures: get('--lr-features', '1e-2'),
     tableOnly: a.includes('--table-only'),
     readme: a.includes('--readme'),
   };
@@ -99,8 +102,8 @@ function main() {
           cli(`${name}.json`, [
             'train', '--task', s.task, '--data', s.dir, '--model', join(pretrained, 'best'), '--no-image',
             '--contexts', ...s.contexts, '--contexts-format', s.format, '--out', name, '--epochs', String(s.epochs), '--batch-size', '16',
-            '--lr-encoder', '2e-4', '--lr-head', '1e-3', '--max-length', String(s.maxLength), '--seed', String(seed), '--resume', ...threads, ...ablation,
-            ...(o.wordFeatures && s.task === 'ner' ? ['--word-features'] : []),
+            '--lr-encoder', '2e-4', '--lr-head', o.lrHead, '--max-length', String(s.maxLength), '--seed', String(seed), '--resume', ...threads, ...ablation,
+            ...(o.wordFeatures ? ['--word-features', '--lr-features', o.lrFeatures] : []),
           ]);
         }
       }

@@ -141,7 +141,6 @@ export function register(program: Command): void {
       if (f.preset && f.model) throw new Error('--preset and --model exclude each other');
       if (f.cased && f.model) throw new Error('--cased applies to --preset tiny (a pretrained model keeps its own tokenizer)');
       if (f.relations && f.task !== 're') throw new Error('--relations applies to --task re only');
-      if (f.wordFeatures && f.task === 'joint') throw new Error('--word-features applies to --task ner and re only');
       if (!(f.negativeRatio >= 0)) throw new Error(`expected a non-negative number for --negative-ratio but received ${f.negativeRatio}`);
       if (f.threads) setThreads(f.threads);
       const device = deviceOf(f.device);

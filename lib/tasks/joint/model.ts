@@ -3,7 +3,9 @@
 // gold pairs with sampled negatives in training, pairs of predicted entities at inference.
 import { bioSpans, bioTags } from '../../data/bio.js';
 import { CrfTagger, crfTaggerSpecs } from '../../heads/crf-tagger.js';
-import { RelationClassifier, relationClassifierSpecs } from '../../heads/relation-classifier.js';
+import { RelationClassifier, relationClassifierSpecs, type RowIndex } from '../../heads/relation-classifier.js';
+import { pairFeatureIds, wordFeatureIds, wordFeatureSpecs } from '../../heads/word-features.js';
+import type { Span } from '../../data/word-features.js';
 import type { ShapCAParts } from '../../model/backbone.js';
 import { DEFAULT_PAIR_OPTIONS, type PairOptions, relationLabels, type ShapCAConfig } from '../../model/config.js';
 import { entityLabels, type ModelSpec, pairFields, relationLabelFields } from '../../model/io.js';
@@ -12,7 +14,8 @@ import type { Precision } from '../../precision.js';
 import type { StepContext, StepResult, TrainableModel } from '../../train/types.js';
 import { wordPositions } from '../ner/model.js';
 import {
-  allPairs, encodeJointBatch, givenPairRows, type JointBatch, type JointEntity, type JointExample, type JointTriple, type SpanPair, trainingPairs,
+  allPairs, encodeJointBatch, givenPairRows, type JointBatch, type JointEntity, type JointExample, type JointTriple, type PairRows, type SpanPair,
+  trainingPairs,
 } from './batch.js';
 
 /** A predicted triple with the classifier's probability of its relation. */
@@ -62,7 +65,8 @@ export class JointModel extends TaskModelBase implements TrainableModel<JointBat
     }
     const { relations, none } = relationLabels(config);
     const hidden = parts.text.hiddenSize;
-    super(config, parts, [...crfTaggerSpecs('tagger.', hidden, config.tags.length), ...relationClassifierSpecs('pairs.', hidden, 4, relations.length)]);
+    const wordFeatures = config.options.wordFeatures ? [...wordFeatureSpecs('tagger.', config.tags.length), ...wordFeatureSpecs('pairs.', relations.length)] : [];
+    super(config, parts, [...crfTaggerSpecs('tagger.', hidden, config.tags.length), ...relationClassifierSpecs('pairs.', hidden, 4, relations.length), ...wordFeatures]);
     this.tagger = new CrfTagger(this.store, 'tagger.', hidden, config.tags);
     this.classifier = new RelationClassifier(this.store, 'pairs.', hidden, 4, relations);
     this.tagIndex = new Map(config.tags.map((t, i) => [t, i]));
@@ -73,9 +77,23 @@ export class JointModel extends TaskModelBase implements TrainableModel<JointBat
 
   /** Turns examples into one batch (tokenisation, BIO tags of the gold entities, pairs, images). */
   encode(examples: JointExample[]): JointBatch {
-    return encodeJointBatch(this.parts.tokenizer, examples, {
+    const b = encodeJointBatch(this.parts.tokenizer, examples, {
       ...this.backbone.inputOptions(this.config.imageSize), tagIndex: this.tagIndex, labelIndex: this.labelIndex,
     });
+    if (this.tagger.wordFeatures) b.wordFeatures = wordFeatureIds(examples.map((ex) => ex.tokens), b.numWords, b.maxWords);
+    return b;
+  }
+
+  /** The classifier's rows for span pairs of the batch's sentences (owner[r]: the sentence of row r), with their word features when it has them. */
+  private rowIndex(b: JointBatch, rows: { rows: number; index: Int32Array; owner: Int32Array }, spans: (r: number) => { head: Span; tail: Span }): RowIndex {
+    const at: RowIndex = { rows: rows.rows, index: rows.index, tokens: b.batch * b.seqLen };
+    if (!this.classifier.wordFeatures) return at;
+    return { ...at, features: pairFeatureIds(Array.from(rows.owner, (i, r) => ({ tokens: b.joint[i]!.tokens, ...spans(r) }))) };
+  }
+
+  /** rowIndex for pairs of entities (indices into entities[owner]). */
+  private entityRows(b: JointBatch, entities: readonly JointEntity[][], pairs: PairRows): RowIndex {
+    return this.rowIndex(b, pairs, (r) => ({ head: entities[pairs.owner[r]!]![pairs.pairs[r]!.head]!, tail: entities[pairs.owner[r]!]![pairs.pairs[r]!.tail]! }));
   }
 
   async trainStep(b: JointBatch, ctx: StepContext): Promise<StepResult> {
@@ -91,7 +109,7 @@ export class JointModel extends TaskModelBase implements TrainableModel<JointBat
       await this.tagger.backward(cache, pos, tagIds, dFused);
       let relation = 0;
       if (pairs.rows > 0) {
-        const at = { rows: pairs.rows, index: pairs.index, tokens: b.batch * b.seqLen };
+        const at = this.entityRows(b, b.goldEntities!, pairs);
         relation = await this.classifier.lossAndBackward(await this.classifier.forward(f.fused, at), at, pairs.targets, dFused);
       }
       return { loss: crf + relation, parts: { crf, relation }, dFused };
@@ -112,7 +130,7 @@ export class JointModel extends TaskModelBase implements TrainableModel<JointBat
     const pairs = allPairs(b, entities);
     const triples: ScoredTriple[][] = entities.map(() => []);
     if (pairs.rows > 0) {
-      const at = { rows: pairs.rows, index: pairs.index, tokens: b.batch * b.seqLen };
+      const at = this.entityRows(b, entities, pairs);
       const { label, score } = await this.classifier.predict(await this.classifier.forward(f.fused, at));
       pairs.pairs.forEach((p, r) => {
         if (label[r] === this.none) return;
@@ -135,7 +153,8 @@ export class JointModel extends TaskModelBase implements TrainableModel<JointBat
     const rows = givenPairRows(b, pairs);
     if (rows.rows === 0) return out;
     const cols = this.classifier.labels.length;
-    const { probs } = await this.classifier.predict(await this.classifier.forward(fused, { rows: rows.rows, index: rows.index, tokens: b.batch * b.seqLen }));
+    const at = this.rowIndex(b, rows, (r) => pairs[rows.owner[r]!]![rows.slot[r]!]!);
+    const { probs } = await this.classifier.predict(await this.classifier.forward(fused, at));
     for (let r = 0; r < rows.rows; r++) out[rows.owner[r]!]![rows.slot[r]!] = probs.slice(r * cols, (r + 1) * cols);
     return out;
   }
