@@ -7,6 +7,8 @@
 // with replacement, 2000 times, and recomputes, on each resample, the difference of the two
 // configurations' F1 averaged over the seeds both have (the same resample for every seed: paired);
 // p is twice the smaller share of resamples on either side of 0 (two-sided).
+// Under the table, the runs whose test predictions collapsed to one constant answer (no entity,
+// every relation `None`, no triple, or one label for everything) are named, or "none" is said.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,6 +29,13 @@ function counts(ds, lines, none) {
     else m = metrics.scoreJoint([{ entities: [], triples: l.gold }], [{ entities: [], triples: l.pred }]).quintuple;
     return [m.correct, m.predicted, m.gold];
   });
+}
+
+/** Whether every test prediction is the same answer: no entity / `None` / no triple, or one relation label for all. */
+function constant(ds, lines, none) {
+  if (ds === 't15' || ds === 't17') return lines.every((l) => l.pred.every((t) => t === 'O'));
+  if (ds === 'mnre') return new Set(lines.map((l) => l.pred)).size <= 1 || lines.every((l) => l.pred === none);
+  return lines.every((l) => l.pred.length === 0);
 }
 
 const f1 = (c, p, g) => (p + g > 0 ? (2 * c) / (p + g) : 0);
@@ -50,7 +59,7 @@ function runsOf(dir, ds, config) {
     const preds = join(dir, f.replace(/\.json$/, ''), 'test-predictions.jsonl');
     const none = s.relations?.none ?? s.meta?.labels?.none ?? 'None';
     const lines = existsSync(preds) ? readFileSync(preds, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : null;
-    out.set(Number(m[1]), { f1: score, counts: lines ? counts(ds, lines, none) : null });
+    out.set(Number(m[1]), { f1: score, counts: lines ? counts(ds, lines, none) : null, constant: lines ? constant(ds, lines, none) : null });
   }
   return out;
 }
@@ -109,11 +118,14 @@ function pcell(r) {
 
 /** The markdown table of a runs folder. */
 export function table(dir) {
+  const collapsed = [];
   const rows = ['| dataset | linear baseline | text-only | +context | +context +Shap-CA | p: Shap-CA vs context | p: Shap-CA vs text-only |', '|---|---:|---:|---:|---:|---:|---:|'];
   for (const ds of DATASETS) {
     const r = Object.fromEntries(CONFIGS.map((c) => [c, runsOf(dir, ds, c)]));
     rows.push(`| ${NAMES[ds]} | ${CONFIGS.map((c) => cell(r[c])).join(' | ')} | ${pcell(pairedBootstrap(r.shapca, r.context))} | ${pcell(pairedBootstrap(r.shapca, r['text-only']))} |`);
+    for (const c of CONFIGS) for (const [seed, run] of r[c]) if (run.constant) collapsed.push(`${ds}-${c}-s${seed}`);
   }
+  rows.push('', `Runs whose test predictions are one constant answer: ${collapsed.length ? collapsed.join(', ') : 'none'}.`);
   return rows.join('\n');
 }
 
