@@ -1,6 +1,7 @@
 // AdamW over a model's flat parameter groups: one adamwStep per contiguous range of a group;
 // weight decay is off for the group's noDecay ranges; pretrained groups take the encoder lr, the
-// others the new-layer lr, and a group's featureRanges (the word-feature table) the feature lr; gradients are clipped by the global norm over every trainable group, as
+// others the new-layer lr, and a group's featureRanges (the word-feature table) the feature lr;
+// gradients are clipped by the global norm over every trainable group, as
 // torch.nn.utils.clip_grad_norm_. Each group is driven through its ParamGroupBackend
 // (param-backend.ts): on the CPU, native kernels on subarray views (zero-copy) with the moments
 // beside the group; on the GPU, the encoder's device calls, the moments crossing to the host only
