@@ -235,6 +235,20 @@ test('misuse fails with what was expected', async () => {
   await rejects(train.train(model, toyOptions(model, fresh(), { warmup: 2.5 })), train.TrainError, /warm-up ratio/);
 });
 
+test('the feature learning rate is part of a run: a changed one is refused, a checkpoint from before it resumes', async () => {
+  const dir = fresh();
+  await runUntil(new ToyModel(3), dir, 9, { epochs: EPOCHS, checkpointEvery: 4 });
+  const model = new ToyModel(3);
+  await rejects(train.train(model, toyOptions(model, dir, { epochs: EPOCHS, resume: true, featureLr: 0.5 })), train.TrainError, /made with featureLr .* but this run has 0\.5/);
+  // a trainer state written before featureLr existed trained its feature ranges at headLr
+  const statePath = join(dir, 'last', 'trainer-state.json');
+  const state = JSON.parse(await readFile(statePath, 'utf8'));
+  delete state.settings.featureLr;
+  await writeFile(statePath, JSON.stringify(state));
+  const summary = await train.train(model, toyOptions(model, dir, { epochs: EPOCHS, resume: true }));
+  assert.is(summary.steps, EPOCHS * PER_EPOCH);
+});
+
 test('epoch order: a seeded permutation per epoch, batches cover every sample once', () => {
   const a = train.epochBatches(10, 3, { seed: 1, epoch: 0 });
   assert.equal(a.map((b) => b.length), [3, 3, 3, 1]);
