@@ -47,6 +47,7 @@ test('mean ± std per configuration, paired bootstrap p-values, collapsed runs n
   assert.is(cells[6], '< 0.001', 'Shap-CA right on 55 of 60 sentences vs 30: significant');
   assert.match(md, /\| MNRE v2 \(micro F1\) \| pending \|/);
   assert.match(md, /one constant answer: t15-text-only-s2\.$/m);
+  assert.match(md, /p against the linear baseline — Twitter-2015: text-only [^,]+, \+context 1\.000, \+Shap-CA < 0\.001; Twitter-2017: text-only pending/);
 });
 
 test('identical configurations: p = 1; no constant run: "none"', () => {

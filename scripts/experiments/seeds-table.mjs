@@ -7,7 +7,8 @@
 // with replacement, 2000 times, and recomputes, on each resample, the difference of the two
 // configurations' F1 averaged over the seeds both have (the same resample for every seed: paired);
 // p is twice the smaller share of resamples on either side of 0 (two-sided).
-// Under the table, the runs whose test predictions collapsed to one constant answer (no entity,
+// Under the table: the same test of each tiny configuration against the linear baseline, and the
+// runs whose test predictions collapsed to one constant answer (no entity,
 // every relation `None`, no triple, or one label for everything) are named, or "none" is said.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { pathToFileURL } from 'node:url';
 export const DATASETS = ['t15', 't17', 'mnre', 'jmere'];
 export const CONFIGS = ['linear', 'text-only', 'context', 'shapca'];
 const NAMES = { t15: 'Twitter-2015 (conlleval F1)', t17: 'Twitter-2017 (conlleval F1)', mnre: 'MNRE v2 (micro F1)', jmere: 'JMERE v1 (quintuple F1)' };
+const LABELS = { 'text-only': 'text-only', context: '+context', shapca: '+Shap-CA' };
 const ROUNDS = 2000;
 
 const metrics = await import(pathToFileURL(join(import.meta.dirname, '..', '..', 'dist', 'metrics', 'index.js')).href);
@@ -119,12 +121,16 @@ function pcell(r) {
 /** The markdown table of a runs folder. */
 export function table(dir) {
   const collapsed = [];
+  const vsLinear = [];
   const rows = ['| dataset | linear baseline | text-only | +context | +context +Shap-CA | p: Shap-CA vs context | p: Shap-CA vs text-only |', '|---|---:|---:|---:|---:|---:|---:|'];
   for (const ds of DATASETS) {
     const r = Object.fromEntries(CONFIGS.map((c) => [c, runsOf(dir, ds, c)]));
     rows.push(`| ${NAMES[ds]} | ${CONFIGS.map((c) => cell(r[c])).join(' | ')} | ${pcell(pairedBootstrap(r.shapca, r.context))} | ${pcell(pairedBootstrap(r.shapca, r['text-only']))} |`);
     for (const c of CONFIGS) for (const [seed, run] of r[c]) if (run.constant) collapsed.push(`${ds}-${c}-s${seed}`);
+    const tiny = CONFIGS.filter((c) => c !== 'linear').map((c) => `${LABELS[c]} ${pcell(pairedBootstrap(r[c], r.linear))}`);
+    vsLinear.push(`${NAMES[ds].replace(/ \(.*/, '')}: ${tiny.join(', ')}`);
   }
+  rows.push('', `p against the linear baseline — ${vsLinear.join('; ')}.`);
   rows.push('', `Runs whose test predictions are one constant answer: ${collapsed.length ? collapsed.join(', ') : 'none'}.`);
   return rows.join('\n');
 }
