@@ -21,8 +21,8 @@ import { DATASETS, CONFIGS, table } from './seeds-table.mjs';
 
 /**
  * Per dataset: task, folder, context files (train first), fine-tuning epochs, max tokens. MNRE
- * fine-tunes for 3 epochs (after in-domain pretraining its runs peak on dev at the second) and
- * JMERE for 5 (8 from scratch peaked at 4–7).
+ * fine-tunes for 3 epochs (after in-domain pretraining a 5-epoch run peaked on dev at its second;
+ * each epoch is slow) and JMERE for 5 (8 from scratch peaked at 4–7).
  */
 const setup = (data) => {
   const pgim = `${data}/contexts/pgim_chatgpt_aux/aligned_by_imgid`;
