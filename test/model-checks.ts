@@ -7,6 +7,19 @@ import type { StepResult, TrainableModel } from '../lib/train/types.js';
 
 const ctx = (step: number) => ({ seed: 5, epoch: 0, batch: step, step });
 
+/** (L(p+h) − L(p−h)) / 2h of the total loss at values[i], which is restored after. */
+async function centralDifference<B>(model: TrainableModel<B>, batch: B, values: Float32Array, i: number, h: number): Promise<number> {
+  const keep = values[i]!;
+  values[i] = keep + h;
+  model.zeroGrad();
+  const up = (await model.trainStep(batch, ctx(0))).loss;
+  values[i] = keep - h;
+  model.zeroGrad();
+  const down = (await model.trainStep(batch, ctx(0))).loss;
+  values[i] = keep;
+  return (up - down) / (2 * h);
+}
+
 /**
  * Compares the analytic gradient of the total loss with (L(p+h) − L(p−h)) / 2h for the three
  * largest-gradient entries of each group; returns the base step's result.
@@ -20,15 +33,7 @@ export async function checkGradients<B>(model: TrainableModel<B>, batch: B, h = 
     const idx = Array.from(analytic[gi]!.keys()).sort((a, b) => Math.abs(analytic[gi]![b]!) - Math.abs(analytic[gi]![a]!)).slice(0, 3);
     assert.ok(Math.abs(analytic[gi]![idx[0]!]!) > 0, `${g.name}: no gradient at all`);
     for (const i of idx) {
-      const keep = g.params[i]!;
-      g.params[i] = keep + h;
-      model.zeroGrad();
-      const up = (await model.trainStep(batch, ctx(0))).loss;
-      g.params[i] = keep - h;
-      model.zeroGrad();
-      const down = (await model.trainStep(batch, ctx(0))).loss;
-      g.params[i] = keep;
-      const numeric = (up - down) / (2 * h);
+      const numeric = await centralDifference(model, batch, g.params, i, h);
       const a = analytic[gi]![i]!;
       assert.ok(Math.abs(a - numeric) <= 2e-2 + 5e-2 * Math.abs(numeric), `${g.name}[${i}]: analytic ${a}, numeric ${numeric}`);
     }
@@ -42,15 +47,7 @@ export async function checkGradients<B>(model: TrainableModel<B>, batch: B, h = 
  */
 export async function checkEntries<B>(model: TrainableModel<B>, batch: B, values: Float32Array, grads: Float32Array, indices: readonly number[], label: string, h = 1e-2): Promise<void> {
   for (const i of indices) {
-    const keep = values[i]!;
-    values[i] = keep + h;
-    model.zeroGrad();
-    const up = (await model.trainStep(batch, ctx(0))).loss;
-    values[i] = keep - h;
-    model.zeroGrad();
-    const down = (await model.trainStep(batch, ctx(0))).loss;
-    values[i] = keep;
-    const numeric = (up - down) / (2 * h);
+    const numeric = await centralDifference(model, batch, values, i, h);
     assert.ok(Math.abs(grads[i]! - numeric) <= 1e-3 + 2e-2 * Math.abs(numeric), `${label}[${i}]: ${grads[i]} vs ${numeric}`);
   }
 }

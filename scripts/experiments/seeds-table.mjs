@@ -33,10 +33,10 @@ function counts(ds, lines, none) {
   });
 }
 
-/** Whether every test prediction is the same answer: no entity / `None` / no triple, or one relation label for all. */
-function constant(ds, lines, none) {
+/** Whether every test prediction is the same answer: no entity, one relation label for all (`None` or another), no triple. */
+function constant(ds, lines) {
   if (ds === 't15' || ds === 't17') return lines.every((l) => l.pred.every((t) => t === 'O'));
-  if (ds === 'mnre') return new Set(lines.map((l) => l.pred)).size <= 1 || lines.every((l) => l.pred === none);
+  if (ds === 'mnre') return new Set(lines.map((l) => l.pred)).size <= 1;
   return lines.every((l) => l.pred.length === 0);
 }
 
@@ -61,7 +61,7 @@ function runsOf(dir, ds, config) {
     const preds = join(dir, f.replace(/\.json$/, ''), 'test-predictions.jsonl');
     const none = s.relations?.none ?? s.meta?.labels?.none ?? 'None';
     const lines = existsSync(preds) ? readFileSync(preds, 'utf8').trim().split('\n').map((l) => JSON.parse(l)) : null;
-    out.set(Number(m[1]), { f1: score, counts: lines ? counts(ds, lines, none) : null, constant: lines ? constant(ds, lines, none) : null });
+    out.set(Number(m[1]), { f1: score, counts: lines ? counts(ds, lines, none) : null, constant: lines ? constant(ds, lines) : null });
   }
   return out;
 }

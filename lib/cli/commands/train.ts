@@ -36,7 +36,7 @@ interface TrainFlags extends ModelFlags, HubFlags {
   batchSize: number;
   lrEncoder: number;
   lrHead?: number;
-  lrFeatures: number;
+  lrFeatures?: number;
   warmup: number;
   maxGradNorm: number;
   weightDecay: number;
@@ -123,7 +123,7 @@ export function register(program: Command): void {
     .option('--batch-size <n>', 'samples per step', positiveInt('--batch-size'), 16)
     .option('--lr-encoder <lr>', 'learning rate of pretrained encoders', positiveNumber('--lr-encoder'), 5e-5)
     .option('--lr-head <lr>', 'learning rate of new layers (default 1e-3 from scratch, 1e-4 pretrained)', positiveNumber('--lr-head'))
-    .option('--lr-features <lr>', 'learning rate of the --word-features table (sparse: each row learns only when its feature occurs)', positiveNumber('--lr-features'), 1e-2)
+    .option('--lr-features <lr>', 'learning rate of the --word-features table (default 1e-2; sparse: each row learns only when its feature occurs)', positiveNumber('--lr-features'))
     .option('--warmup <ratio>', 'linear warm-up, as a share of all steps', ratio('--warmup'), 0.1)
     .option('--max-grad-norm <n>', 'global gradient-norm clipping', positiveNumber('--max-grad-norm'), 1)
     .option('--weight-decay <w>', 'decoupled weight decay (not on biases and LayerNorm)', Number, 0.01)
@@ -152,7 +152,7 @@ export function register(program: Command): void {
         'textDir' in start ? [start.textDir, ...(start.imageDir ? [start.imageDir] : [])] : []);
       const common: TaskTrainOptions = {
         outDir: f.out, start, options: modelOptions(f), identity,
-        epochs: f.epochs, batchSize: f.batchSize, encoderLr: f.lrEncoder, ...(f.lrHead ? { headLr: f.lrHead } : {}), featureLr: f.lrFeatures,
+        epochs: f.epochs, batchSize: f.batchSize, encoderLr: f.lrEncoder, ...(f.lrHead ? { headLr: f.lrHead } : {}), ...(f.lrFeatures ? { featureLr: f.lrFeatures } : {}),
         warmup: f.warmup, maxGradNorm: f.maxGradNorm, weightDecay: f.weightDecay, freezePretrained: f.freezeEncoders ?? false,
         seed: f.seed, resume: f.resume ?? false, progress: f.progress, meta: { argv: process.argv.slice(2), task: f.task }, device,
       };
