@@ -126,9 +126,17 @@ interface Scale {
   yTicks: number[];
 }
 
+/**
+ * The range an axis shows: r itself, or r widened by 1 on each side when its ends are equal up
+ * to rounding (a loss that moved by 1e-16: its tick step would be too small to advance a float).
+ */
+function axisRange(r: [number, number]): [number, number] {
+  return r[1] - r[0] <= 1e-9 * Math.max(Math.abs(r[0]), Math.abs(r[1])) ? [r[0] - 1, r[1] + 1] : r;
+}
+
 function scaleFor(b: Box, xr: [number, number], yr: [number, number], integerX = false): Scale {
-  const [x0, x1] = xr[0] === xr[1] ? [xr[0] - 1, xr[1] + 1] : xr;
-  const [y0, y1] = yr[0] === yr[1] ? [yr[0] - 1, yr[1] + 1] : yr;
+  const [x0, x1] = axisRange(xr);
+  const [y0, y1] = axisRange(yr);
   return {
     x: (v) => b.x + ((v - x0) / (x1 - x0)) * b.w,
     y: (v) => b.y + b.h - ((v - y0) / (y1 - y0)) * b.h,
@@ -155,7 +163,12 @@ function ticks(lo: number, hi: number): number[] {
   const p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
   const out: number[] = [];
-  for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) out.push(Number(t.toPrecision(12)));
+  const first = Math.ceil(lo / step);
+  for (let i = 0; i <= 10; i++) {  // about five; the bound keeps a degenerate range finite
+    const t = (first + i) * step;
+    if (t > hi + step * 1e-9) break;
+    out.push(Number(t.toPrecision(12)));
+  }
   return out;
 }
 

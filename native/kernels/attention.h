@@ -5,12 +5,14 @@
 //   att[b,h] = softmax_keys(scale · Q Kᵀ) over unmasked keys,  scale = 1/√hs     att (B, NH, T, T)
 //   out[b,:,h] = att[b,h] · V                                                    out (B, T, C)
 // att (the probabilities) is the only thing saved for backward; the scores are never kept.
+// Forward takes att = null when nothing will run backward (inference).
 // Backward (accumulates into dqkv, (B, T, 3C)):
 //   dV += attᵀ · dout,  dP = dout · Vᵀ,  dS = scale · att ⊙ (dP − rowsum(dP ⊙ att)),
 //   dQ += dS · K,  dK += dSᵀ · Q
 // It is cross-attention (cross_attention.h) of the sequence with itself, over the three thirds
-// of qkv with row stride 3C: one task per (b, h), the products and the softmax through sgemm and
-// softmax, whose SIMD paths do the arithmetic.
+// of qkv with row stride 3C: one task per (b, h); on the AVX-512 path the forward runs each head
+// by blocks of queries (attention_head.h), elsewhere the products and the softmax go through
+// sgemm and softmax.
 // A query row whose keys are all masked gets zeros (HF would give a uniform row instead).
 #pragma once
 #include <cstdint>

@@ -6,7 +6,9 @@
 #include <new>
 #include <vector>
 
+#include "../core/cpu.h"
 #include "../core/thread_pool.h"
+#include "attention_head.h"
 #include "gemm.h"
 #include "softmax.h"
 
@@ -44,7 +46,7 @@ Status cross_attention_forward(float* out, float* att, const float* q, const flo
   const int64_t b = shape.b, tq = shape.tq, tk = shape.tk, c = shape.c, nh = shape.nh;
   const int64_t ldq = shape.ldq, ldkv = shape.ldkv;
   if (b * tq * c == 0) return Status::ok;
-  if (out == nullptr || att == nullptr || q == nullptr || (tk > 0 && (k == nullptr || v == nullptr))) {
+  if (out == nullptr || q == nullptr || (tk > 0 && (k == nullptr || v == nullptr))) {
     return fail(Status::invalid_argument, "cross_attention_forward: a required buffer is null");
   }
   if (tk == 0) {  // nothing to attend to
@@ -53,17 +55,36 @@ Status cross_attention_forward(float* out, float* att, const float* q, const flo
   }
   const int64_t hs = c / nh;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hs));
-  return for_heads(b, nh, [&](int64_t bi, int64_t h, int) {
+  const bool blocked = use_avx512();  // attention_head.h
+  // Per thread: the blocked path's packed keys and block of scores, or the general path's
+  // probabilities when the caller keeps none.
+  const int64_t per_thread = blocked ? attention_head_scratch(tk, hs) : (att ? 0 : tq * tk);
+  const int64_t threads = ThreadPool::global().threads();
+  std::vector<float> scratch;
+  try {
+    scratch.resize(static_cast<size_t>(threads * per_thread));
+  } catch (const std::bad_alloc&) {
+    return fail(Status::out_of_memory, "cross_attention_forward: could not allocate %lld floats of scratch",
+                static_cast<long long>(threads * per_thread));
+  }
+  return for_heads(b, nh, [&](int64_t bi, int64_t h, int thread) {
     const float* qh = q + bi * tq * ldq + h * hs;  // (Tq, hs), row stride ldq
     const float* kh = k + bi * tk * ldkv + h * hs;  // (Tk, hs), row stride ldkv
     const float* vh = v + bi * tk * ldkv + h * hs;
-    float* a = att + (bi * nh + h) * tq * tk;  // (Tq, Tk)
+    float* oh = out + bi * tq * c + h * hs;
+    float* own = scratch.data() + thread * per_thread;
+    float* a = att ? att + (bi * nh + h) * tq * tk : nullptr;  // (Tq, Tk)
     const uint8_t* keys = kv_mask ? kv_mask + bi * tk : nullptr;
+    if (blocked) {
+      avx512::attention_head(AttentionHead{qh, kh, vh, keys, a, oh, tq, tk, hs, ldq, ldkv, c, scale}, own);
+      return Status::ok;
+    }
+    if (a == nullptr) a = own;
     if (Status s = sgemm(false, true, tq, tk, hs, scale, qh, ldq, kh, ldkv, 0.0f, a, tk, nullptr); s != Status::ok) {
       return s;
     }
     for (int64_t i = 0; i < tq; ++i) softmax_forward(a + i * tk, a + i * tk, keys, 1, tk, 1.0f);
-    return sgemm(false, false, tq, hs, tk, 1.0f, a, tk, vh, ldkv, 0.0f, out + bi * tq * c + h * hs, c, nullptr);
+    return sgemm(false, false, tq, hs, tk, 1.0f, a, tk, vh, ldkv, 0.0f, oh, c, nullptr);
   });
 }
 

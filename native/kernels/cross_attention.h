@@ -8,7 +8,8 @@
 //   kv_mask is (B, Tk) uint8 (0: a key to ignore) or null.
 //   att[b,h] = softmax_keys(scale · Q_h K_hᵀ),  scale = 1/√hs                  att (B, NH, Tq, Tk)
 //   out[b,:,h] = att[b,h] · V_h                                                 out (B, Tq, C)
-// A query whose keys are all masked gets zeros. att is saved for backward, which accumulates:
+// A query whose keys are all masked gets zeros. att is saved for backward (forward may be given
+// null for it: inference keeps no probabilities), which accumulates:
 //   dV_h += attᵀ·dout_h,  dP = dout_h·V_hᵀ,  dS = scale·att ⊙ (dP − rowsum(dP ⊙ att)),
 //   dQ_h += dS·K_h,  dK_h += dSᵀ·Q_h
 #pragma once

@@ -74,7 +74,9 @@ Status stack_forward_with(LayerStack& st, const float** out, const float* x0, co
   const int64_t bt = s.b * s.t;
   const float* x = x0;
   s.rows = 0;
+  s.inference = false;
   if constexpr (Be::host_memory) {
+    s.inference = !st.training;
     // Inference over a padded batch: the layers' row-wise steps run on the real tokens only,
     // which leaves their hidden states exactly as over the whole batch (a row's linear maps,
     // LayerNorm and activation read that row alone, and attention drops padded keys); the

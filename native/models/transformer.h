@@ -26,6 +26,9 @@ struct LayerShape {
   // CPU inference over a padded batch: the row-wise steps run on these `rows` real tokens only
   // (LayerScratch::row_index; 0: on all b·t rows). Set per forward by stack_forward_with.
   int64_t rows = 0;
+  // CPU inference (set per forward by stack_forward_with): nothing runs backward, so attention
+  // keeps no probabilities (LayerActs::att is not written).
+  bool inference = false;
   float eps = 1e-12f;
   Activation act = Activation::gelu;
   bool pre_norm = false;
@@ -58,7 +61,7 @@ LayerOffsets add_layer(ParamTable& table, const std::string& prefix, const Layer
 // layer for inference: each layer writes its output last, after its input is dead).
 struct LayerActs {
   float* qkv;           // (BT, 3C)
-  float* att;           // (B, NH, T, T)
+  float* att;           // (B, NH, T, T), not written by CPU inference (LayerShape::inference)
   float* atty;          // (BT, C) attention output before the projection
   float* res1;          // (BT, C)
   float* norm1;         // (BT, C)
@@ -121,6 +124,7 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
   const int64_t bt = s.rows > 0 ? s.rows : s.b * s.t, c = s.c, in = s.inter;
   const float* p = params;
   const float* attn_in = inp;
+  float* att = s.inference ? nullptr : a.att;
   if (s.pre_norm) {
     SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, inp, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     attn_in = a.norm1;
@@ -129,11 +133,11 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
   if constexpr (Be::host_memory) {
     if (s.rows > 0) {  // padded rows: zero queries, keys and values (the mask drops them as keys)
       SHAPCA_TRY(scatter_rows(sc.pad_qkv, a.qkv, sc.row_index, s.rows, s.b * s.t, 3 * c));
-      SHAPCA_TRY(Be::attention_forward(sc.pad_atty, a.att, sc.pad_qkv, mask, s.b, s.t, c, s.nh));
+      SHAPCA_TRY(Be::attention_forward(sc.pad_atty, att, sc.pad_qkv, mask, s.b, s.t, c, s.nh));
       SHAPCA_TRY(gather_rows(a.atty, sc.pad_atty, sc.row_index, s.rows, c));
     }
   }
-  if (s.rows == 0) SHAPCA_TRY(Be::attention_forward(a.atty, a.att, a.qkv, mask, s.b, s.t, c, s.nh));
+  if (s.rows == 0) SHAPCA_TRY(Be::attention_forward(a.atty, att, a.qkv, mask, s.b, s.t, c, s.nh));
   SHAPCA_TRY(layer_linear<Be>(a.res1, a.atty, p + o.proj_w, o.packed ? &o.packed->proj : nullptr, p + o.proj_b, bt, c, c));
   SHAPCA_TRY(Be::add_to(a.res1, inp, bt * c));  // inp is dead after this line
   const float* ffn_in;

@@ -3,6 +3,7 @@
 
 #include "harness.h"
 #include "kernels/attention.h"
+#include "kernels/cross_attention.h"
 #include "kernels/patch_embed.h"
 
 using namespace shapca;
@@ -42,6 +43,38 @@ std::vector<float> naive_attention(const std::vector<float>& qkv, const std::vec
   return out;
 }
 
+// Cross-attention with strided q and k/v rows, in double, straight from the definition.
+std::vector<float> naive_cross(const std::vector<float>& q, const std::vector<float>& kv, const std::vector<uint8_t>& mask,
+                               const AttentionShape& s) {
+  const int64_t hs = s.c / s.nh;
+  std::vector<float> out(s.b * s.tq * s.c, 0.0f);
+  for (int64_t bi = 0; bi < s.b; ++bi) {
+    for (int64_t h = 0; h < s.nh; ++h) {
+      for (int64_t i = 0; i < s.tq; ++i) {
+        std::vector<double> w(s.tk, 0.0);
+        double mx = -1e300, sum = 0.0;
+        for (int64_t j = 0; j < s.tk; ++j) {
+          if (!mask[bi * s.tk + j]) continue;
+          for (int64_t d = 0; d < hs; ++d) {
+            w[j] += static_cast<double>(q[(bi * s.tq + i) * s.ldq + h * hs + d]) * kv[(bi * s.tk + j) * s.ldkv + h * hs + d];
+          }
+          w[j] /= std::sqrt(static_cast<double>(hs));
+          mx = std::max(mx, w[j]);
+        }
+        for (int64_t j = 0; j < s.tk; ++j) sum += mask[bi * s.tk + j] ? std::exp(w[j] - mx) : 0.0;
+        for (int64_t d = 0; d < hs && sum > 0.0; ++d) {
+          double acc = 0.0;
+          for (int64_t j = 0; j < s.tk; ++j) {
+            if (mask[bi * s.tk + j]) acc += std::exp(w[j] - mx) / sum * kv[(bi * s.tk + j) * s.ldkv + s.c + h * hs + d];
+          }
+          out[(bi * s.tq + i) * s.c + h * hs + d] = static_cast<float>(acc);
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 TEST("attention: forward matches the definition with padding, on every path") {
@@ -57,6 +90,31 @@ TEST("attention: forward matches the definition with padding, on every path") {
     CHECK_CLOSE(out.data(), expect.data(), out.size(), 1e-5, 1e-4, std::string("attention ") + kernel_path_name(path));
     for (int64_t h = 0; h < nh; ++h) {
       for (int64_t i = 0; i < t; ++i) CHECK(att[((1 * nh + h) * t + i) * t + 9] == 0.0f);  // masked key
+    }
+  });
+}
+
+TEST("cross attention: forward matches the definition at sizes off the 12-row and 32-column blocks, with and without att") {
+  // hs = 40: a full and a partial panel of value columns; Tk = 45 keys: a full and a partial panel
+  // of keys; Tq = 29 queries: two blocks of 12 and one of 5; strided rows; batch 2 drops every key.
+  const AttentionShape s{3, 29, 45, 80, 2, 83, 165};  // k and v: the two halves of one 165-wide row
+  auto q = random_vector(s.b * s.tq * s.ldq, 51, 2.0f), kv = random_vector(s.b * s.tk * s.ldkv, 52, 2.0f);
+  std::vector<uint8_t> mask(s.b * s.tk, 1);
+  for (int64_t j = 30; j < s.tk; ++j) mask[j] = 0;
+  mask[s.tk + 3] = 0;
+  for (int64_t j = 0; j < s.tk; ++j) mask[2 * s.tk + j] = 0;
+  auto expect = naive_cross(q, kv, mask, s);
+  for_each_path([&](KernelPath path) {
+    std::vector<float> out(s.b * s.tq * s.c, 7.0f), bare(out.size(), 7.0f), att(s.b * s.nh * s.tq * s.tk, 7.0f);
+    CHECK(cross_attention_forward(out.data(), att.data(), q.data(), kv.data(), kv.data() + s.c, mask.data(), s) == Status::ok);
+    CHECK(cross_attention_forward(bare.data(), nullptr, q.data(), kv.data(), kv.data() + s.c, mask.data(), s) == Status::ok);
+    const std::string label = std::string("cross attention ") + kernel_path_name(path);
+    CHECK_CLOSE(out.data(), expect.data(), out.size(), 1e-5, 1e-4, label);
+    CHECK_CLOSE(bare.data(), out.data(), out.size(), 0.0, 0.0, label + " without att");
+    for (int64_t r = 0; r < s.b * s.nh * s.tq; ++r) {  // each row of probabilities sums to 1 (0 when every key is dropped)
+      double sum = 0.0;
+      for (int64_t j = 0; j < s.tk; ++j) sum += att[r * s.tk + j];
+      CHECK(std::fabs(sum - (r >= 2 * s.nh * s.tq ? 0.0 : 1.0)) < 1e-5);
     }
   });
 }

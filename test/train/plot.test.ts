@@ -113,6 +113,17 @@ test('long runs are subsampled, empty and non-finite series still render', () =>
   assert.is(find(empty, (e) => e.name === 'text' && e.text === 'no data').length, 2);
 });
 
+test('a series that moves by less than rounding renders with a few ticks (it used to loop forever)', () => {
+  const loss = 2.302585092994046;
+  const flat: train.Curves = {
+    steps: [1, 2, 3], losses: [loss, loss + 4.4e-16, loss], devEpochs: [1, 2], devScores: [0.5, 0.5 + 1e-17], bestEpoch: 1, testScore: null,
+  };
+  const root = parseXml(train.renderCurvesSvg(flat));
+  const labels = find(root, (e) => e.name === 'text' && /^-?[\d.]+$/.test(e.text.trim()));
+  assert.ok(labels.length > 4 && labels.length < 40, `${labels.length} tick labels`);
+  assert.is(points(byId(root, 'train-loss-raw')).length, 3);
+});
+
 test('curves from log records; smoothing is a debiased moving average', () => {
   const c = train.curvesFromLog([
     { type: 'step', step: 1, epoch: 0, batch: 0, loss: 3, parts: {}, lr: { encoder: 0, head: 0 }, gradNorm: 1, clipScale: 1, samples: 1, samplesPerSec: 1 },

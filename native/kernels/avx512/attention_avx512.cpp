@@ -1,0 +1,164 @@
+// avx512::attention_head (attention_head.h): scores, softmax and values of one head, 12 query rows
+// at a time.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "../attention_head.h"
+#include "../avx2/avx2.h"
+
+// GCC 12's AVX-512 headers build their "undefined" vectors as `__m512 __Y = __Y;`, which its own
+// -Wuninitialized then reports in the reductions and masked operations; the values are never read.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace shapca::avx512 {
+
+namespace {
+
+constexpr int64_t kRows = 12, kCols = 32;
+
+// e^x on 16 lanes: the Cephes polynomial of avx2/vmath.h, with 2^n applied by vscalefps.
+inline __m512 exp512(__m512 x) {
+  x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.3762626647949f)), _mm512_set1_ps(-87.3365447504f));
+  const __m512 fx = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f)),
+                                         _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
+  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
+  const __m512 z = _mm512_mul_ps(x, x);
+  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.3981999507e-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073e-3f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894e-2f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459e-1f));
+  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201e-1f));
+  y = _mm512_fmadd_ps(y, z, x);
+  y = _mm512_add_ps(y, _mm512_set1_ps(1.0f));
+  return _mm512_scalef_ps(y, fx);
+}
+
+inline __mmask16 lanes(int64_t n) { return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1); }
+
+// C[R×cols] = A[R×kc] · B[kc×cols], cols ≤ 32: A's rows at stride lda, B's at stride ldb, C's at
+// ldc; B is read and C written only in their first `cols` columns (Masked: cols < 32).
+// Row r of A is read through base r/3 at byte offset (r%3)·lda, so that 4 pointers and one stride
+// address all 12 rows and the compiler keeps every accumulator and pointer in registers.
+template <int R, bool Masked>
+void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t cols) {
+  const __mmask16 m0 = lanes(cols), m1 = lanes(cols > 16 ? cols - 16 : 0);
+  const char* base[4];
+  for (int g = 0; g < 4; ++g) base[g] = reinterpret_cast<const char*>(a + 3 * g * lda);
+  const int64_t step = lda * static_cast<int64_t>(sizeof(float));
+  __m512 acc0[R], acc1[R];
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    acc0[r] = _mm512_setzero_ps();
+    acc1[r] = _mm512_setzero_ps();
+  }
+#pragma GCC unroll 2
+  for (int64_t p = 0; p < kc; ++p) {
+    const float* bp = b + p * ldb;
+    const __m512 b0 = Masked ? _mm512_maskz_loadu_ps(m0, bp) : _mm512_loadu_ps(bp);
+    const __m512 b1 = Masked ? _mm512_maskz_loadu_ps(m1, bp + 16) : _mm512_loadu_ps(bp + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      const float* ap = reinterpret_cast<const float*>(base[r / 3] + (r % 3) * step) + p;
+      const __m512 av = _mm512_set1_ps(*ap);
+      acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+      acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+    }
+  }
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    if (Masked) {
+      _mm512_mask_storeu_ps(c + r * ldc, m0, acc0[r]);
+      _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc1[r]);
+    } else {
+      _mm512_storeu_ps(c + r * ldc, acc0[r]);
+      _mm512_storeu_ps(c + r * ldc + 16, acc1[r]);
+    }
+  }
+}
+
+using TileFn = void (*)(int64_t, const float*, int64_t, const float*, int64_t, float*, int64_t, int64_t);
+template <bool Masked>
+constexpr TileFn kTiles[kRows] = {tile<1, Masked>, tile<2, Masked>, tile<3, Masked>,  tile<4, Masked>,
+                                  tile<5, Masked>, tile<6, Masked>, tile<7, Masked>,  tile<8, Masked>,
+                                  tile<9, Masked>, tile<10, Masked>, tile<11, Masked>, tile<12, Masked>};
+
+// C[rows×cols] = A · B through the tile of that many rows (1 ≤ rows ≤ 12, 1 ≤ cols ≤ 32).
+void product(int64_t rows, int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+             int64_t cols) {
+  (cols == kCols ? kTiles<false> : kTiles<true>)[rows - 1](kc, a, lda, b, ldb, c, ldc, cols);
+}
+
+// out[0..n) = softmax(scale·x) over the keys whose byte is non-zero (all when keys is null);
+// a row with every key dropped is all zeros. out may be x.
+void softmax_row(float* out, const float* x, const uint8_t* keys, int64_t n, float scale) {
+  const __m512 vscale = _mm512_set1_ps(scale), neg_inf = _mm512_set1_ps(-INFINITY);
+  auto kept = [&](int64_t i, __mmask16 m) {  // AVX-512F only: the bytes widened to 32-bit lanes
+    if (keys == nullptr) return m;
+    alignas(16) uint8_t tail[16] = {};
+    const uint8_t* src = keys + i;
+    if (n - i < 16) src = static_cast<const uint8_t*>(std::memcpy(tail, src, static_cast<size_t>(n - i)));
+    const __m512i wide = _mm512_cvtepu8_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(src)));
+    return static_cast<__mmask16>(m & _mm512_test_epi32_mask(wide, wide));
+  };
+  __m512 vmax = neg_inf;
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 m = kept(i, lanes(n - i));
+    vmax = _mm512_mask_max_ps(vmax, m, vmax, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), vscale));
+  }
+  const float mx = _mm512_reduce_max_ps(vmax);
+  if (mx == -INFINITY) {
+    for (int64_t i = 0; i < n; i += 16) _mm512_mask_storeu_ps(out + i, lanes(n - i), _mm512_setzero_ps());
+    return;
+  }
+  const __m512 vmx = _mm512_set1_ps(mx);
+  __m512 vsum = _mm512_setzero_ps();
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 all = lanes(n - i), m = kept(i, all);
+    const __m512 e = _mm512_maskz_mov_ps(m, exp512(_mm512_fmsub_ps(_mm512_maskz_loadu_ps(all, x + i), vscale, vmx)));
+    _mm512_mask_storeu_ps(out + i, all, e);
+    vsum = _mm512_add_ps(vsum, e);
+  }
+  const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+  for (int64_t i = 0; i < n; i += 16) {
+    const __mmask16 all = lanes(n - i);
+    _mm512_mask_storeu_ps(out + i, all, _mm512_mul_ps(_mm512_maskz_loadu_ps(all, out + i), inv));
+  }
+}
+
+}  // namespace
+
+void attention_head(const AttentionHead& h, float* scratch) {
+  const int64_t tq = h.tq, tk = h.tk, hs = h.hs;
+  const int64_t tkp = (tk + kCols - 1) / kCols * kCols;
+  float* kt = scratch;         // Kᵀ in panels of 32 keys: kt[j·32·hs + d·32 + i] = k[(32j + i)·ldkv + d]
+  float* s = kt + tkp * hs;    // one block's scores, tkp wide
+  for (int64_t j0 = 0; j0 < tkp; j0 += kCols) {
+    float* panel = kt + j0 * hs;
+    const int64_t keys = std::min(kCols, tk - j0);
+    if (keys == kCols) {
+      avx2::pack_interleaved(panel, h.k + j0 * h.ldkv, h.ldkv, kCols, hs, 1.0f);
+      continue;
+    }
+    for (int64_t d = 0; d < hs; ++d) {
+      for (int64_t i = 0; i < kCols; ++i) panel[d * kCols + i] = i < keys ? h.k[(j0 + i) * h.ldkv + d] : 0.0f;
+    }
+  }
+  for (int64_t i0 = 0; i0 < tq; i0 += kRows) {
+    const int64_t rows = std::min(kRows, tq - i0);
+    for (int64_t j0 = 0; j0 < tkp; j0 += kCols) product(rows, hs, h.q + i0 * h.ldq, h.ldq, kt + j0 * hs, kCols, s + j0, tkp, kCols);
+    float* p = h.att ? h.att + i0 * tk : s;  // the probabilities: into att, or over the scores
+    const int64_t ldp = h.att ? tk : tkp;
+    for (int64_t r = 0; r < rows; ++r) softmax_row(p + r * ldp, s + r * tkp, h.keys, tk, h.scale);
+    for (int64_t d0 = 0; d0 < hs; d0 += kCols) {
+      product(rows, tk, p, ldp, h.v + d0, h.ldkv, h.out + i0 * h.ldo + d0, h.ldo, std::min(kCols, hs - d0));
+    }
+  }
+}
+
+}  // namespace shapca::avx512
