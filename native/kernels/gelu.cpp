@@ -53,6 +53,15 @@ Status map_backward(const char* what, float* dinp, const float* inp, const float
 }
 }  // namespace
 
+void activation_span(Activation a, float* out, const float* inp, int64_t n) {
+  const bool quick = a == Activation::quick_gelu;
+  if (use_avx2()) {
+    (quick ? avx2::quick_gelu_forward : avx2::gelu_forward)(out, inp, n);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) out[i] = quick ? quick_gelu(inp[i]) : gelu(inp[i]);
+}
+
 Status gelu_forward(float* out, const float* inp, int64_t n) {
   return map_forward<gelu>("gelu_forward", out, inp, n, avx2::gelu_forward);
 }

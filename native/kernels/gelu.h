@@ -9,6 +9,11 @@
 
 namespace shapca {
 
+enum class Activation : int { gelu = 0, quick_gelu = 1 };
+
+// out[i] = a(inp[i]) for n values, on the calling thread (a tile's epilogue); out may be inp.
+void activation_span(Activation a, float* out, const float* inp, int64_t n);
+
 Status gelu_forward(float* out, const float* inp, int64_t n);
 Status gelu_backward(float* dinp, const float* inp, const float* dout, int64_t n);
 Status quick_gelu_forward(float* out, const float* inp, int64_t n);

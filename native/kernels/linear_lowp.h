@@ -19,9 +19,11 @@
 #pragma once
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "../core/status.h"
+#include "gelu.h"
 
 namespace shapca {
 
@@ -57,9 +59,10 @@ Status pack_weight(PackedWeight* out, Precision p, const float* w, int64_t n, in
 // out (M,N, row stride ldo ≥ N) = inp (M,K, row stride ldi ≥ K) · Wᵀ + bias with w packed by
 // pack_weight; bias (N) may be null; out must not overlap inp. Multithreaded over the global pool.
 // The fast kernels run when precision_fast(w.precision), the scalar reference otherwise (or when
-// reference is true).
+// reference is true). With act, out = act(inp · Wᵀ + bias), applied to each register tile's
+// outputs while they are in L1 (a pass over out the less).
 Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const PackedWeight& w,
-                           const float* bias, int64_t m, bool reference = false);
+                           const float* bias, int64_t m, bool reference = false, std::optional<Activation> act = {});
 
 // A linear layer's weight as the model layers see it: fp32 in PyTorch's layout (used as is), or
 // packed for bf16 / int8 inference when `packed` is set.
@@ -68,10 +71,10 @@ struct WeightView {
   const PackedWeight* packed = nullptr;
 };
 
-// out (BT,OC) = inp (BT,C) · Wᵀ + bias: matmul_forward on the fp32 weight, or
-// linear_lowp_forward on the packed one.
+// out (BT,OC) = act(inp (BT,C) · Wᵀ + bias) (no act: the identity): matmul_forward on the fp32
+// weight (then the activation over out), or linear_lowp_forward on the packed one.
 Status linear_forward(float* out, const float* inp, const WeightView& w, const float* bias, int64_t bt, int64_t c,
-                      int64_t oc);
+                      int64_t oc, std::optional<Activation> act = {});
 
 // fp32 → bf16, round to nearest even (NaN stays NaN, denormals flush to zero as in the AVX-512
 // conversions), and back.

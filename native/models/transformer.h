@@ -13,13 +13,12 @@
 #include <string>
 
 #include "../core/status.h"
+#include "../kernels/gelu.h"
 #include "../kernels/linear_lowp.h"
 #include "../kernels/row_select.h"
 #include "param_table.h"
 
 namespace shapca {
-
-enum class Activation : int { gelu = 0, quick_gelu = 1 };
 
 struct LayerShape {
   int64_t b = 0, t = 0, c = 0, nh = 1, inter = 0;
@@ -66,7 +65,7 @@ struct LayerActs {
   float* res1;          // (BT, C)
   float* norm1;         // (BT, C)
   float *mean1, *rstd1; // (BT)
-  float* fch;           // (BT, I) before the activation
+  float* fch;           // (BT, I) before the activation (not written by CPU inference at bf16 / int8)
   float* res2;          // (BT, C)
   float* norm2;         // (BT, C)
   float *mean2, *rstd2; // (BT)
@@ -148,8 +147,17 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
     SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, a.res1, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     ffn_in = a.norm1;
   }
-  SHAPCA_TRY(layer_linear<Be>(a.fch, ffn_in, p + o.fc1_w, o.packed ? &o.packed->fc1 : nullptr, p + o.fc1_b, bt, c, in));
-  SHAPCA_TRY(act_forward_with<Be>(s.act, sc.fcact, a.fch, bt * in));
+  bool activated = false;  // whether fc1 wrote act(·) into fcact itself
+  if constexpr (Be::host_memory) {
+    if (s.inference && o.packed) {  // nothing needs the pre-activation: the tiles apply act
+      SHAPCA_TRY(linear_forward(sc.fcact, ffn_in, WeightView{p + o.fc1_w, &o.packed->fc1}, p + o.fc1_b, bt, c, in, s.act));
+      activated = true;
+    }
+  }
+  if (!activated) {
+    SHAPCA_TRY(layer_linear<Be>(a.fch, ffn_in, p + o.fc1_w, o.packed ? &o.packed->fc1 : nullptr, p + o.fc1_b, bt, c, in));
+    SHAPCA_TRY(act_forward_with<Be>(s.act, sc.fcact, a.fch, bt * in));
+  }
   SHAPCA_TRY(layer_linear<Be>(a.res2, sc.fcact, p + o.fc2_w, o.packed ? &o.packed->fc2 : nullptr, p + o.fc2_b, bt, in, c));
   SHAPCA_TRY(Be::add_to(a.res2, s.pre_norm ? a.res1 : a.norm1, bt * c));
   if (!s.pre_norm) {

@@ -5,6 +5,7 @@
 
 #include "avx512_lowp.h"
 #include "lanes.h"
+#include "tile_asm.h"
 
 namespace shapca::avx512_lowp {
 
@@ -14,6 +15,15 @@ template <int R>
 void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b, float* c, int64_t ldc, int64_t cols,
                const float* bias) {
   __m512 acc0[R], acc1[R];
+  if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
+    alignas(64) float sums[12 * 32];
+    tile12_dpbf16(pairs, a, lda * 2, b, sums);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      acc0[r] = _mm512_load_ps(sums + r * 32);
+      acc1[r] = _mm512_load_ps(sums + r * 32 + 16);
+    }
+  } else {
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     acc0[r] = _mm512_setzero_ps();
@@ -29,6 +39,7 @@ void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b,
       dot_bf16(acc0[r], av, b0);
       dot_bf16(acc1[r], av, b1);
     }
+  }
   }
   const __mmask16 m0 = lanes(cols), m1 = lanes(cols - 16);
   const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();

@@ -6,6 +6,7 @@
 
 #include "avx512_lowp.h"
 #include "lanes.h"
+#include "tile_asm.h"
 
 namespace shapca::avx512_lowp {
 
@@ -15,6 +16,15 @@ template <int R>
 void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, float* c, int64_t ldc, int64_t cols,
                const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias) {
   __m512i acc0[R], acc1[R];
+  if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
+    alignas(64) int32_t sums[12 * 32];
+    tile12_dpbusd(quads, a, lda, b, sums);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      acc0[r] = _mm512_load_si512(sums + r * 32);
+      acc1[r] = _mm512_load_si512(sums + r * 32 + 16);
+    }
+  } else {
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     acc0[r] = _mm512_setzero_si512();
@@ -30,6 +40,7 @@ void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, fl
       dot_u8s8(acc0[r], av, b0);
       dot_u8s8(acc1[r], av, b1);
     }
+  }
   }
   const __mmask16 m0 = lanes(cols), m1 = lanes(cols - 16);
   const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
