@@ -4,6 +4,7 @@
 
 #include "../core/cpu.h"
 #include "avx2/avx2.h"
+#include "avx512/avx512.h"
 #include "rows.h"
 
 namespace shapca {
@@ -24,6 +25,9 @@ inline float quick_gelu_grad(float x) {
 }
 
 using VecForward = void (*)(float*, const float*, int64_t);
+
+// The vector GELU of the active path (AVX-512 or AVX2; the caller checks use_avx2()).
+VecForward gelu_kernel() { return use_avx512() ? avx512::gelu_forward : avx2::gelu_forward; }
 using VecBackward = void (*)(float*, const float*, const float*, int64_t);
 
 template <float (*F)(float)>
@@ -56,14 +60,14 @@ Status map_backward(const char* what, float* dinp, const float* inp, const float
 void activation_span(Activation a, float* out, const float* inp, int64_t n) {
   const bool quick = a == Activation::quick_gelu;
   if (use_avx2()) {
-    (quick ? avx2::quick_gelu_forward : avx2::gelu_forward)(out, inp, n);
+    (quick ? avx2::quick_gelu_forward : gelu_kernel())(out, inp, n);
     return;
   }
   for (int64_t i = 0; i < n; ++i) out[i] = quick ? quick_gelu(inp[i]) : gelu(inp[i]);
 }
 
 Status gelu_forward(float* out, const float* inp, int64_t n) {
-  return map_forward<gelu>("gelu_forward", out, inp, n, avx2::gelu_forward);
+  return map_forward<gelu>("gelu_forward", out, inp, n, gelu_kernel());
 }
 Status gelu_backward(float* dinp, const float* inp, const float* dout, int64_t n) {
   return map_backward<gelu_grad>("gelu_backward", dinp, inp, dout, n, avx2::gelu_backward);

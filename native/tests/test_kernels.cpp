@@ -145,7 +145,7 @@ TEST("layernorm: avx2 matches scalar; backward matches finite differences") {
   });
 }
 
-TEST("gelu and quick-gelu: avx2 matches scalar; backward matches finite differences") {
+TEST("gelu and quick-gelu: the AVX2 and AVX-512 kernels match scalar; backward matches finite differences") {
   for (int64_t n : kOddSizes) {
     auto x = random_vector(n, n + 3, 6.0f);
     auto dy = random_vector(n, n + 4);

@@ -17,6 +17,9 @@ void shapley_scan_ratio(double* x, const double* num, const double* den, const d
 void shapley_scan_ratio_backward(double* ds, double* work, const double* dx, const double* num, const double* den,
                                  const double* st, const int32_t* perm, int64_t k, double inv_tau);
 
+// out = gelu(x) for n values (kernels/gelu.h), erf through vmath512.h; out may be x.
+void gelu_forward(float* out, const float* x, int64_t n);
+
 // The 24-chain FMA loop of measure_peak (kernels/peak.h); returns the operations it did.
 double fma_loop(int64_t iters);
 

@@ -1,0 +1,38 @@
+// GELU forward on 16 lanes (kernels/gelu.h), with vmath512.h's erf; the tail goes through the
+// same arithmetic under a mask. (QuickGELU keeps the AVX2 kernel: its σ needs a true division.)
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "avx512.h"
+#include "vmath512.h"
+
+// GCC 12's AVX-512 headers build their "undefined" vectors as `__m512 __Y = __Y;`, which its own
+// -Wuninitialized then reports in masked operations; the values are never read.
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace shapca::avx512 {
+
+namespace {
+
+inline __m512 gelu(__m512 x) {
+  const __m512 half_x = _mm512_mul_ps(_mm512_set1_ps(0.5f), x);
+  return _mm512_fmadd_ps(half_x, erf512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f))), half_x);
+}
+
+template <__m512 (*F)(__m512)>
+void map_forward(float* out, const float* x, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, F(_mm512_loadu_ps(x + i)));
+  if (i < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    _mm512_mask_storeu_ps(out + i, m, F(_mm512_maskz_loadu_ps(m, x + i)));
+  }
+}
+
+}  // namespace
+
+void gelu_forward(float* out, const float* x, int64_t n) { map_forward<gelu>(out, x, n); }
+
+}  // namespace shapca::avx512
