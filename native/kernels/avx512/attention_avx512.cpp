@@ -8,6 +8,7 @@
 
 #include "../attention_head.h"
 #include "../avx2/avx2.h"
+#include "vmath512.h"
 
 // GCC 12's AVX-512 headers build their "undefined" vectors as `__m512 __Y = __Y;`, which its own
 // -Wuninitialized then reports in the reductions and masked operations; the values are never read.
@@ -19,25 +20,6 @@ namespace shapca::avx512 {
 namespace {
 
 constexpr int64_t kRows = 12, kCols = 32;
-
-// e^x on 16 lanes: the Cephes polynomial of avx2/vmath.h, with 2^n applied by vscalefps.
-inline __m512 exp512(__m512 x) {
-  x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.3762626647949f)), _mm512_set1_ps(-87.3365447504f));
-  const __m512 fx = _mm512_roundscale_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f), _mm512_set1_ps(0.5f)),
-                                         _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
-  x = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), x);
-  const __m512 z = _mm512_mul_ps(x, x);
-  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.3981999507e-3f));
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(8.3334519073e-3f));
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(4.1665795894e-2f));
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(1.6666665459e-1f));
-  y = _mm512_fmadd_ps(y, x, _mm512_set1_ps(5.0000001201e-1f));
-  y = _mm512_fmadd_ps(y, z, x);
-  y = _mm512_add_ps(y, _mm512_set1_ps(1.0f));
-  return _mm512_scalef_ps(y, fx);
-}
 
 inline __mmask16 lanes(int64_t n) { return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1); }
 
@@ -94,9 +76,10 @@ void product(int64_t rows, int64_t kc, const float* a, int64_t lda, const float*
   (cols == kCols ? kTiles<false> : kTiles<true>)[rows - 1](kc, a, lda, b, ldb, c, ldc, cols);
 }
 
-// out[0..n) = softmax(scale·x) over the keys whose byte is non-zero (all when keys is null);
-// a row with every key dropped is all zeros. out may be x.
-void softmax_row(float* out, const float* x, const uint8_t* keys, int64_t n, float scale) {
+// out[i] = e^(scale·x[i] − max) over the keys whose byte is non-zero (all when keys is null), 0
+// for the others; returns 1 / Σ out (0 when every key is dropped: the row is then all zeros).
+// out may be x.
+float softmax_exp(float* out, const float* x, const uint8_t* keys, int64_t n, float scale) {
   const __m512 vscale = _mm512_set1_ps(scale), neg_inf = _mm512_set1_ps(-INFINITY);
   auto kept = [&](int64_t i, __mmask16 m) {  // AVX-512F only: the bytes widened to 32-bit lanes
     if (keys == nullptr) return m;
@@ -114,7 +97,7 @@ void softmax_row(float* out, const float* x, const uint8_t* keys, int64_t n, flo
   const float mx = _mm512_reduce_max_ps(vmax);
   if (mx == -INFINITY) {
     for (int64_t i = 0; i < n; i += 16) _mm512_mask_storeu_ps(out + i, lanes(n - i), _mm512_setzero_ps());
-    return;
+    return 0.0f;
   }
   const __m512 vmx = _mm512_set1_ps(mx);
   __m512 vsum = _mm512_setzero_ps();
@@ -124,10 +107,15 @@ void softmax_row(float* out, const float* x, const uint8_t* keys, int64_t n, flo
     _mm512_mask_storeu_ps(out + i, all, e);
     vsum = _mm512_add_ps(vsum, e);
   }
-  const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vsum));
+  return 1.0f / _mm512_reduce_add_ps(vsum);
+}
+
+// v[0..n) *= f
+void scale_row(float* v, int64_t n, float f) {
+  const __m512 vf = _mm512_set1_ps(f);
   for (int64_t i = 0; i < n; i += 16) {
-    const __mmask16 all = lanes(n - i);
-    _mm512_mask_storeu_ps(out + i, all, _mm512_mul_ps(_mm512_maskz_loadu_ps(all, out + i), inv));
+    const __mmask16 m = lanes(n - i);
+    _mm512_mask_storeu_ps(v + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, v + i), vf));
   }
 }
 
@@ -152,11 +140,21 @@ void attention_head(const AttentionHead& h, float* scratch) {
   for (int64_t i0 = 0; i0 < tq; i0 += kRows) {
     const int64_t rows = std::min(kRows, tq - i0);
     for (int64_t j0 = 0; j0 < tkp; j0 += kCols) product(rows, hs, h.q + i0 * h.ldq, h.ldq, kt + j0 * hs, kCols, s + j0, tkp, kCols);
-    float* p = h.att ? h.att + i0 * tk : s;  // the probabilities: into att, or over the scores
+    // The exponentials go into att, normalised there; without att they overwrite the scores and
+    // the block's output rows are normalised instead (hs values a row instead of tk).
+    float* p = h.att ? h.att + i0 * tk : s;
     const int64_t ldp = h.att ? tk : tkp;
-    for (int64_t r = 0; r < rows; ++r) softmax_row(p + r * ldp, s + r * tkp, h.keys, tk, h.scale);
+    float inv[kRows];
+    for (int64_t r = 0; r < rows; ++r) {
+      inv[r] = softmax_exp(p + r * ldp, s + r * tkp, h.keys, tk, h.scale);
+      if (h.att) scale_row(p + r * ldp, tk, inv[r]);
+    }
+    float* out = h.out + i0 * h.ldo;
     for (int64_t d0 = 0; d0 < hs; d0 += kCols) {
-      product(rows, tk, p, ldp, h.v + d0, h.ldkv, h.out + i0 * h.ldo + d0, h.ldo, std::min(kCols, hs - d0));
+      product(rows, tk, p, ldp, h.v + d0, h.ldkv, out + d0, h.ldo, std::min(kCols, hs - d0));
+    }
+    if (!h.att) {
+      for (int64_t r = 0; r < rows; ++r) scale_row(out + r * h.ldo, hs, inv[r]);
     }
   }
 }
