@@ -20,7 +20,6 @@ void AlignedFree::operator()(void* p) const { std::free(p); }
 namespace {
 
 constexpr int64_t MR = 12;          // rows per register tile
-constexpr int64_t kBlockBytes = 256 * 1024;  // converted activation rows kept in L2 per task
 
 void* aligned_bytes(size_t bytes) { return std::aligned_alloc(64, (bytes + 63) / 64 * 64); }
 
@@ -246,44 +245,41 @@ Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ld
   });
   if (converted != Status::ok) return converted;
 
-  // Tasks: blocks of mc rows × groups of panels, enough of them to feed every thread. Inside a
-  // task, each tile of MR rows meets every panel of the task's columns in turn: its converted rows
-  // stay in L1 while the panels stream from L2 / L3 (panel outside, rows inside took 5-10 % more
-  // time at ViT-B/16's shapes: the rows then come from L2 on every tile).
+  // Tasks: one tile of MR rows × a group of panels (all of them unless there are too few row tiles
+  // to feed every thread). The tile's converted rows stay in L1 while the panels stream past from
+  // L2 / L3: panel outside and a block of rows inside took 5-10 % more time at ViT-B/16's shapes
+  // (the rows then came from L2 for every tile), and blocks of up to 240 rows made 7 tasks for
+  // 1,576 rows, which 2 threads share 4 : 3.
   const int64_t panels = w.panels();
-  const int64_t mc = std::clamp<int64_t>(kBlockBytes / (kp * eb) / MR * MR, MR, 240);
-  const int64_t row_blocks = (m + mc - 1) / mc;
+  const int64_t row_tiles = (m + MR - 1) / MR;
   const int64_t threads = pool.threads();
-  const int64_t col_groups = std::min(panels, std::max<int64_t>(1, (2 * threads + row_blocks - 1) / row_blocks));
+  const int64_t col_groups = std::min(panels, std::max<int64_t>(1, (2 * threads + row_tiles - 1) / row_tiles));
   const uint8_t* packed = w.data.get();
   const int64_t panel_bytes = kp * kLowpPanel * eb;
   auto task = [&](int64_t t, int) {
     const int64_t ib = t / col_groups, cg = t % col_groups;
-    const int64_t i0 = ib * mc, i1 = std::min(m, i0 + mc);
+    const int64_t i = ib * MR, r = std::min(MR, m - i);
     const int64_t p0 = panels * cg / col_groups, p1 = panels * (cg + 1) / col_groups;
-    for (int64_t i = i0; i < i1; i += MR) {
-      const int64_t r = std::min(MR, i1 - i);
-      for (int64_t pn = p0; pn < p1; ++pn) {
-        const int64_t j0 = pn * kLowpPanel, cols = std::min(kLowpPanel, n - j0);
-        const uint8_t* b = packed + pn * panel_bytes;
-        const float* bj = bias ? bias + j0 : nullptr;
-        float* c = out + i * ldo + j0;
-        if (bf16) {
-          const uint16_t* a = reinterpret_cast<const uint16_t*>(rows) + i * kp;
-          const uint16_t* bb = reinterpret_cast<const uint16_t*>(b);
-          (fast ? avx512_lowp::bf16_tile : bf16_tile_ref)(r, kp / 2, a, kp, bb, c, ldo, cols, bj);
-        } else {
-          (fast ? avx512_lowp::int8_tile : int8_tile_ref)(r, kp / 4, rows + i * kp, kp, reinterpret_cast<const int8_t*>(b),
-                                                           c, ldo, cols, row_scale + i, w.scale.data() + j0,
-                                                           w.comp.data() + j0, bj);
-        }
-        if (act) {
-          for (int64_t q = 0; q < r; ++q) activation_span(*act, c + q * ldo, c + q * ldo, cols);
-        }
+    for (int64_t pn = p0; pn < p1; ++pn) {
+      const int64_t j0 = pn * kLowpPanel, cols = std::min(kLowpPanel, n - j0);
+      const uint8_t* b = packed + pn * panel_bytes;
+      const float* bj = bias ? bias + j0 : nullptr;
+      float* c = out + i * ldo + j0;
+      if (bf16) {
+        const uint16_t* a = reinterpret_cast<const uint16_t*>(rows) + i * kp;
+        const uint16_t* bb = reinterpret_cast<const uint16_t*>(b);
+        (fast ? avx512_lowp::bf16_tile : bf16_tile_ref)(r, kp / 2, a, kp, bb, c, ldo, cols, bj);
+      } else {
+        (fast ? avx512_lowp::int8_tile : int8_tile_ref)(r, kp / 4, rows + i * kp, kp, reinterpret_cast<const int8_t*>(b),
+                                                         c, ldo, cols, row_scale + i, w.scale.data() + j0,
+                                                         w.comp.data() + j0, bj);
+      }
+      if (act) {
+        for (int64_t q = 0; q < r; ++q) activation_span(*act, c + q * ldo, c + q * ldo, cols);
       }
     }
   };
-  const int64_t tasks = row_blocks * col_groups;
+  const int64_t tasks = row_tiles * col_groups;
   if (tasks == 1 || 2.0 * m * n * k < 4.0e6) {
     for (int64_t t = 0; t < tasks; ++t) task(t, 0);
     return Status::ok;
