@@ -256,6 +256,9 @@ Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ld
   const int64_t col_groups = std::min(panels, std::max<int64_t>(1, (2 * threads + row_tiles - 1) / row_tiles));
   const uint8_t* packed = w.data.get();
   const int64_t panel_bytes = kp * kLowpPanel * eb;
+  // GELU goes into the fast tiles' epilogue, on the registers; QuickGELU and the reference tiles
+  // get a pass over each tile's outputs (still in L1).
+  const bool gelu_in_tile = fast && act == Activation::gelu;
   auto task = [&](int64_t t, int) {
     const int64_t ib = t / col_groups, cg = t % col_groups;
     const int64_t i = ib * MR, r = std::min(MR, m - i);
@@ -268,13 +271,22 @@ Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ld
       if (bf16) {
         const uint16_t* a = reinterpret_cast<const uint16_t*>(rows) + i * kp;
         const uint16_t* bb = reinterpret_cast<const uint16_t*>(b);
-        (fast ? avx512_lowp::bf16_tile : bf16_tile_ref)(r, kp / 2, a, kp, bb, c, ldo, cols, bj);
+        if (fast) {
+          avx512_lowp::bf16_tile(r, kp / 2, a, kp, bb, c, ldo, cols, bj, gelu_in_tile);
+        } else {
+          bf16_tile_ref(r, kp / 2, a, kp, bb, c, ldo, cols, bj);
+        }
       } else {
-        (fast ? avx512_lowp::int8_tile : int8_tile_ref)(r, kp / 4, rows + i * kp, kp, reinterpret_cast<const int8_t*>(b),
-                                                         c, ldo, cols, row_scale + i, w.scale.data() + j0,
-                                                         w.comp.data() + j0, bj);
+        const int8_t* bb = reinterpret_cast<const int8_t*>(b);
+        const float *sa = row_scale + i, *sw = w.scale.data() + j0;
+        const int32_t* comp = w.comp.data() + j0;
+        if (fast) {
+          avx512_lowp::int8_tile(r, kp / 4, rows + i * kp, kp, bb, c, ldo, cols, sa, sw, comp, bj, gelu_in_tile);
+        } else {
+          int8_tile_ref(r, kp / 4, rows + i * kp, kp, bb, c, ldo, cols, sa, sw, comp, bj);
+        }
       }
-      if (act) {
+      if (act && !gelu_in_tile) {
         for (int64_t q = 0; q < r; ++q) activation_span(*act, c + q * ldo, c + q * ldo, cols);
       }
     }

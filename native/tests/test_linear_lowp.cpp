@@ -7,6 +7,7 @@
 
 #include "core/thread_pool.h"
 #include "harness.h"
+#include "kernels/gelu.h"
 #include "kernels/linear_lowp.h"
 
 using namespace shapca;
@@ -172,6 +173,33 @@ TEST("linear int8: fast kernel equals the scalar reference; error within the qua
     }
   }
   ThreadPool::global().set_threads(0);
+}
+
+TEST("linear lowp: an activation in the epilogue equals the activation applied after, fast and reference tiles") {
+  for (Precision p : {Precision::bf16, Precision::int8}) {
+    for (Activation act : {Activation::gelu, Activation::quick_gelu}) {
+      for (const Shape& c : {Shape{37, 70, 130}, Shape{25, 96, 768}}) {
+        const Data d = make(c, 91);
+        PackedWeight pw;
+        CHECK(pack_weight(&pw, p, d.w.data(), c.n, c.k, d.ldw) == Status::ok);
+        for (bool reference : {false, true}) {
+          std::vector<float> plain(static_cast<size_t>(c.m * d.ldo)), fused(plain.size(), std::nanf(""));
+          CHECK(linear_lowp_forward(plain.data(), d.ldo, d.x.data(), d.ldi, pw, d.bias.data(), c.m, reference) == Status::ok);
+          CHECK(linear_lowp_forward(fused.data(), d.ldo, d.x.data(), d.ldi, pw, d.bias.data(), c.m, reference, act) == Status::ok);
+          for (int64_t i = 0; i < c.m; ++i) {
+            float* row = plain.data() + i * d.ldo;
+            CHECK((act == Activation::gelu ? gelu_forward(row, row, c.n) : quick_gelu_forward(row, row, c.n)) == Status::ok);
+            for (int64_t j = c.n; j < d.ldo; ++j) CHECK(std::isnan(fused[i * d.ldo + j]));  // padding untouched
+          }
+          for (int64_t i = 0; i < c.m; ++i) {
+            CHECK_CLOSE(fused.data() + i * d.ldo, plain.data() + i * d.ldo, c.n, 1e-6, 1e-5,
+                        label_of(precision_name(p), c) + (act == Activation::gelu ? " gelu" : " quick_gelu") +
+                            (reference ? " reference" : " fast"));
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST("linear int8: per-channel scales and the shift compensation on a hand example") {

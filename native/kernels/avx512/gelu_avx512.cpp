@@ -16,11 +16,6 @@ namespace shapca::avx512 {
 
 namespace {
 
-inline __m512 gelu(__m512 x) {
-  const __m512 half_x = _mm512_mul_ps(_mm512_set1_ps(0.5f), x);
-  return _mm512_fmadd_ps(half_x, erf512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f))), half_x);
-}
-
 template <__m512 (*F)(__m512)>
 void map_forward(float* out, const float* x, int64_t n) {
   int64_t i = 0;
@@ -33,6 +28,6 @@ void map_forward(float* out, const float* x, int64_t n) {
 
 }  // namespace
 
-void gelu_forward(float* out, const float* x, int64_t n) { map_forward<gelu>(out, x, n); }
+void gelu_forward(float* out, const float* x, int64_t n) { map_forward<gelu512>(out, x, n); }
 
 }  // namespace shapca::avx512

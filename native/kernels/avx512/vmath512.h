@@ -50,4 +50,10 @@ static inline __m512 erf512(__m512 x) {
   return _mm512_mul_ps(_mm512_mul_ps(x, p), reciprocal512(q));
 }
 
+// gelu(x) = x·Φ(x) = ½x·(1 + erf(x/√2))
+static inline __m512 gelu512(__m512 x) {
+  const __m512 half_x = _mm512_mul_ps(_mm512_set1_ps(0.5f), x);
+  return _mm512_fmadd_ps(half_x, erf512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f))), half_x);
+}
+
 }  // namespace shapca::avx512

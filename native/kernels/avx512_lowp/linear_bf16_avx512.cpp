@@ -6,6 +6,7 @@
 #include "avx512_lowp.h"
 #include "lanes.h"
 #include "tile_asm.h"
+#include "../avx512/vmath512.h"
 
 namespace shapca::avx512_lowp {
 
@@ -13,7 +14,7 @@ namespace {
 
 template <int R>
 void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b, float* c, int64_t ldc, int64_t cols,
-               const float* bias) {
+               const float* bias, bool gelu) {
   __m512 acc0[R], acc1[R];
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) float sums[12 * 32];
@@ -46,8 +47,13 @@ void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b,
   const __m512 bias1 = bias ? _mm512_maskz_loadu_ps(m1, bias + 16) : _mm512_setzero_ps();
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
-    _mm512_mask_storeu_ps(c + r * ldc, m0, _mm512_add_ps(acc0[r], bias0));
-    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, _mm512_add_ps(acc1[r], bias1));
+    __m512 y0 = _mm512_add_ps(acc0[r], bias0), y1 = _mm512_add_ps(acc1[r], bias1);
+    if (gelu) {
+      y0 = avx512::gelu512(y0);
+      y1 = avx512::gelu512(y1);
+    }
+    _mm512_mask_storeu_ps(c + r * ldc, m0, y0);
+    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, y1);
   }
 }
 
@@ -71,11 +77,11 @@ void bf16_convert_rows(uint16_t* dst, int64_t ldd, const float* src, int64_t lds
 }
 
 void bf16_tile(int64_t rows, int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b, float* c, int64_t ldc,
-               int64_t cols, const float* bias) {
-  using Fn = void (*)(int64_t, const uint16_t*, int64_t, const uint16_t*, float*, int64_t, int64_t, const float*);
+               int64_t cols, const float* bias, bool gelu) {
+  using Fn = void (*)(int64_t, const uint16_t*, int64_t, const uint16_t*, float*, int64_t, int64_t, const float*, bool);
   static constexpr Fn kByRows[12] = {tile_rows<1>, tile_rows<2>, tile_rows<3>, tile_rows<4>,  tile_rows<5>,  tile_rows<6>,
                                      tile_rows<7>, tile_rows<8>, tile_rows<9>, tile_rows<10>, tile_rows<11>, tile_rows<12>};
-  kByRows[rows - 1](pairs, a, lda, b, c, ldc, cols, bias);
+  kByRows[rows - 1](pairs, a, lda, b, c, ldc, cols, bias, gelu);
 }
 
 }  // namespace shapca::avx512_lowp

@@ -7,6 +7,7 @@
 #include "avx512_lowp.h"
 #include "lanes.h"
 #include "tile_asm.h"
+#include "../avx512/vmath512.h"
 
 namespace shapca::avx512_lowp {
 
@@ -14,7 +15,7 @@ namespace {
 
 template <int R>
 void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, float* c, int64_t ldc, int64_t cols,
-               const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias) {
+               const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias, bool gelu) {
   __m512i acc0[R], acc1[R];
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) int32_t sums[12 * 32];
@@ -52,8 +53,13 @@ void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, fl
     const __m512 sa = _mm512_set1_ps(row_scale[r]);
     const __m512 v0 = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc0[r], comp0));
     const __m512 v1 = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc1[r], comp1));
-    _mm512_mask_storeu_ps(c + r * ldc, m0, _mm512_fmadd_ps(v0, _mm512_mul_ps(sa, sw0), bias0));
-    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, _mm512_fmadd_ps(v1, _mm512_mul_ps(sa, sw1), bias1));
+    __m512 y0 = _mm512_fmadd_ps(v0, _mm512_mul_ps(sa, sw0), bias0), y1 = _mm512_fmadd_ps(v1, _mm512_mul_ps(sa, sw1), bias1);
+    if (gelu) {
+      y0 = avx512::gelu512(y0);
+      y1 = avx512::gelu512(y1);
+    }
+    _mm512_mask_storeu_ps(c + r * ldc, m0, y0);
+    _mm512_mask_storeu_ps(c + r * ldc + 16, m1, y1);
   }
 }
 
@@ -82,12 +88,13 @@ void int8_quantize_rows(uint8_t* dst, int64_t ldd, float* scale, const float* sr
 }
 
 void int8_tile(int64_t rows, int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, float* c, int64_t ldc,
-               int64_t cols, const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias) {
+               int64_t cols, const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias,
+               bool gelu) {
   using Fn = void (*)(int64_t, const uint8_t*, int64_t, const int8_t*, float*, int64_t, int64_t, const float*,
-                      const float*, const int32_t*, const float*);
+                      const float*, const int32_t*, const float*, bool);
   static constexpr Fn kByRows[12] = {tile_rows<1>, tile_rows<2>, tile_rows<3>, tile_rows<4>,  tile_rows<5>,  tile_rows<6>,
                                      tile_rows<7>, tile_rows<8>, tile_rows<9>, tile_rows<10>, tile_rows<11>, tile_rows<12>};
-  kByRows[rows - 1](quads, a, lda, b, c, ldc, cols, row_scale, col_scale, comp, bias);
+  kByRows[rows - 1](quads, a, lda, b, c, ldc, cols, row_scale, col_scale, comp, bias, gelu);
 }
 
 }  // namespace shapca::avx512_lowp
