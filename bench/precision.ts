@@ -5,7 +5,8 @@
 // not share our process): tools/reference/export_onnx.py writes the ONNX graphs,
 // bench/peers/ort-encoder.ts times onnxruntime, tools/reference/bench_encoders.py PyTorch.
 // Before timing, every output is checked: fp32 ones against PyTorch's (1e-3), the low-precision
-// ones by their per-token cosine with our fp32 output.
+// ones by their per-token cosine with our fp32 output. With --rounds N, onnxruntime and ours are
+// timed N times in alternation and each keeps its best (PyTorch, far behind, once).
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -68,19 +69,23 @@ interface Model {
   forward: (p: Precision) => Promise<Float32Array>;
 }
 
-async function runModel(m: Model, threadCounts: number[], reps: number, opts: BenchOptions): Promise<void> {
+async function runModel(m: Model, threadCounts: number[], reps: number, rounds: number, opts: BenchOptions): Promise<void> {
   const onnx = join(m.dir, '..', `${m.kind}.onnx`), onnx8 = join(m.dir, '..', `${m.kind}-int8.onnx`);
   const ex = spawnSync('/usr/bin/python3', [join(TOOLS, 'export_onnx.py'), m.kind, m.dir, onnx, onnx8, String(m.batch), String(m.n)], { encoding: 'utf8' });
   if (ex.status !== 0) throw new Error(`ONNX export failed: ${ex.stderr.split('\n').slice(-4).join(' ')}`);
-  const ours = availablePrecisions();
+  const ours = (['fp32', 'bf16', 'int8'] as const).filter((p) => {
+    if (availablePrecisions().includes(p)) return true;
+    process.stderr.write(`  ${m.label} ${p}: skipped, this CPU has no ${p} kernels\n`);
+    return false;
+  });
   for (const threads of threadCounts) {
     runtime.setThreads(threads);
     const note = `threads=${threads}`;
     const peers = {
-      'onnxruntime fp32': ortPeer(m.kind, onnx, threads, reps, m.batch, m.n, m.vocab),
-      'onnxruntime int8': ortPeer(m.kind, onnx8, threads, reps, m.batch, m.n, m.vocab),
       'pytorch fp32': torchPeer(m.kind, m.dir, 'fwd', threads, reps, m.batch, m.n),
       'pytorch qint8': torchPeer(m.kind, m.dir, 'fwdq', threads, reps, m.batch, m.n),
+      'onnxruntime fp32': ortPeer(m.kind, onnx, threads, reps, m.batch, m.n, m.vocab),
+      'onnxruntime int8': ortPeer(m.kind, onnx8, threads, reps, m.batch, m.n, m.vocab),
     };
     await settle();
     const fp32 = (await m.forward('fp32')).subarray(0, 256);
@@ -88,16 +93,30 @@ async function runModel(m: Model, threadCounts: number[], reps: number, opts: Be
     validate(`${m.label} onnxruntime fp32 vs ours`, peers['onnxruntime fp32'].sample, fp32, 1e-3, 1e-3);
     agree(`${m.label} onnxruntime int8`, peers['onnxruntime int8'].sample, fp32, MIN_COS.int8!);
     agree(`${m.label} pytorch qint8`, peers['pytorch qint8'].sample, fp32, MIN_COS.int8!);
-    for (const p of ['fp32', 'bf16', 'int8'] as const) {
-      if (!ours.includes(p)) {
-        process.stderr.write(`  ${m.label} ${p}: skipped, this CPU has no ${p} kernels\n`);
-        continue;
-      }
+    for (const p of ours) {
       if (p !== 'fp32') agree(`${m.label} ${p}`, (await m.forward(p)).subarray(0, 256), fp32, MIN_COS[p]!);
-      const ms = await timeMedian(() => m.forward(p), reps, 1);
+    }
+    // Rounds: onnxruntime's two graphs, then ours, again and again; each side keeps its best.
+    const best: Record<string, number> = {};
+    const keep = (key: string, ms: number) => {
+      best[key] = Math.min(best[key] ?? Infinity, ms);
+    };
+    for (let r = 0; r < rounds; r++) {
+      if (r > 0) {
+        keep('onnxruntime fp32', ortPeer(m.kind, onnx, threads, reps, m.batch, m.n, m.vocab).ms);
+        keep('onnxruntime int8', ortPeer(m.kind, onnx8, threads, reps, m.batch, m.n, m.vocab).ms);
+        await settle();
+      } else {
+        keep('onnxruntime fp32', peers['onnxruntime fp32'].ms);
+        keep('onnxruntime int8', peers['onnxruntime int8'].ms);
+      }
+      for (const p of ours) keep(p, await timeMedian(() => m.forward(p), reps, 1));
+    }
+    for (const p of ours) {
+      const ms = best[p]!;
       const peerNames = p === 'int8' ? ['onnxruntime int8', 'pytorch qint8'] : ['onnxruntime fp32', 'pytorch fp32'];
       for (const peer of peerNames) {
-        const pm = peers[peer as keyof typeof peers].ms;
+        const pm = peer.startsWith('pytorch') ? peers[peer as keyof typeof peers].ms : best[peer]!;
         report({
           bench: 'precision', shape: `${m.label} ${p} ${note}`, ours_ms: ms, peer, peer_ms: pm, ratio: pm / ms, unit: m.unit,
           value: (m.items * 1000) / ms, peer_value: (m.items * 1000) / pm, threads,
@@ -107,8 +126,9 @@ async function runModel(m: Model, threadCounts: number[], reps: number, opts: Be
   }
 }
 
-export async function run(opts: BenchOptions & { threads?: number[] }): Promise<void> {
+export async function run(opts: BenchOptions & { threads?: number[]; rounds?: number }): Promise<void> {
   const reps = Math.min(opts.reps, 3);
+  const rounds = opts.rounds ?? 1;
   const threadCounts = opts.threads ?? [1, Math.min(2, availableParallelism())];
   const dir = await mkdtemp(join(tmpdir(), 'shapca-bench-prec-'));
   try {
@@ -118,7 +138,7 @@ export async function run(opts: BenchOptions & { threads?: number[] }): Promise<
     await runModel({
       kind: 'bert', label: 'bert-base forward 32x64', dir: join(dir, 'bert'), batch: 32, n: 64, vocab: bert.config.vocab_size,
       unit: 'tokens/s', items: 32 * 64, forward: async (precision) => (await bert.forward({ ...x, precision })).lastHiddenState,
-    }, threadCounts, reps, opts);
+    }, threadCounts, reps, rounds, opts);
     bert.dispose();
 
     const vit = await VitEncoder.random({}, 2);
@@ -127,7 +147,7 @@ export async function run(opts: BenchOptions & { threads?: number[] }): Promise<
     await runModel({
       kind: 'vit', label: 'vit-b/16 forward 8x224²', dir: join(dir, 'vit'), batch: 8, n: 224, vocab: 0, unit: 'images/s', items: 8,
       forward: async (precision) => (await vit.forward({ pixels, batch: 8, precision })).lastHiddenState,
-    }, threadCounts, reps, opts);
+    }, threadCounts, reps, rounds, opts);
     vit.dispose();
   } finally {
     runtime.setThreads(0);
