@@ -25,10 +25,10 @@ inline float quick_gelu_grad(float x) {
 }
 
 using VecForward = void (*)(float*, const float*, int64_t);
+using VecBackward = void (*)(float*, const float*, const float*, int64_t);
 
 // The vector GELU of the active path (AVX-512 or AVX2; the caller checks use_avx2()).
 VecForward gelu_kernel() { return use_avx512() ? avx512::gelu_forward : avx2::gelu_forward; }
-using VecBackward = void (*)(float*, const float*, const float*, int64_t);
 
 template <float (*F)(float)>
 Status map_forward(const char* what, float* out, const float* inp, int64_t n, VecForward vec) {

@@ -82,23 +82,19 @@ namespace shapca::avx512_lowp {
 
 // out[r·32 + j] = Σ_p dot(a[r·lda + 4p .. +4), b[p·128 + 4j .. +4)) for r < 12, j < 32, over
 // `steps` steps; a and b point to bytes, lda is in bytes, b is 64-byte aligned.
-inline void tile12_dpbusd(int64_t steps, const void* a, int64_t lda, const void* b, int32_t* out) {
-  const char* a0 = static_cast<const char*>(a);
-  const char *a3 = a0 + 3 * lda, *a6 = a0 + 6 * lda, *a9 = a0 + 9 * lda;
-  const char* bp = static_cast<const char*>(b);
-  const int64_t ld = lda;
-  int64_t n = steps;
-  SHAPCA_TILE_LOOP("vpdpbusd");
-}
-inline void tile12_dpbf16(int64_t steps, const void* a, int64_t lda, const void* b, float* out) {
-  const char* a0 = static_cast<const char*>(a);
-  const char *a3 = a0 + 3 * lda, *a6 = a0 + 6 * lda, *a9 = a0 + 9 * lda;
-  const char* bp = static_cast<const char*>(b);
-  const int64_t ld = lda;
-  int64_t n = steps;
-  SHAPCA_TILE_LOOP("vdpbf16ps");
-}
+#define SHAPCA_TILE_FUNCTION(NAME, INSN, OUT)                                              \
+  inline void NAME(int64_t steps, const void* a, int64_t lda, const void* b, OUT* out) {   \
+    const char* a0 = static_cast<const char*>(a);                                          \
+    const char *a3 = a0 + 3 * lda, *a6 = a0 + 6 * lda, *a9 = a0 + 9 * lda;                 \
+    const char* bp = static_cast<const char*>(b);                                          \
+    const int64_t ld = lda;                                                                \
+    int64_t n = steps;                                                                     \
+    SHAPCA_TILE_LOOP(INSN);                                                                \
+  }
+SHAPCA_TILE_FUNCTION(tile12_dpbusd, "vpdpbusd", int32_t)
+SHAPCA_TILE_FUNCTION(tile12_dpbf16, "vdpbf16ps", float)
 
+#undef SHAPCA_TILE_FUNCTION
 #undef SHAPCA_TILE_LOOP
 #undef SHAPCA_TILE_STEP
 
