@@ -3,8 +3,8 @@
 // head, and each block of queries goes through its scores, softmax and product with the values
 // while its rows are in L1. The 12×32 register tiles read the queries, the probabilities and the
 // values where they lie (no packing); a partial panel of value columns goes through masked loads
-// and stores. Inference passes att = null: the probabilities then overwrite the block's scores and
-// nothing of Tq×Tk size is written. The general path (two SGEMM calls per head with a row softmax
+// and stores. Inference passes att = null: the block's exponentials then overwrite its scores, its
+// output rows are normalised instead of the probabilities, and nothing of Tq×Tk size is written. The general path (two SGEMM calls per head with a row softmax
 // between) packs both operands of both products and writes all Tq×Tk scores before the softmax
 // reads them: 1.4× (1 thread) to 1.8× (2 threads) the time of this one for ViT-B/16's 197 tokens.
 #pragma once

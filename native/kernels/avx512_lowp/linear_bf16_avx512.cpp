@@ -26,21 +26,21 @@ void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b,
     }
   } else {
 #pragma GCC unroll 12
-  for (int r = 0; r < R; ++r) {
-    acc0[r] = _mm512_setzero_ps();
-    acc1[r] = _mm512_setzero_ps();
-  }
-#pragma GCC unroll 8
-  for (int64_t p = 0; p < pairs; ++p) {
-    const __m512i b0 = _mm512_load_si512(b + p * 64);
-    const __m512i b1 = _mm512_load_si512(b + p * 64 + 32);
-#pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
-      const __m512i av = _mm512_set1_epi32(word(a + r * lda + 2 * p));
-      dot_bf16(acc0[r], av, b0);
-      dot_bf16(acc1[r], av, b1);
+      acc0[r] = _mm512_setzero_ps();
+      acc1[r] = _mm512_setzero_ps();
     }
-  }
+#pragma GCC unroll 8
+    for (int64_t p = 0; p < pairs; ++p) {
+      const __m512i b0 = _mm512_load_si512(b + p * 64);
+      const __m512i b1 = _mm512_load_si512(b + p * 64 + 32);
+#pragma GCC unroll 12
+      for (int r = 0; r < R; ++r) {
+        const __m512i av = _mm512_set1_epi32(word(a + r * lda + 2 * p));
+        dot_bf16(acc0[r], av, b0);
+        dot_bf16(acc1[r], av, b1);
+      }
+    }
   }
   const __mmask16 m0 = lanes(cols), m1 = lanes(cols - 16);
   const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();

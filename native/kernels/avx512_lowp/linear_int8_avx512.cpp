@@ -27,21 +27,21 @@ void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, fl
     }
   } else {
 #pragma GCC unroll 12
-  for (int r = 0; r < R; ++r) {
-    acc0[r] = _mm512_setzero_si512();
-    acc1[r] = _mm512_setzero_si512();
-  }
-#pragma GCC unroll 8
-  for (int64_t p = 0; p < quads; ++p) {
-    const __m512i b0 = _mm512_load_si512(b + p * 128);
-    const __m512i b1 = _mm512_load_si512(b + p * 128 + 64);
-#pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
-      const __m512i av = _mm512_set1_epi32(word(a + r * lda + 4 * p));
-      dot_u8s8(acc0[r], av, b0);
-      dot_u8s8(acc1[r], av, b1);
+      acc0[r] = _mm512_setzero_si512();
+      acc1[r] = _mm512_setzero_si512();
     }
-  }
+#pragma GCC unroll 8
+    for (int64_t p = 0; p < quads; ++p) {
+      const __m512i b0 = _mm512_load_si512(b + p * 128);
+      const __m512i b1 = _mm512_load_si512(b + p * 128 + 64);
+#pragma GCC unroll 12
+      for (int r = 0; r < R; ++r) {
+        const __m512i av = _mm512_set1_epi32(word(a + r * lda + 4 * p));
+        dot_u8s8(acc0[r], av, b0);
+        dot_u8s8(acc1[r], av, b1);
+      }
+    }
   }
   const __mmask16 m0 = lanes(cols), m1 = lanes(cols - 16);
   const __m512 bias0 = bias ? _mm512_maskz_loadu_ps(m0, bias) : _mm512_setzero_ps();
