@@ -24,24 +24,7 @@ inline float quick_gelu_grad(float x) {
   return s + kQuick * x * s * (1.0f - s);
 }
 
-using VecForward = void (*)(float*, const float*, int64_t);
 using VecBackward = void (*)(float*, const float*, const float*, int64_t);
-
-// The vector GELU of the active path (AVX-512 or AVX2; the caller checks use_avx2()).
-VecForward gelu_kernel() { return use_avx512() ? avx512::gelu_forward : avx2::gelu_forward; }
-
-template <float (*F)(float)>
-Status map_forward(const char* what, float* out, const float* inp, int64_t n, VecForward vec) {
-  if (Status s = check_rows(what, 1, n, out, inp); s != Status::ok) return s;
-  const bool avx = use_avx2();
-  return for_spans(n, [&](int64_t b, int64_t e) {
-    if (avx) {
-      vec(out + b, inp + b, e - b);
-    } else {
-      for (int64_t i = b; i < e; ++i) out[i] = F(inp[i]);
-    }
-  });
-}
 
 template <float (*G)(float)>
 Status map_backward(const char* what, float* dinp, const float* inp, const float* dout, int64_t n, VecBackward vec) {
@@ -60,20 +43,24 @@ Status map_backward(const char* what, float* dinp, const float* inp, const float
 void activation_span(Activation a, float* out, const float* inp, int64_t n) {
   const bool quick = a == Activation::quick_gelu;
   if (use_avx2()) {
-    (quick ? avx2::quick_gelu_forward : gelu_kernel())(out, inp, n);
+    (quick ? avx2::quick_gelu_forward : use_avx512() ? avx512::gelu_forward : avx2::gelu_forward)(out, inp, n);
     return;
   }
   for (int64_t i = 0; i < n; ++i) out[i] = quick ? quick_gelu(inp[i]) : gelu(inp[i]);
 }
 
-Status gelu_forward(float* out, const float* inp, int64_t n) {
-  return map_forward<gelu>("gelu_forward", out, inp, n, gelu_kernel());
+Status activation_forward(Activation a, float* out, const float* inp, int64_t n) {
+  const char* what = a == Activation::quick_gelu ? "quick_gelu_forward" : "gelu_forward";
+  if (Status s = check_rows(what, 1, n, out, inp); s != Status::ok) return s;
+  return for_spans(n, [&](int64_t b, int64_t e) { activation_span(a, out + b, inp + b, e - b); });
 }
+
+Status gelu_forward(float* out, const float* inp, int64_t n) { return activation_forward(Activation::gelu, out, inp, n); }
 Status gelu_backward(float* dinp, const float* inp, const float* dout, int64_t n) {
   return map_backward<gelu_grad>("gelu_backward", dinp, inp, dout, n, avx2::gelu_backward);
 }
 Status quick_gelu_forward(float* out, const float* inp, int64_t n) {
-  return map_forward<quick_gelu>("quick_gelu_forward", out, inp, n, avx2::quick_gelu_forward);
+  return activation_forward(Activation::quick_gelu, out, inp, n);
 }
 Status quick_gelu_backward(float* dinp, const float* inp, const float* dout, int64_t n) {
   return map_backward<quick_gelu_grad>("quick_gelu_backward", dinp, inp, dout, n, avx2::quick_gelu_backward);

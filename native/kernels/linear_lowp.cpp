@@ -303,8 +303,7 @@ Status linear_forward(float* out, const float* inp, const WeightView& w, const f
                       int64_t oc, std::optional<Activation> act) {
   if (w.packed == nullptr) {
     SHAPCA_TRY(matmul_forward(out, inp, w.f32, bias, bt, c, oc));
-    if (!act) return Status::ok;
-    return *act == Activation::quick_gelu ? quick_gelu_forward(out, out, bt * oc) : gelu_forward(out, out, bt * oc);
+    return act ? activation_forward(*act, out, out, bt * oc) : Status::ok;
   }
   if (w.packed->n != oc || w.packed->k != c) {
     return fail(Status::invalid_argument, "linear_forward: the packed weight is (%lld, %lld) but the layer needs (%lld, %lld)",

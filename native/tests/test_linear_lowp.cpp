@@ -8,6 +8,7 @@
 #include "core/thread_pool.h"
 #include "harness.h"
 #include "kernels/gelu.h"
+#include "kernels/gemm.h"
 #include "kernels/linear_lowp.h"
 
 using namespace shapca;
@@ -199,6 +200,18 @@ TEST("linear lowp: an activation in the epilogue equals the activation applied a
         }
       }
     }
+  }
+}
+
+TEST("linear_forward with an activation: the fp32 weight gets matmul then the activation") {
+  const Shape c{37, 70, 130};
+  std::vector<float> x = random_vector(c.m * c.k, 95, 2.0f), w = random_vector(c.n * c.k, 96, 0.1f), bias = random_vector(c.n, 97);
+  for (Activation act : {Activation::gelu, Activation::quick_gelu}) {
+    std::vector<float> plain(c.m * c.n), fused(c.m * c.n);
+    CHECK(matmul_forward(plain.data(), x.data(), w.data(), bias.data(), c.m, c.k, c.n) == Status::ok);
+    CHECK(activation_forward(act, plain.data(), plain.data(), c.m * c.n) == Status::ok);
+    CHECK(linear_forward(fused.data(), x.data(), WeightView{w.data()}, bias.data(), c.m, c.k, c.n, act) == Status::ok);
+    CHECK_CLOSE(fused.data(), plain.data(), fused.size(), 0.0, 0.0, act == Activation::gelu ? "fp32 gelu" : "fp32 quick_gelu");
   }
 }
 

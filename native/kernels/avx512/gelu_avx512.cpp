@@ -14,20 +14,13 @@
 
 namespace shapca::avx512 {
 
-namespace {
-
-template <__m512 (*F)(__m512)>
-void map_forward(float* out, const float* x, int64_t n) {
+void gelu_forward(float* out, const float* x, int64_t n) {
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, F(_mm512_loadu_ps(x + i)));
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, gelu512(_mm512_loadu_ps(x + i)));
   if (i < n) {
     const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
-    _mm512_mask_storeu_ps(out + i, m, F(_mm512_maskz_loadu_ps(m, x + i)));
+    _mm512_mask_storeu_ps(out + i, m, gelu512(_mm512_maskz_loadu_ps(m, x + i)));
   }
 }
-
-}  // namespace
-
-void gelu_forward(float* out, const float* x, int64_t n) { map_forward<gelu512>(out, x, n); }
 
 }  // namespace shapca::avx512
