@@ -9,6 +9,7 @@
 #include "../core/thread_pool.h"
 #include "avx2/avx2.h"
 #include "avx512/avx512.h"
+#include "gelu.h"
 
 namespace shapca {
 
@@ -68,7 +69,7 @@ void micro_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t 
 
 const GemmKernel kScalarKernel{micro_scalar, MR, NR, 144, 256, 4080};
 const GemmKernel kAvx2Kernel{avx2::sgemm_micro_6x16, MR, NR, 144, 256, 4080};
-const GemmKernel kAvx512Kernel{avx512::sgemm_micro_12x32, 12, 32, 96, 384, 4064};
+const GemmKernel kAvx512Kernel{avx512::sgemm_micro_12x32, 12, 32, 96, 768, 4064};
 
 // Packs rows [i0, i0+mc) × cols [p0, p0+kc) of op(A)·alpha into MR-row panels (zero padded).
 template <int64_t MR>
@@ -168,37 +169,68 @@ void init_c(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
   }
 }
 
+// What happens to a block of C besides the products: with `store` (the first K block on the
+// AVX-512 path when beta = 0), the products overwrite C plus the bias instead of adding to it (no
+// pass of init_c before); with `act` (the last K block), each finished tile goes through the
+// activation while it is in L1.
+struct Epilogue {
+  bool store = false;
+  const Activation* act = nullptr;
+};
+
+alignas(64) constexpr float kZeros[32] = {};
+
 // C[ic:ic+mc, jc:jc+nc] += packed A block (mc×kc) · packed B panel (kc×nc), micro-tile by micro-tile.
 template <int64_t MR, int64_t NR>
 void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, const float* bp, int64_t ic, int64_t mc,
-                  int64_t jc, int64_t nc, int64_t kc) {
+                  int64_t jc, int64_t nc, int64_t kc, const Epilogue& ep) {
   alignas(64) float tile[kMaxTile];
   for (int64_t jr = 0; jr < nc; jr += NR) {
     const int64_t cols = std::min(NR, nc - jr);
+    const float* bias = ep.store && g.bias != nullptr ? g.bias + jc + jr : nullptr;
     for (int64_t ir = 0; ir < mc; ir += MR) {
       const int64_t rows = std::min(MR, mc - ir);
       float* c = g.c + (ic + ir) * g.ldc + jc + jr;
-      if (rows == MR && cols == NR) {
+      if (MR == 12 && cols == NR) {  // AVX-512: a short last row panel also goes straight into C
+        avx512::sgemm_micro_rows_x32(rows, kc, ap + ir * kc, bp + jr * kc, c, g.ldc,
+                                     ep.store ? (bias ? bias : kZeros) : nullptr);
+      } else if (rows == MR && cols == NR) {
         kern.micro(kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
-      } else if (MR == 12 && cols == NR) {  // AVX-512: the short last row panel straight into C
-        avx512::sgemm_micro_rows_x32(rows, kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
       } else {
         std::memset(tile, 0, sizeof tile);
         kern.micro(kc, ap + ir * kc, bp + jr * kc, tile, NR);
         for (int64_t r = 0; r < rows; ++r) {
-          for (int64_t j = 0; j < cols; ++j) c[r * g.ldc + j] += tile[r * NR + j];
+          float* row = c + r * g.ldc;
+          const float* t = tile + r * NR;
+          if (!ep.store) {
+            for (int64_t j = 0; j < cols; ++j) row[j] += t[j];
+          } else {
+            for (int64_t j = 0; j < cols; ++j) row[j] = t[j] + (bias ? bias[j] : 0.0f);
+          }
         }
+      }
+      if (ep.act != nullptr) {
+        for (int64_t r = 0; r < rows; ++r) activation_span(*ep.act, c + r * g.ldc, c + r * g.ldc, cols);
       }
     }
   }
 }
 
-// C[m0:m1, n0:n1] = beta*C + bias, then += alpha·op(A)·op(B), on the calling thread.
+// C[m0:m1, n0:n1] = act(beta*C + bias + alpha·op(A)·op(B)) (act: the identity when null), on
+// the calling thread.
 template <int64_t MR, int64_t NR>
-bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmKernel& kern) {
+bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmKernel& kern,
+               const Activation* act) {
   const int64_t MC = kern.mc, KC = kern.kc, NC = kern.nc;
-  init_c(g, m0, m1, n0, n1);
-  if (g.k == 0 || g.alpha == 0.0f) return true;
+  const bool products = g.k > 0 && g.alpha != 0.0f;
+  const bool fused_init = products && MR == 12 && g.beta == 0.0f;  // the first K block stores
+  if (!fused_init) init_c(g, m0, m1, n0, n1);
+  if (!products) {
+    if (act != nullptr) {
+      for (int64_t i = m0; i < m1; ++i) activation_span(*act, g.c + i * g.ldc + n0, g.c + i * g.ldc + n0, n1 - n0);
+    }
+    return true;
+  }
 
   PackBuffers& buf = pack_buffers();
   const int64_t nc_max = std::min(NC, (n1 - n0 + NR - 1) / NR * NR);
@@ -215,7 +247,8 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
       for (int64_t ic = m0; ic < m1; ic += MC) {
         const int64_t mc = std::min(MC, m1 - ic);
         pack_a<MR>(ap, g.a, g.trans_a, g.lda, ic, mc, pc, kc, g.alpha);
-        macro_kernel<MR, NR>(g, kern, ap, bp, ic, mc, jc, nc, kc);
+        const Epilogue ep{fused_init && pc == 0, pc + kc >= g.k ? act : nullptr};
+        macro_kernel<MR, NR>(g, kern, ap, bp, ic, mc, jc, nc, kc, ep);
       }
     }
   }
@@ -254,6 +287,12 @@ int64_t split_point(int64_t total, int64_t parts, int64_t index, int64_t unit) {
 
 Status sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
              const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias) {
+  return sgemm_act(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, {});
+}
+
+Status sgemm_act(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias,
+                 std::optional<Activation> act) {
   if (m < 0 || n < 0 || k < 0) {
     return fail(Status::invalid_argument, "sgemm: expected non-negative sizes but received m=%lld n=%lld k=%lld",
                 static_cast<long long>(m), static_cast<long long>(n), static_cast<long long>(k));
@@ -274,7 +313,8 @@ Status sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float 
   const GemmArgs g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias};
   const GemmKernel& kern = use_avx512() ? kAvx512Kernel : (use_avx2() ? kAvx2Kernel : kScalarKernel);
   auto rect = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-    return kern.mr == 12 ? gemm_rect<12, 32>(g, m0, m1, n0, n1, kern) : gemm_rect<MR, NR>(g, m0, m1, n0, n1, kern);
+    const Activation* a = act ? &*act : nullptr;
+    return kern.mr == 12 ? gemm_rect<12, 32>(g, m0, m1, n0, n1, kern, a) : gemm_rect<MR, NR>(g, m0, m1, n0, n1, kern, a);
   };
   ThreadPool& pool = ThreadPool::global();
   const double flops = 2.0 * static_cast<double>(m) * n * k;

@@ -5,17 +5,25 @@
 // Row-major storage. op(A) = A (stored M×K, lda ≥ K) or Aᵀ (transA: stored K×M, lda ≥ M);
 // op(B) = B (stored K×N, ldb ≥ N) or Bᵀ (transB: stored N×K, ldb ≥ K); ldc ≥ N.
 // beta = 0 overwrites C (NaNs in C do not propagate); bias may be null.
-// Packed (6×16 micro-tiles), cache-blocked (KC×NC panels of B, MC×KC blocks of A) and
+// Packed (6×16 micro-tiles, 12×32 on AVX-512), cache-blocked (KC×NC panels of B, MC×KC blocks of A) and
 // multithreaded over a grid of C rectangles chosen to minimise repeated packing.
 #pragma once
 #include <cstdint>
+#include <optional>
 
 #include "../core/status.h"
+#include "gelu.h"
 
 namespace shapca {
 
 Status sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
              const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias);
+
+// sgemm, then C = act(C): each register tile goes through the activation after its last product,
+// while it is in L1 (a pass over C the less than activation_forward afterwards, same values).
+Status sgemm_act(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                 int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias,
+                 std::optional<Activation> act);
 
 // Linear layer with PyTorch's weight layout (llm.c's matmul):
 // out is (BT,OC), inp is (BT,C), weight is (OC,C), bias is (OC) or null.

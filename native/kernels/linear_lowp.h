@@ -71,7 +71,7 @@ struct WeightView {
   const PackedWeight* packed = nullptr;
 };
 
-// out (BT,OC) = act(inp (BT,C) · Wᵀ + bias) (no act: the identity): matmul_forward on the fp32
+// out (BT,OC) = act(inp (BT,C) · Wᵀ + bias) (no act: the identity): sgemm_act on the fp32
 // weight (then the activation over out), or linear_lowp_forward on the packed one.
 Status linear_forward(float* out, const float* inp, const WeightView& w, const float* bias, int64_t bt, int64_t c,
                       int64_t oc, std::optional<Activation> act = {});

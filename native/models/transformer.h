@@ -65,7 +65,7 @@ struct LayerActs {
   float* res1;          // (BT, C)
   float* norm1;         // (BT, C)
   float *mean1, *rstd1; // (BT)
-  float* fch;           // (BT, I) before the activation (not written by CPU inference at bf16 / int8)
+  float* fch;           // (BT, I) before the activation (not written by CPU inference)
   float* res2;          // (BT, C)
   float* norm2;         // (BT, C)
   float *mean2, *rstd2; // (BT)
@@ -149,8 +149,9 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
   }
   bool activated = false;  // whether fc1 wrote act(·) into fcact itself
   if constexpr (Be::host_memory) {
-    if (s.inference && o.packed) {  // nothing needs the pre-activation: the tiles apply act
-      SHAPCA_TRY(linear_forward(sc.fcact, ffn_in, WeightView{p + o.fc1_w, &o.packed->fc1}, p + o.fc1_b, bt, c, in, s.act));
+    if (s.inference) {  // nothing needs the pre-activation: the GEMM's tiles apply act
+      const WeightView w{p + o.fc1_w, o.packed ? &o.packed->fc1 : nullptr};
+      SHAPCA_TRY(linear_forward(sc.fcact, ffn_in, w, p + o.fc1_b, bt, c, in, s.act));
       activated = true;
     }
   }

@@ -45,8 +45,9 @@ void check_case(bool ta, bool tb, int64_t m, int64_t n, int64_t k, int64_t pad, 
 
 TEST("sgemm: every transposition on odd sizes, both paths, 1-3 threads") {
   // tall shapes split into several row blocks per thread
-  const int64_t sizes[][3] = {{1, 1, 1}, {7, 7, 7}, {33, 17, 9}, {5, 40, 300}, {257, 33, 65}, {64, 257, 7}, {150, 160, 520},
-                              {700, 33, 300}, {1000, 70, 90}};
+  // k over the AVX-512 kernel's K block (768): the first block stores, the next ones accumulate
+  const int64_t sizes[][3] = {{1, 1, 1},       {7, 7, 7},      {33, 17, 9},   {5, 40, 300},  {257, 33, 65},
+                              {64, 257, 7},    {150, 160, 520}, {700, 33, 300}, {1000, 70, 90}, {29, 45, 1700}};
   for_each_path([&](KernelPath path) {
     for (int threads : {1, 2, 3}) {
       ThreadPool::global().set_threads(threads);
@@ -71,7 +72,39 @@ TEST("sgemm: strides, alpha, beta, bias and accumulate") {
     check_case(true, true, 37, 29, 41, 3, -2.0f, 0.25f, false, p + " strided beta=0.25");
     check_case(true, false, 300, 200, 100, 1, 1.0f, 1.0f, true, p + " large strided");
     check_case(false, true, 6, 16, 0, 0, 1.0f, 0.5f, true, p + " k=0 keeps beta*C + bias");
+    check_case(false, true, 37, 45, 1000, 3, 0.5f, 0.0f, true, p + " strided beta=0 + bias over two K blocks");
+    check_case(true, false, 13, 70, 800, 2, 1.0f, 0.0f, false, p + " strided beta=0 over two K blocks");
   });
+}
+
+TEST("sgemm_act: the activation on each finished tile equals sgemm then the activation") {
+  // odd tiles, one and several K blocks, beta 0 (the fused first block) and not, 1-3 threads
+  const int64_t sizes[][3] = {{13, 45, 37}, {50, 70, 1700}, {100, 33, 800}, {25, 64, 5}};
+  for_each_path([&](KernelPath path) {
+    for (int threads : {1, 2, 3}) {
+      ThreadPool::global().set_threads(threads);
+      for (auto& sz : sizes) {
+        const int64_t m = sz[0], n = sz[1], k = sz[2];
+        auto a = random_vector(static_cast<size_t>(m * k), 21), b = random_vector(static_cast<size_t>(n * k), 22);
+        auto c0 = random_vector(static_cast<size_t>(m * n), 23), bias = random_vector(static_cast<size_t>(n), 24);
+        for (Activation act : {Activation::gelu, Activation::quick_gelu}) {
+          for (float beta : {0.0f, 0.5f}) {
+            auto plain = c0, fused = c0;
+            CHECK(sgemm(false, true, m, n, k, 1.0f, a.data(), k, b.data(), k, beta, plain.data(), n, bias.data()) ==
+                  Status::ok);
+            CHECK(activation_forward(act, plain.data(), plain.data(), m * n) == Status::ok);
+            CHECK(sgemm_act(false, true, m, n, k, 1.0f, a.data(), k, b.data(), k, beta, fused.data(), n, bias.data(),
+                            act) == Status::ok);
+            CHECK_CLOSE(fused.data(), plain.data(), fused.size(), 0.0, 0.0,
+                        std::string(kernel_path_name(path)) + " threads=" + std::to_string(threads) + " " +
+                            std::to_string(m) + "x" + std::to_string(n) + "x" + std::to_string(k) +
+                            (act == Activation::gelu ? " gelu" : " quick_gelu") + " beta=" + std::to_string(beta));
+          }
+        }
+      }
+    }
+  });
+  ThreadPool::global().set_threads(0);
 }
 
 TEST("sgemm: beta = 0 ignores NaN already in C") {

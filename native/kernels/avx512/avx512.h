@@ -7,8 +7,10 @@ namespace shapca::avx512 {
 
 // C[12×32] (row stride ldc) += a[kc×12 packed] · b[kc×32 packed]
 void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc);
-// The same for the first `rows` (1 ≤ rows ≤ 12) rows of the packed A panel: C[rows×32] += ...
-void sgemm_micro_rows_x32(int64_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc);
+// The same for the first `rows` (1 ≤ rows ≤ 12) rows of the packed A panel: C[rows×32] += ...;
+// with bias set, C[rows×32] = a·b + bias[0..32) instead (C is not read).
+void sgemm_micro_rows_x32(int64_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                          const float* bias);
 
 // The softmax-expectation Shapley scans of avx2/shapley_avx2.h on zmm vectors, same contract
 // and the same per-lane arithmetic (bit-identical results).

@@ -8,17 +8,19 @@ namespace shapca::avx512 {
 
 namespace {
 
-// C[R×32] += a[kc×12 packed]·b[kc×32 packed] using the first R rows of each packed A step: the
-// full tile (R = 12) and the last, partial row panel of a block (R < 12), which then costs R/12
-// of a full one instead of a full tile computed into a scratch buffer.
+// C[R×32] += a[kc×12 packed]·b[kc×32 packed] (bias null), or C = a·b + bias[0..32) (the first
+// K block of a product with beta = 0: C is not read), using the first R rows of each packed A
+// step: the full tile (R = 12) and the last, partial row panel of a block (R < 12), which then
+// costs R/12 of a full one instead of a full tile computed into a scratch buffer.
 template <int R>
-void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
+void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, const float* bias) {
   __m512 acc0[R], acc1[R];
-  // C is read once at the end; fetch it now so that an L3-resident tile costs no stall.
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+    if (bias == nullptr) {  // C is read once at the end; fetch it now so that an L3-resident tile costs no stall
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+    }
     acc0[r] = _mm512_setzero_ps();
     acc1[r] = _mm512_setzero_ps();
   }
@@ -48,26 +50,29 @@ void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ld
     a += 12;
     b += 32;
   }
+  const __m512 add0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+  const __m512 add1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     float* row = c + r * ldc;
-    _mm512_storeu_ps(row, _mm512_add_ps(_mm512_loadu_ps(row), acc0[r]));
-    _mm512_storeu_ps(row + 16, _mm512_add_ps(_mm512_loadu_ps(row + 16), acc1[r]));
+    _mm512_storeu_ps(row, _mm512_add_ps(bias ? add0 : _mm512_loadu_ps(row), acc0[r]));
+    _mm512_storeu_ps(row + 16, _mm512_add_ps(bias ? add1 : _mm512_loadu_ps(row + 16), acc1[r]));
   }
 }
 
 }  // namespace
 
 void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
-  micro_rows<12>(kc, a, b, c, ldc);
+  micro_rows<12>(kc, a, b, c, ldc, nullptr);
 }
 
-void sgemm_micro_rows_x32(int64_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
-  using Fn = void (*)(int64_t, const float*, const float*, float*, int64_t);
+void sgemm_micro_rows_x32(int64_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                          const float* bias) {
+  using Fn = void (*)(int64_t, const float*, const float*, float*, int64_t, const float*);
   static constexpr Fn kByRows[12] = {micro_rows<1>, micro_rows<2>, micro_rows<3>, micro_rows<4>,
                                      micro_rows<5>, micro_rows<6>, micro_rows<7>, micro_rows<8>,
                                      micro_rows<9>, micro_rows<10>, micro_rows<11>, micro_rows<12>};
-  kByRows[rows - 1](kc, a, b, c, ldc);
+  kByRows[rows - 1](kc, a, b, c, ldc, bias);
 }
 
 }  // namespace shapca::avx512
