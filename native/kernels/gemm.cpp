@@ -21,10 +21,12 @@ constexpr int64_t kMaxTile = 12 * 32;
 using MicroKernel = void (*)(int64_t, const float*, const float*, float*, int64_t);
 
 // A micro-kernel with its register tile (MR×NR) and cache blocks: MC×KC of A stays in L2,
-// KC×NR of B in L1, KC×NC of B in L3.
+// KC×NR of B in L1, KC×NC of B in L3. With nc_direct > 0 (AVX-512), an A that is not transposed
+// and has alpha = 1 is read where it lies instead of packed, and B is packed in KC×nc_direct
+// blocks that stay in L2 (packing B into a block of L3 size was bound by L3 writes).
 struct GemmKernel {
   MicroKernel micro;
-  int64_t mr, nr, mc, kc, nc;
+  int64_t mr, nr, mc, kc, nc, nc_direct;
 };
 
 struct FreeDeleter {
@@ -67,9 +69,9 @@ void micro_scalar(int64_t kc, const float* a, const float* b, float* c, int64_t 
   }
 }
 
-const GemmKernel kScalarKernel{micro_scalar, MR, NR, 144, 256, 4080};
-const GemmKernel kAvx2Kernel{avx2::sgemm_micro_6x16, MR, NR, 144, 256, 4080};
-const GemmKernel kAvx512Kernel{avx512::sgemm_micro_12x32, 12, 32, 96, 768, 4064};
+const GemmKernel kScalarKernel{micro_scalar, MR, NR, 144, 256, 4080, 0};
+const GemmKernel kAvx2Kernel{avx2::sgemm_micro_6x16, MR, NR, 144, 256, 4080, 0};
+const GemmKernel kAvx512Kernel{avx512::sgemm_micro_12x32, 12, 32, 96, 768, 4064, 384};
 
 // Packs rows [i0, i0+mc) × cols [p0, p0+kc) of op(A)·alpha into MR-row panels (zero padded).
 template <int64_t MR>
@@ -144,6 +146,11 @@ struct GemmArgs {
   const float* bias;
 };
 
+// Whether the kernel reads this product's A where it lies (GemmKernel::nc_direct).
+bool reads_a_direct(const GemmKernel& kern, const GemmArgs& g) {
+  return kern.nc_direct > 0 && !g.trans_a && g.alpha == 1.0f;
+}
+
 // C[m0:m1, n0:n1] = beta*C + bias: the pass before the products accumulate into C.
 // The cases are split outside the loops so that each loop vectorises (a branch per element
 // made this pass cost as much as the products for small k).
@@ -181,24 +188,35 @@ struct Epilogue {
 alignas(64) constexpr float kZeros[32] = {};
 
 // C[ic:ic+mc, jc:jc+nc] += packed A block (mc×kc) · packed B panel (kc×nc), micro-tile by micro-tile.
+// ap null: A is read where it lies (the AVX-512 kernel, A not transposed, alpha = 1), from column pc.
 template <int64_t MR, int64_t NR>
 void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, const float* bp, int64_t ic, int64_t mc,
-                  int64_t jc, int64_t nc, int64_t kc, const Epilogue& ep) {
+                  int64_t jc, int64_t nc, int64_t pc, int64_t kc, const Epilogue& ep) {
   alignas(64) float tile[kMaxTile];
   for (int64_t jr = 0; jr < nc; jr += NR) {
     const int64_t cols = std::min(NR, nc - jr);
     const float* bias = ep.store && g.bias != nullptr ? g.bias + jc + jr : nullptr;
+    const float* b = bp + jr * kc;
     for (int64_t ir = 0; ir < mc; ir += MR) {
       const int64_t rows = std::min(MR, mc - ir);
       float* c = g.c + (ic + ir) * g.ldc + jc + jr;
+      const float* a = ap == nullptr ? g.a + (ic + ir) * g.lda + pc : ap + ir * kc;
       if (MR == 12 && cols == NR) {  // AVX-512: a short last row panel also goes straight into C
-        avx512::sgemm_micro_rows_x32(rows, kc, ap + ir * kc, bp + jr * kc, c, g.ldc,
-                                     ep.store ? (bias ? bias : kZeros) : nullptr);
+        const float* add = ep.store ? (bias ? bias : kZeros) : nullptr;
+        if (ap == nullptr) {
+          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, c, g.ldc, add);
+        } else {
+          avx512::sgemm_micro_rows_x32(rows, kc, a, b, c, g.ldc, add);
+        }
       } else if (rows == MR && cols == NR) {
-        kern.micro(kc, ap + ir * kc, bp + jr * kc, c, g.ldc);
-      } else {
-        std::memset(tile, 0, sizeof tile);
-        kern.micro(kc, ap + ir * kc, bp + jr * kc, tile, NR);
+        kern.micro(kc, a, b, c, g.ldc);
+      } else {  // a partial tile: computed into `tile`, then its part copied into C
+        if (ap == nullptr) {
+          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, tile, NR, kZeros);
+        } else {
+          std::memset(tile, 0, sizeof tile);
+          kern.micro(kc, a, b, tile, NR);
+        }
         for (int64_t r = 0; r < rows; ++r) {
           float* row = c + r * g.ldc;
           const float* t = tile + r * NR;
@@ -221,7 +239,8 @@ void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, co
 template <int64_t MR, int64_t NR>
 bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1, const GemmKernel& kern,
                const Activation* act) {
-  const int64_t MC = kern.mc, KC = kern.kc, NC = kern.nc;
+  const bool direct = reads_a_direct(kern, g);
+  const int64_t MC = kern.mc, KC = kern.kc, NC = direct ? kern.nc_direct : kern.nc;
   const bool products = g.k > 0 && g.alpha != 0.0f;
   const bool fused_init = products && MR == 12 && g.beta == 0.0f;  // the first K block stores
   if (!fused_init) init_c(g, m0, m1, n0, n1);
@@ -236,8 +255,8 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   const int64_t nc_max = std::min(NC, (n1 - n0 + NR - 1) / NR * NR);
   const int64_t kc_max = std::min(KC, g.k);
   float* bp = PackBuffers::ensure(buf.b, buf.b_cap, static_cast<size_t>(kc_max * nc_max));
-  float* ap = PackBuffers::ensure(buf.a, buf.a_cap, static_cast<size_t>(kc_max * (MC + MR)));
-  if (bp == nullptr || ap == nullptr) return false;
+  float* ap = direct ? nullptr : PackBuffers::ensure(buf.a, buf.a_cap, static_cast<size_t>(kc_max * (MC + MR)));
+  if (bp == nullptr || (!direct && ap == nullptr)) return false;
 
   for (int64_t jc = n0; jc < n1; jc += NC) {
     const int64_t nc = std::min(NC, n1 - jc);
@@ -246,9 +265,9 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
       pack_b<NR>(bp, g.b, g.trans_b, g.ldb, pc, kc, jc, nc);
       for (int64_t ic = m0; ic < m1; ic += MC) {
         const int64_t mc = std::min(MC, m1 - ic);
-        pack_a<MR>(ap, g.a, g.trans_a, g.lda, ic, mc, pc, kc, g.alpha);
+        if (!direct) pack_a<MR>(ap, g.a, g.trans_a, g.lda, ic, mc, pc, kc, g.alpha);
         const Epilogue ep{fused_init && pc == 0, pc + kc >= g.k ? act : nullptr};
-        macro_kernel<MR, NR>(g, kern, ap, bp, ic, mc, jc, nc, kc, ep);
+        macro_kernel<MR, NR>(g, kern, ap, bp, ic, mc, jc, nc, pc, kc, ep);
       }
     }
   }
@@ -256,8 +275,9 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
 }
 
 // Splits C into tm × tn rectangles, one per thread, choosing the split that packs least:
-// each of the tn column groups packs all of A, each of the tm row groups packs all of B.
-void choose_grid(const GemmKernel& kern, int64_t threads, int64_t m, int64_t n, int64_t k, int64_t* tm,
+// each of the tn column groups packs all of A (unless A is read where it lies), each of the tm
+// row groups packs all of B.
+void choose_grid(const GemmKernel& kern, bool direct, int64_t threads, int64_t m, int64_t n, int64_t k, int64_t* tm,
                  int64_t* tn) {
   const int64_t row_tiles = (m + kern.mr - 1) / kern.mr, col_tiles = (n + kern.nr - 1) / kern.nr;
   double best = -1.0;
@@ -267,7 +287,7 @@ void choose_grid(const GemmKernel& kern, int64_t threads, int64_t m, int64_t n, 
       if (t % a != 0) continue;
       int64_t b = t / a;
       if (a > row_tiles || b > col_tiles) continue;
-      double cost = static_cast<double>(b) * m * k + static_cast<double>(a) * k * n;
+      double cost = (direct ? 0.0 : static_cast<double>(b) * m * k) + static_cast<double>(a) * k * n;
       if (best < 0.0 || cost < best) {
         best = cost;
         *tm = a;
@@ -319,7 +339,7 @@ Status sgemm_act(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   ThreadPool& pool = ThreadPool::global();
   const double flops = 2.0 * static_cast<double>(m) * n * k;
   int64_t tm = 1, tn = 1;
-  if (flops >= kSerialFlops) choose_grid(kern, pool.threads(), m, n, k, &tm, &tn);
+  if (flops >= kSerialFlops) choose_grid(kern, reads_a_direct(kern, g), pool.threads(), m, n, k, &tm, &tn);
 
   bool ok = true;
   if (tm * tn == 1) {

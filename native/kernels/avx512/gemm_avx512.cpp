@@ -3,6 +3,7 @@
 #include <immintrin.h>
 
 #include "avx512.h"
+#include "tile_asm.h"
 
 namespace shapca::avx512 {
 
@@ -60,7 +61,56 @@ void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ld
   }
 }
 
+// micro_rows with A read where it lies: R rows at stride lda, kc floats each from a.
+template <int R>
+void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, const float* bias) {
+  __m512 acc0[R], acc1[R];
+  if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
+    alignas(64) float sums[12 * 32];
+    tile12_fma(kc, a, lda * 4, b, sums);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      acc0[r] = _mm512_load_ps(sums + r * 32);
+      acc1[r] = _mm512_load_ps(sums + r * 32 + 16);
+    }
+  } else {
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      acc0[r] = _mm512_setzero_ps();
+      acc1[r] = _mm512_setzero_ps();
+    }
+#pragma GCC unroll 4
+    for (int64_t p = 0; p < kc; ++p) {
+      const __m512 b0 = _mm512_load_ps(b + p * 32);
+      const __m512 b1 = _mm512_load_ps(b + p * 32 + 16);
+#pragma GCC unroll 12
+      for (int r = 0; r < R; ++r) {
+        const __m512 av = _mm512_set1_ps(a[r * lda + p]);
+        acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+        acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+      }
+    }
+  }
+  const __m512 add0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+  const __m512 add1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    float* row = c + r * ldc;
+    _mm512_storeu_ps(row, _mm512_add_ps(bias ? add0 : _mm512_loadu_ps(row), acc0[r]));
+    _mm512_storeu_ps(row + 16, _mm512_add_ps(bias ? add1 : _mm512_loadu_ps(row + 16), acc1[r]));
+  }
+}
+
 }  // namespace
+
+void sgemm_direct_rows_x32(int64_t rows, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
+                           int64_t ldc, const float* bias) {
+  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, const float*);
+  static constexpr Fn kByRows[12] = {direct_rows<1>, direct_rows<2>, direct_rows<3>,  direct_rows<4>,
+                                     direct_rows<5>, direct_rows<6>, direct_rows<7>,  direct_rows<8>,
+                                     direct_rows<9>, direct_rows<10>, direct_rows<11>, direct_rows<12>};
+  kByRows[rows - 1](kc, a, lda, b, c, ldc, bias);
+}
 
 void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
   micro_rows<12>(kc, a, b, c, ldc, nullptr);

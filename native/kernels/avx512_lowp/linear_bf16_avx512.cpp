@@ -5,7 +5,7 @@
 
 #include "avx512_lowp.h"
 #include "lanes.h"
-#include "tile_asm.h"
+#include "../avx512/tile_asm.h"
 #include "../avx512/vmath512.h"
 
 namespace shapca::avx512_lowp {
@@ -18,7 +18,7 @@ void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b,
   __m512 acc0[R], acc1[R];
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) float sums[12 * 32];
-    tile12_dpbf16(pairs, a, lda * 2, b, sums);
+    avx512::tile12_dpbf16(pairs, a, lda * 2, b, sums);
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       acc0[r] = _mm512_load_ps(sums + r * 32);

@@ -6,7 +6,7 @@
 
 #include "avx512_lowp.h"
 #include "lanes.h"
-#include "tile_asm.h"
+#include "../avx512/tile_asm.h"
 #include "../avx512/vmath512.h"
 
 namespace shapca::avx512_lowp {
@@ -19,7 +19,7 @@ void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, fl
   __m512i acc0[R], acc1[R];
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) int32_t sums[12 * 32];
-    tile12_dpbusd(quads, a, lda, b, sums);
+    avx512::tile12_dpbusd(quads, a, lda, b, sums);
 #pragma GCC unroll 12
     for (int r = 0; r < R; ++r) {
       acc0[r] = _mm512_load_si512(sums + r * 32);

@@ -12,7 +12,7 @@
 #pragma once
 #include <cstdint>
 
-namespace shapca::avx512_lowp {
+namespace shapca::avx512 {
 
 // Written out for each of the 12 rows: accumulators 2r (columns 0–15) and 2r+1 (16–31).
 #define SHAPCA_TILE_STEP(INSN)                                                        \
@@ -93,9 +93,10 @@ namespace shapca::avx512_lowp {
   }
 SHAPCA_TILE_FUNCTION(tile12_dpbusd, "vpdpbusd", int32_t)
 SHAPCA_TILE_FUNCTION(tile12_dpbf16, "vdpbf16ps", float)
+SHAPCA_TILE_FUNCTION(tile12_fma, "vfmadd231ps", float)
 
 #undef SHAPCA_TILE_FUNCTION
 #undef SHAPCA_TILE_LOOP
 #undef SHAPCA_TILE_STEP
 
-}  // namespace shapca::avx512_lowp
+}  // namespace shapca::avx512
