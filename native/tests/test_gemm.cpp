@@ -72,7 +72,9 @@ TEST("sgemm: strides, alpha, beta, bias and accumulate") {
     check_case(true, true, 37, 29, 41, 3, -2.0f, 0.25f, false, p + " strided beta=0.25");
     check_case(true, false, 300, 200, 100, 1, 1.0f, 1.0f, true, p + " large strided");
     check_case(false, true, 6, 16, 0, 0, 1.0f, 0.5f, true, p + " k=0 keeps beta*C + bias");
-    check_case(false, true, 37, 45, 1000, 3, 0.5f, 0.0f, true, p + " strided beta=0 + bias over two K blocks");
+    // A not transposed with alpha = 1: the AVX-512 kernel reads A where it lies, at its stride
+    check_case(false, true, 37, 45, 1000, 3, 1.0f, 0.0f, true, p + " strided beta=0 + bias over two K blocks");
+    check_case(false, false, 50, 70, 130, 7, 1.0f, 1.0f, true, p + " strided accumulate, A in place");
     check_case(true, false, 13, 70, 800, 2, 1.0f, 0.0f, false, p + " strided beta=0 over two K blocks");
   });
 }
