@@ -201,10 +201,12 @@ void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, co
       const int64_t rows = std::min(MR, mc - ir);
       float* c = g.c + (ic + ir) * g.ldc + jc + jr;
       const float* a = ap == nullptr ? g.a + (ic + ir) * g.lda + pc : ap + ir * kc;
+      bool activated = false;  // whether the tile applied ep.act itself
       if (MR == 12 && cols == NR) {  // AVX-512: a short last row panel also goes straight into C
         const float* add = ep.store ? (bias ? bias : kZeros) : nullptr;
         if (ap == nullptr) {
-          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, c, g.ldc, add);
+          activated = ep.act != nullptr && *ep.act == Activation::gelu;
+          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, c, g.ldc, add, activated);
         } else {
           avx512::sgemm_micro_rows_x32(rows, kc, a, b, c, g.ldc, add);
         }
@@ -212,7 +214,7 @@ void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, co
         kern.micro(kc, a, b, c, g.ldc);
       } else {  // a partial tile: computed into `tile`, then its part copied into C
         if (ap == nullptr) {
-          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, tile, NR, kZeros);
+          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, tile, NR, kZeros, false);
         } else {
           std::memset(tile, 0, sizeof tile);
           kern.micro(kc, a, b, tile, NR);
@@ -227,7 +229,7 @@ void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, co
           }
         }
       }
-      if (ep.act != nullptr) {
+      if (ep.act != nullptr && !activated) {
         for (int64_t r = 0; r < rows; ++r) activation_span(*ep.act, c + r * g.ldc, c + r * g.ldc, cols);
       }
     }

@@ -10,11 +10,6 @@
 #include "../avx2/avx2.h"
 #include "vmath512.h"
 
-// GCC 12's AVX-512 headers build their "undefined" vectors as `__m512 __Y = __Y;`, which its own
-// -Wuninitialized then reports in the reductions and masked operations; the values are never read.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 namespace shapca::avx512 {
 
 namespace {

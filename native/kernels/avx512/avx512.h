@@ -11,9 +11,10 @@ void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int
 // with bias set, C[rows×32] = a·b + bias[0..32) instead (C is not read).
 void sgemm_micro_rows_x32(int64_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
                           const float* bias);
-// The same with A read where it lies instead of packed: `rows` rows of kc floats at stride lda.
+// The same with A read where it lies instead of packed: `rows` rows of kc floats at stride lda;
+// with gelu, C = gelu(...) after the sum (the last K block of a product with GELU).
 void sgemm_direct_rows_x32(int64_t rows, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                           int64_t ldc, const float* bias);
+                           int64_t ldc, const float* bias, bool gelu);
 
 // The softmax-expectation Shapley scans of avx2/shapley_avx2.h on zmm vectors, same contract
 // and the same per-lane arithmetic (bit-identical results).

@@ -7,11 +7,6 @@
 #include "avx512.h"
 #include "vmath512.h"
 
-// GCC 12's AVX-512 headers build their "undefined" vectors as `__m512 __Y = __Y;`, which its own
-// -Wuninitialized then reports in masked operations; the values are never read.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-
 namespace shapca::avx512 {
 
 void gelu_forward(float* out, const float* x, int64_t n) {

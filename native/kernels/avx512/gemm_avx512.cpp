@@ -4,6 +4,7 @@
 
 #include "avx512.h"
 #include "tile_asm.h"
+#include "vmath512.h"
 
 namespace shapca::avx512 {
 
@@ -61,9 +62,11 @@ void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ld
   }
 }
 
-// micro_rows with A read where it lies: R rows at stride lda, kc floats each from a.
+// micro_rows with A read where it lies: R rows at stride lda, kc floats each from a; with gelu,
+// the tile's outputs go through GELU (gelu512) before they are stored.
 template <int R>
-void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, const float* bias) {
+void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, const float* bias,
+                 bool gelu) {
   __m512 acc0[R], acc1[R];
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) float sums[12 * 32];
@@ -96,20 +99,26 @@ void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float*
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     float* row = c + r * ldc;
-    _mm512_storeu_ps(row, _mm512_add_ps(bias ? add0 : _mm512_loadu_ps(row), acc0[r]));
-    _mm512_storeu_ps(row + 16, _mm512_add_ps(bias ? add1 : _mm512_loadu_ps(row + 16), acc1[r]));
+    __m512 y0 = _mm512_add_ps(bias ? add0 : _mm512_loadu_ps(row), acc0[r]);
+    __m512 y1 = _mm512_add_ps(bias ? add1 : _mm512_loadu_ps(row + 16), acc1[r]);
+    if (gelu) {
+      y0 = gelu512(y0);
+      y1 = gelu512(y1);
+    }
+    _mm512_storeu_ps(row, y0);
+    _mm512_storeu_ps(row + 16, y1);
   }
 }
 
 }  // namespace
 
 void sgemm_direct_rows_x32(int64_t rows, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                           int64_t ldc, const float* bias) {
-  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, const float*);
+                           int64_t ldc, const float* bias, bool gelu) {
+  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, const float*, bool);
   static constexpr Fn kByRows[12] = {direct_rows<1>, direct_rows<2>, direct_rows<3>,  direct_rows<4>,
                                      direct_rows<5>, direct_rows<6>, direct_rows<7>,  direct_rows<8>,
                                      direct_rows<9>, direct_rows<10>, direct_rows<11>, direct_rows<12>};
-  kByRows[rows - 1](kc, a, lda, b, c, ldc, bias);
+  kByRows[rows - 1](kc, a, lda, b, c, ldc, bias, gelu);
 }
 
 void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {

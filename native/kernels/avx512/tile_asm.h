@@ -15,35 +15,35 @@
 namespace shapca::avx512 {
 
 // Written out for each of the 12 rows: accumulators 2r (columns 0–15) and 2r+1 (16–31).
-#define SHAPCA_TILE_STEP(INSN)                                                        \
-  "vmovdqa64 (%[b]), %%zmm24\n\t"                                                      \
-  "vmovdqa64 64(%[b]), %%zmm25\n\t"                                                    \
-  "vpbroadcastd (%[a0]), %%zmm26\n\t"                                                  \
+#define SHAPCA_TILE_STEP(INSN, BCAST, LOAD)                                                        \
+  LOAD " (%[b]), %%zmm24\n\t"                                                      \
+  LOAD " 64(%[b]), %%zmm25\n\t"                                                    \
+  BCAST " (%[a0]), %%zmm26\n\t"                                                  \
   INSN " %%zmm24, %%zmm26, %%zmm0\n\t" INSN " %%zmm25, %%zmm26, %%zmm1\n\t"            \
-  "vpbroadcastd (%[a0],%[ld],1), %%zmm27\n\t"                                          \
+  BCAST " (%[a0],%[ld],1), %%zmm27\n\t"                                          \
   INSN " %%zmm24, %%zmm27, %%zmm2\n\t" INSN " %%zmm25, %%zmm27, %%zmm3\n\t"            \
-  "vpbroadcastd (%[a0],%[ld],2), %%zmm26\n\t"                                          \
+  BCAST " (%[a0],%[ld],2), %%zmm26\n\t"                                          \
   INSN " %%zmm24, %%zmm26, %%zmm4\n\t" INSN " %%zmm25, %%zmm26, %%zmm5\n\t"            \
-  "vpbroadcastd (%[a3]), %%zmm27\n\t"                                                  \
+  BCAST " (%[a3]), %%zmm27\n\t"                                                  \
   INSN " %%zmm24, %%zmm27, %%zmm6\n\t" INSN " %%zmm25, %%zmm27, %%zmm7\n\t"            \
-  "vpbroadcastd (%[a3],%[ld],1), %%zmm26\n\t"                                          \
+  BCAST " (%[a3],%[ld],1), %%zmm26\n\t"                                          \
   INSN " %%zmm24, %%zmm26, %%zmm8\n\t" INSN " %%zmm25, %%zmm26, %%zmm9\n\t"            \
-  "vpbroadcastd (%[a3],%[ld],2), %%zmm27\n\t"                                          \
+  BCAST " (%[a3],%[ld],2), %%zmm27\n\t"                                          \
   INSN " %%zmm24, %%zmm27, %%zmm10\n\t" INSN " %%zmm25, %%zmm27, %%zmm11\n\t"          \
-  "vpbroadcastd (%[a6]), %%zmm26\n\t"                                                  \
+  BCAST " (%[a6]), %%zmm26\n\t"                                                  \
   INSN " %%zmm24, %%zmm26, %%zmm12\n\t" INSN " %%zmm25, %%zmm26, %%zmm13\n\t"          \
-  "vpbroadcastd (%[a6],%[ld],1), %%zmm27\n\t"                                          \
+  BCAST " (%[a6],%[ld],1), %%zmm27\n\t"                                          \
   INSN " %%zmm24, %%zmm27, %%zmm14\n\t" INSN " %%zmm25, %%zmm27, %%zmm15\n\t"          \
-  "vpbroadcastd (%[a6],%[ld],2), %%zmm26\n\t"                                          \
+  BCAST " (%[a6],%[ld],2), %%zmm26\n\t"                                          \
   INSN " %%zmm24, %%zmm26, %%zmm16\n\t" INSN " %%zmm25, %%zmm26, %%zmm17\n\t"          \
-  "vpbroadcastd (%[a9]), %%zmm27\n\t"                                                  \
+  BCAST " (%[a9]), %%zmm27\n\t"                                                  \
   INSN " %%zmm24, %%zmm27, %%zmm18\n\t" INSN " %%zmm25, %%zmm27, %%zmm19\n\t"          \
-  "vpbroadcastd (%[a9],%[ld],1), %%zmm26\n\t"                                          \
+  BCAST " (%[a9],%[ld],1), %%zmm26\n\t"                                          \
   INSN " %%zmm24, %%zmm26, %%zmm20\n\t" INSN " %%zmm25, %%zmm26, %%zmm21\n\t"          \
-  "vpbroadcastd (%[a9],%[ld],2), %%zmm27\n\t"                                          \
+  BCAST " (%[a9],%[ld],2), %%zmm27\n\t"                                          \
   INSN " %%zmm24, %%zmm27, %%zmm22\n\t" INSN " %%zmm25, %%zmm27, %%zmm23\n\t"
 
-#define SHAPCA_TILE_LOOP(INSN)                                                                        \
+#define SHAPCA_TILE_LOOP(INSN, BCAST, LOAD)                                                                        \
   __asm__ volatile(                                                                                    \
       "vpxord %%zmm0, %%zmm0, %%zmm0\n\t"                                                              \
       "vmovdqa64 %%zmm0, %%zmm1\n\t vmovdqa64 %%zmm0, %%zmm2\n\t vmovdqa64 %%zmm0, %%zmm3\n\t"         \
@@ -56,7 +56,7 @@ namespace shapca::avx512 {
       "vmovdqa64 %%zmm0, %%zmm22\n\t vmovdqa64 %%zmm0, %%zmm23\n\t"                                    \
       "test %[n], %[n]\n\t"                                                                            \
       "jz 2f\n\t"                                                                                      \
-      "1:\n\t" SHAPCA_TILE_STEP(INSN)                                                                  \
+      "1:\n\t" SHAPCA_TILE_STEP(INSN, BCAST, LOAD)                                                                  \
       "add $4, %[a0]\n\t add $4, %[a3]\n\t add $4, %[a6]\n\t add $4, %[a9]\n\t"                        \
       "add $128, %[b]\n\t"                                                                             \
       "dec %[n]\n\t"                                                                                   \
@@ -82,18 +82,18 @@ namespace shapca::avx512 {
 
 // out[r·32 + j] = Σ_p dot(a[r·lda + 4p .. +4), b[p·128 + 4j .. +4)) for r < 12, j < 32, over
 // `steps` steps; a and b point to bytes, lda is in bytes, b is 64-byte aligned.
-#define SHAPCA_TILE_FUNCTION(NAME, INSN, OUT)                                              \
+#define SHAPCA_TILE_FUNCTION(NAME, INSN, BCAST, LOAD, OUT)                                              \
   inline void NAME(int64_t steps, const void* a, int64_t lda, const void* b, OUT* out) {   \
     const char* a0 = static_cast<const char*>(a);                                          \
     const char *a3 = a0 + 3 * lda, *a6 = a0 + 6 * lda, *a9 = a0 + 9 * lda;                 \
     const char* bp = static_cast<const char*>(b);                                          \
     const int64_t ld = lda;                                                                \
     int64_t n = steps;                                                                     \
-    SHAPCA_TILE_LOOP(INSN);                                                                \
+    SHAPCA_TILE_LOOP(INSN, BCAST, LOAD);                                                                \
   }
-SHAPCA_TILE_FUNCTION(tile12_dpbusd, "vpdpbusd", int32_t)
-SHAPCA_TILE_FUNCTION(tile12_dpbf16, "vdpbf16ps", float)
-SHAPCA_TILE_FUNCTION(tile12_fma, "vfmadd231ps", float)
+SHAPCA_TILE_FUNCTION(tile12_dpbusd, "vpdpbusd", "vpbroadcastd", "vmovdqa64", int32_t)
+SHAPCA_TILE_FUNCTION(tile12_dpbf16, "vdpbf16ps", "vpbroadcastd", "vmovdqa64", float)
+SHAPCA_TILE_FUNCTION(tile12_fma, "vfmadd231ps", "vbroadcastss", "vmovaps", float)
 
 #undef SHAPCA_TILE_FUNCTION
 #undef SHAPCA_TILE_LOOP
