@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <vector>
 
@@ -38,6 +39,18 @@ Status for_heads(int64_t b, int64_t nh, const Fn& fn) {
   return failed.load() ? fail(Status::out_of_memory, "attention: a head failed (packing buffers)") : Status::ok;
 }
 
+// This thread's scratch of at least `floats` floats, kept between calls (grown on demand, never
+// zeroed): a forward neither allocates nor clears it per call. Null when it cannot grow.
+float* thread_scratch(int64_t floats) {
+  thread_local std::unique_ptr<float[]> buf;
+  thread_local int64_t cap = 0;
+  if (cap < floats) {
+    buf.reset(new (std::nothrow) float[static_cast<size_t>(floats)]);
+    cap = buf ? floats : 0;
+  }
+  return buf.get();
+}
+
 }  // namespace
 
 Status cross_attention_forward(float* out, float* att, const float* q, const float* k, const float* v,
@@ -59,20 +72,16 @@ Status cross_attention_forward(float* out, float* att, const float* q, const flo
   // Per thread: the blocked path's packed keys and block of scores, or the general path's
   // probabilities when the caller keeps none.
   const int64_t per_thread = blocked ? attention_head_scratch(tk, hs) : (att ? 0 : tq * tk);
-  const int64_t threads = ThreadPool::global().threads();
-  std::vector<float> scratch;
-  try {
-    scratch.resize(static_cast<size_t>(threads * per_thread));
-  } catch (const std::bad_alloc&) {
-    return fail(Status::out_of_memory, "cross_attention_forward: could not allocate %lld floats of scratch",
-                static_cast<long long>(threads * per_thread));
-  }
-  return for_heads(b, nh, [&](int64_t bi, int64_t h, int thread) {
+  return for_heads(b, nh, [&](int64_t bi, int64_t h, int) {
     const float* qh = q + bi * tq * ldq + h * hs;  // (Tq, hs), row stride ldq
     const float* kh = k + bi * tk * ldkv + h * hs;  // (Tk, hs), row stride ldkv
     const float* vh = v + bi * tk * ldkv + h * hs;
     float* oh = out + bi * tq * c + h * hs;
-    float* own = scratch.data() + thread * per_thread;
+    float* own = per_thread > 0 ? thread_scratch(per_thread) : nullptr;
+    if (per_thread > 0 && own == nullptr) {
+      return fail(Status::out_of_memory, "cross_attention_forward: could not allocate %lld floats of scratch",
+                  static_cast<long long>(per_thread));
+    }
     float* a = att ? att + (bi * nh + h) * tq * tk : nullptr;  // (Tq, Tk)
     const uint8_t* keys = kv_mask ? kv_mask + bi * tk : nullptr;
     if (blocked) {

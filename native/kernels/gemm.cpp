@@ -197,8 +197,8 @@ struct Epilogue {
 
 alignas(64) constexpr float kZeros[32] = {};
 
-// C[ic:ic+mc, jc:jc+nc] += packed A block (mc×kc) · packed B panel (kc×nc), micro-tile by micro-tile.
-// ap null: A is read where it lies (the AVX-512 kernel, A not transposed, alpha = 1), from column pc.
+// C[ic:ic+mc, jc:jc+nc] += packed A block (mc×kc) · packed B panel (kc×nc), micro-tile by micro-tile,
+// with the epilogue ep. ap null: A is read where it lies (reads_a_direct), from column pc.
 template <int64_t MR, int64_t NR>
 void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, const float* bp, int64_t ic, int64_t mc,
                   int64_t jc, int64_t nc, int64_t pc, int64_t kc, const Epilogue& ep) {
@@ -345,8 +345,8 @@ Status sgemm_act(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
   const GemmArgs g{trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias};
   const GemmKernel& kern = use_avx512() ? kAvx512Kernel : (use_avx2() ? kAvx2Kernel : kScalarKernel);
   auto rect = [&](int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
-    const Activation* a = act ? &*act : nullptr;
-    return kern.mr == 12 ? gemm_rect<12, 32>(g, m0, m1, n0, n1, kern, a) : gemm_rect<MR, NR>(g, m0, m1, n0, n1, kern, a);
+    const Activation* f = act ? &*act : nullptr;
+    return kern.mr == 12 ? gemm_rect<12, 32>(g, m0, m1, n0, n1, kern, f) : gemm_rect<MR, NR>(g, m0, m1, n0, n1, kern, f);
   };
   ThreadPool& pool = ThreadPool::global();
   const double flops = 2.0 * static_cast<double>(m) * n * k;

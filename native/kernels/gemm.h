@@ -5,8 +5,11 @@
 // Row-major storage. op(A) = A (stored M×K, lda ≥ K) or Aᵀ (transA: stored K×M, lda ≥ M);
 // op(B) = B (stored K×N, ldb ≥ N) or Bᵀ (transB: stored N×K, ldb ≥ K); ldc ≥ N.
 // beta = 0 overwrites C (NaNs in C do not propagate); bias may be null.
-// Packed (6×16 micro-tiles, 12×32 on AVX-512), cache-blocked (KC×NC panels of B, MC×KC blocks of A) and
-// multithreaded over a grid of C rectangles chosen to minimise repeated packing.
+// Packed (6×16 micro-tiles, 12×32 on AVX-512), cache-blocked (KC×NC panels of B, MC×KC blocks of
+// A) and multithreaded over a grid of C rectangles chosen to minimise repeated packing. On
+// AVX-512 an untransposed A with alpha = 1 is read where it lies (unless its rows share too few L1
+// sets), and with beta = 0 the first K block stores its products plus the bias (no pass over C
+// before).
 #pragma once
 #include <cstdint>
 #include <optional>

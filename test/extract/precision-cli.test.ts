@@ -53,4 +53,15 @@ test('shapca bench gemm --json: one row per shape and precision, with the fracti
   assert.is.not(bad.code, 0);
 });
 
+test('shapca bench as text into a log: a row per line on stdout, progress lines of their own on stderr', async () => {
+  const r = await cli('bench', 'gemm', '--threads', '1', '--reps', '1');
+  assert.is(r.code, 0, r.stderr);
+  const rows = r.stdout.trim().split('\n');
+  assert.is(rows.length, 3 * availablePrecisions().length, r.stdout);
+  for (const row of rows) assert.match(row, /^gemm +\S.* GFLOP\/s/);
+  // stderr is a pipe here, not a terminal: no carriage returns to run into the rows
+  assert.not.match(r.stderr, /\r/);
+  assert.match(r.stderr, /^ {2}… gemm bert ffn-in 2048x3072x768 fp32 threads=1$/m);
+});
+
 test.run();

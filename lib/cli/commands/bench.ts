@@ -49,6 +49,11 @@ Peers (OpenBLAS, PyTorch, onnxruntime-node) are compared by \`npm run bench\` in
 Other programs running at the same time lower every figure.
 `)
     .action(async (which: BenchName | 'all', f: BenchFlags) => {
+      // What runs now: on a terminal one line that the next row overwrites; in a log (stderr not
+      // a terminal) a line of its own, so that it does not run into the row printed after it.
+      const note = (n: string): void => {
+        process.stderr.write(process.stderr.isTTY ? `\r\x1b[2K  … ${n}\r` : `  … ${n}\n`);
+      };
       const threads = f.threads ?? [availableParallelism()];
       const i = info();
       if (!f.json) {
@@ -58,7 +63,7 @@ Other programs running at the same time lower every figure.
         await runBenchmarks(which, {
           threads, reps: f.reps,
           onRow: (r) => process.stdout.write(f.json ? `${JSON.stringify(r)}\n` : line(r)),
-          ...(f.json ? {} : { onNote: (n: string) => process.stderr.write(`  … ${n}\r`) }),
+          ...(f.json ? {} : { onNote: note }),
         });
       } finally {
         setThreads(0);
