@@ -95,28 +95,33 @@ TEST("attention: forward matches the definition with padding, on every path") {
 }
 
 TEST("cross attention: forward matches the definition at sizes off the 12-row and 32-column blocks, with and without att") {
-  // hs = 40: a full and a partial panel of value columns; Tk = 45 keys: a full and a partial panel
-  // of keys; Tq = 29 queries: two blocks of 12 and one of 5; strided rows; batch 2 drops every key.
-  const AttentionShape s{3, 29, 45, 80, 2, 83, 165};  // k and v: the two halves of one 165-wide row
-  auto q = random_vector(s.b * s.tq * s.ldq, 51, 2.0f), kv = random_vector(s.b * s.tk * s.ldkv, 52, 2.0f);
-  std::vector<uint8_t> mask(s.b * s.tk, 1);
-  for (int64_t j = 30; j < s.tk; ++j) mask[j] = 0;
-  mask[s.tk + 3] = 0;
-  for (int64_t j = 0; j < s.tk; ++j) mask[2 * s.tk + j] = 0;
-  auto expect = naive_cross(q, kv, mask, s);
-  for_each_path([&](KernelPath path) {
-    std::vector<float> out(s.b * s.tq * s.c, 7.0f), bare(out.size(), 7.0f), att(s.b * s.nh * s.tq * s.tk, 7.0f);
-    CHECK(cross_attention_forward(out.data(), att.data(), q.data(), kv.data(), kv.data() + s.c, mask.data(), s) == Status::ok);
-    CHECK(cross_attention_forward(bare.data(), nullptr, q.data(), kv.data(), kv.data() + s.c, mask.data(), s) == Status::ok);
-    const std::string label = std::string("cross attention ") + kernel_path_name(path);
-    CHECK_CLOSE(out.data(), expect.data(), out.size(), 1e-5, 1e-4, label);
-    CHECK_CLOSE(bare.data(), expect.data(), bare.size(), 1e-5, 1e-4, label + " without att");
-    for (int64_t r = 0; r < s.b * s.nh * s.tq; ++r) {  // each row of probabilities sums to 1 (0 when every key is dropped)
-      double sum = 0.0;
-      for (int64_t j = 0; j < s.tk; ++j) sum += att[r * s.tk + j];
-      CHECK(std::fabs(sum - (r >= 2 * s.nh * s.tq ? 0.0 : 1.0)) < 1e-5);
-    }
-  });
+  // First shape: hs = 40, a full and an 8-column panel of values; Tk = 45, a full and a 13-key
+  // panel (both at most 16: the half tile). Second: hs = 56 and Tk = 57, last panels of 24 and 25
+  // (masked full tiles). Tq = 29 and 17: blocks of 12 and a short one; strided rows; batch 2
+  // drops every key.
+  const AttentionShape shapes[] = {{3, 29, 45, 80, 2, 83, 165},  // k and v: the two halves of one 165-wide row
+                                   {3, 17, 57, 112, 2, 115, 229}};
+  for (const AttentionShape& s : shapes) {
+    auto q = random_vector(s.b * s.tq * s.ldq, 51, 2.0f), kv = random_vector(s.b * s.tk * s.ldkv, 52, 2.0f);
+    std::vector<uint8_t> mask(s.b * s.tk, 1);
+    for (int64_t j = 30; j < s.tk; ++j) mask[j] = 0;
+    mask[s.tk + 3] = 0;
+    for (int64_t j = 0; j < s.tk; ++j) mask[2 * s.tk + j] = 0;
+    auto expect = naive_cross(q, kv, mask, s);
+    for_each_path([&](KernelPath path) {
+      std::vector<float> out(s.b * s.tq * s.c, 7.0f), bare(out.size(), 7.0f), att(s.b * s.nh * s.tq * s.tk, 7.0f);
+      CHECK(cross_attention_forward(out.data(), att.data(), q.data(), kv.data(), kv.data() + s.c, mask.data(), s) == Status::ok);
+      CHECK(cross_attention_forward(bare.data(), nullptr, q.data(), kv.data(), kv.data() + s.c, mask.data(), s) == Status::ok);
+      const std::string label = std::string("cross attention ") + kernel_path_name(path) + " tk=" + std::to_string(s.tk);
+      CHECK_CLOSE(out.data(), expect.data(), out.size(), 1e-5, 1e-4, label);
+      CHECK_CLOSE(bare.data(), expect.data(), bare.size(), 1e-5, 1e-4, label + " without att");
+      for (int64_t r = 0; r < s.b * s.nh * s.tq; ++r) {  // each row of probabilities sums to 1 (0 when every key is dropped)
+        double sum = 0.0;
+        for (int64_t j = 0; j < s.tk; ++j) sum += att[r * s.tk + j];
+        CHECK(std::fabs(sum - (r >= 2 * s.nh * s.tq ? 0.0 : 1.0)) < 1e-5);
+      }
+    });
+  }
 }
 
 TEST("attention: backward matches finite differences of the forward") {

@@ -19,12 +19,14 @@ constexpr int64_t kRows = 12, kCols = 32;
 inline __mmask16 lanes(int64_t n) { return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1); }
 
 // C[R×cols] = A[R×kc] · B[kc×cols], cols ≤ 32: A's rows at stride lda, B's at stride ldb, C's at
-// ldc; B is read and C written only in their first `cols` columns (Masked: cols < 32).
+// ldc; B is read and C written only in their first `cols` columns (Masked: cols < 32; with
+// cols ≤ 16 the second half of the tile is skipped: half the multiply-adds).
 // Row r of A is read through base r/3 at byte offset (r%3)·lda, so that 4 pointers and one stride
 // address all 12 rows and the compiler keeps every accumulator and pointer in registers.
 template <int R, bool Masked>
 void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, int64_t cols) {
   const __mmask16 m0 = lanes(cols), m1 = lanes(cols > 16 ? cols - 16 : 0);
+  const bool half = Masked && cols <= 16;
   const char* base[4];
   for (int g = 0; g < 4; ++g) base[g] = reinterpret_cast<const char*>(a + 3 * g * lda);
   const int64_t step = lda * static_cast<int64_t>(sizeof(float));
@@ -34,17 +36,29 @@ void tile(int64_t kc, const float* a, int64_t lda, const float* b, int64_t ldb, 
     acc0[r] = _mm512_setzero_ps();
     acc1[r] = _mm512_setzero_ps();
   }
+  if (half) {
 #pragma GCC unroll 2
-  for (int64_t p = 0; p < kc; ++p) {
-    const float* bp = b + p * ldb;
-    const __m512 b0 = Masked ? _mm512_maskz_loadu_ps(m0, bp) : _mm512_loadu_ps(bp);
-    const __m512 b1 = Masked ? _mm512_maskz_loadu_ps(m1, bp + 16) : _mm512_loadu_ps(bp + 16);
+    for (int64_t p = 0; p < kc; ++p) {
+      const __m512 b0 = _mm512_maskz_loadu_ps(m0, b + p * ldb);
 #pragma GCC unroll 12
-    for (int r = 0; r < R; ++r) {
-      const float* ap = reinterpret_cast<const float*>(base[r / 3] + (r % 3) * step) + p;
-      const __m512 av = _mm512_set1_ps(*ap);
-      acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
-      acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+      for (int r = 0; r < R; ++r) {
+        const float* ap = reinterpret_cast<const float*>(base[r / 3] + (r % 3) * step) + p;
+        acc0[r] = _mm512_fmadd_ps(_mm512_set1_ps(*ap), b0, acc0[r]);
+      }
+    }
+  } else {
+#pragma GCC unroll 2
+    for (int64_t p = 0; p < kc; ++p) {
+      const float* bp = b + p * ldb;
+      const __m512 b0 = Masked ? _mm512_maskz_loadu_ps(m0, bp) : _mm512_loadu_ps(bp);
+      const __m512 b1 = Masked ? _mm512_maskz_loadu_ps(m1, bp + 16) : _mm512_loadu_ps(bp + 16);
+#pragma GCC unroll 12
+      for (int r = 0; r < R; ++r) {
+        const float* ap = reinterpret_cast<const float*>(base[r / 3] + (r % 3) * step) + p;
+        const __m512 av = _mm512_set1_ps(*ap);
+        acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+        acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+      }
     }
   }
 #pragma GCC unroll 12
@@ -134,7 +148,9 @@ void attention_head(const AttentionHead& h, float* scratch) {
   }
   for (int64_t i0 = 0; i0 < tq; i0 += kRows) {
     const int64_t rows = std::min(kRows, tq - i0);
-    for (int64_t j0 = 0; j0 < tkp; j0 += kCols) product(rows, hs, h.q + i0 * h.ldq, h.ldq, kt + j0 * hs, kCols, s + j0, tkp, kCols);
+    for (int64_t j0 = 0; j0 < tkp; j0 += kCols) {  // the last panel's padded keys are not computed
+      product(rows, hs, h.q + i0 * h.ldq, h.ldq, kt + j0 * hs, kCols, s + j0, tkp, std::min(kCols, tk - j0));
+    }
     // The exponentials go into att, normalised there; without att they overwrite the scores and
     // the block's output rows are normalised instead (hs values a row instead of tk).
     float* p = h.att ? h.att + i0 * tk : s;
