@@ -10,6 +10,27 @@ namespace shapca::avx512 {
 
 namespace {
 
+// Writes a tile's sums into C: C += acc (bias null) or C = acc + bias[0..32) (C not read); with
+// gelu, the results go through GELU (gelu512) before they are stored.
+template <int R>
+inline void store_tile(const __m512 (&acc0)[R], const __m512 (&acc1)[R], float* c, int64_t ldc, const float* bias,
+                       bool gelu) {
+  const __m512 add0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+  const __m512 add1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    float* row = c + r * ldc;
+    __m512 y0 = _mm512_add_ps(bias ? add0 : _mm512_loadu_ps(row), acc0[r]);
+    __m512 y1 = _mm512_add_ps(bias ? add1 : _mm512_loadu_ps(row + 16), acc1[r]);
+    if (gelu) {
+      y0 = gelu512(y0);
+      y1 = gelu512(y1);
+    }
+    _mm512_storeu_ps(row, y0);
+    _mm512_storeu_ps(row + 16, y1);
+  }
+}
+
 // C[R×32] += a[kc×12 packed]·b[kc×32 packed] (bias null), or C = a·b + bias[0..32) (the first
 // K block of a product with beta = 0: C is not read), using the first R rows of each packed A
 // step: the full tile (R = 12) and the last, partial row panel of a block (R < 12), which then
@@ -19,7 +40,7 @@ void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ld
   __m512 acc0[R], acc1[R];
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
-    if (bias == nullptr) {  // C is read once at the end; fetch it now so that an L3-resident tile costs no stall
+    if (bias == nullptr) {  // C is read at the end: fetch it now, so that a tile in L3 costs no stall
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
     }
@@ -52,18 +73,11 @@ void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ld
     a += 12;
     b += 32;
   }
-  const __m512 add0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
-  const __m512 add1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
-#pragma GCC unroll 12
-  for (int r = 0; r < R; ++r) {
-    float* row = c + r * ldc;
-    _mm512_storeu_ps(row, _mm512_add_ps(bias ? add0 : _mm512_loadu_ps(row), acc0[r]));
-    _mm512_storeu_ps(row + 16, _mm512_add_ps(bias ? add1 : _mm512_loadu_ps(row + 16), acc1[r]));
-  }
+  store_tile<R>(acc0, acc1, c, ldc, bias, false);
 }
 
 // micro_rows with A read where it lies: R rows at stride lda, kc floats each from a; with gelu,
-// the tile's outputs go through GELU (gelu512) before they are stored.
+// the tile's outputs go through GELU before they are stored.
 template <int R>
 void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, const float* bias,
                  bool gelu) {
@@ -94,20 +108,7 @@ void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float*
       }
     }
   }
-  const __m512 add0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
-  const __m512 add1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
-#pragma GCC unroll 12
-  for (int r = 0; r < R; ++r) {
-    float* row = c + r * ldc;
-    __m512 y0 = _mm512_add_ps(bias ? add0 : _mm512_loadu_ps(row), acc0[r]);
-    __m512 y1 = _mm512_add_ps(bias ? add1 : _mm512_loadu_ps(row + 16), acc1[r]);
-    if (gelu) {
-      y0 = gelu512(y0);
-      y1 = gelu512(y1);
-    }
-    _mm512_storeu_ps(row, y0);
-    _mm512_storeu_ps(row + 16, y1);
-  }
+  store_tile<R>(acc0, acc1, c, ldc, bias, gelu);
 }
 
 }  // namespace
