@@ -3,11 +3,11 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
-#include <memory>
 #include <new>
 #include <vector>
 
 #include "../core/cpu.h"
+#include "../core/grow_buffer.h"
 #include "../core/thread_pool.h"
 #include "attention_head.h"
 #include "gemm.h"
@@ -39,16 +39,10 @@ Status for_heads(int64_t b, int64_t nh, const Fn& fn) {
   return failed.load() ? fail(Status::out_of_memory, "attention: a head failed (packing buffers)") : Status::ok;
 }
 
-// This thread's scratch of at least `floats` floats, kept between calls (grown on demand, never
-// zeroed): a forward neither allocates nor clears it per call. Null when it cannot grow.
+// This thread's scratch of at least `floats` floats (core/grow_buffer.h); null when it cannot grow.
 float* thread_scratch(int64_t floats) {
-  thread_local std::unique_ptr<float[]> buf;
-  thread_local int64_t cap = 0;
-  if (cap < floats) {
-    buf.reset(new (std::nothrow) float[static_cast<size_t>(floats)]);
-    cap = buf ? floats : 0;
-  }
-  return buf.get();
+  thread_local GrowBuffer<float> buf;
+  return buf.ensure(static_cast<size_t>(floats));
 }
 
 }  // namespace

@@ -1,12 +1,11 @@
 #include "gemm.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <memory>
 #include <numeric>
 
 #include "../core/cpu.h"
+#include "../core/grow_buffer.h"
 #include "../core/thread_pool.h"
 #include "avx2/avx2.h"
 #include "avx512/avx512.h"
@@ -30,23 +29,9 @@ struct GemmKernel {
   int64_t mr, nr, mc, kc, nc, nc_direct;
 };
 
-struct FreeDeleter {
-  void operator()(float* p) const { std::free(p); }
-};
-
 // Per-thread packing buffers, grown on demand and kept between calls.
 struct PackBuffers {
-  std::unique_ptr<float, FreeDeleter> a, b;
-  size_t a_cap = 0, b_cap = 0;
-
-  static float* ensure(std::unique_ptr<float, FreeDeleter>& buf, size_t& cap, size_t floats) {
-    if (cap < floats) {
-      size_t bytes = ((floats * sizeof(float) + 63) / 64) * 64;
-      buf.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-      cap = buf ? floats : 0;
-    }
-    return buf.get();
-  }
+  GrowBuffer<float> a, b;
 };
 
 PackBuffers& pack_buffers() {
@@ -266,8 +251,8 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   PackBuffers& buf = pack_buffers();
   const int64_t nc_max = std::min(NC, (n1 - n0 + NR - 1) / NR * NR);
   const int64_t kc_max = std::min(KC, g.k);
-  float* bp = PackBuffers::ensure(buf.b, buf.b_cap, static_cast<size_t>(kc_max * nc_max));
-  float* ap = direct ? nullptr : PackBuffers::ensure(buf.a, buf.a_cap, static_cast<size_t>(kc_max * (MC + MR)));
+  float* bp = buf.b.ensure(static_cast<size_t>(kc_max * nc_max));
+  float* ap = direct ? nullptr : buf.a.ensure(static_cast<size_t>(kc_max * (MC + MR)));
   if (bp == nullptr || (!direct && ap == nullptr)) return false;
 
   for (int64_t jc = n0; jc < n1; jc += NC) {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "../core/cpu.h"
+#include "../core/grow_buffer.h"
 #include "../core/thread_pool.h"
 #include "gemm.h"
 #include "avx512_lowp/avx512_lowp.h"
@@ -85,20 +86,13 @@ void int8_tile_ref(int64_t rows, int64_t quads, const uint8_t* a, int64_t lda, c
 // The converted activations of the calling thread, grown on demand and kept between calls (a
 // fresh multi-megabyte buffer per layer would cost its page faults every time).
 struct Scratch {
-  std::unique_ptr<uint8_t, AlignedFree> rows;
-  std::unique_ptr<float, AlignedFree> scales;
-  size_t row_cap = 0, scale_cap = 0;
+  GrowBuffer<uint8_t> rows;
+  GrowBuffer<float> scales;
 
   bool ensure(size_t row_bytes, size_t n_scales) {
-    if (row_cap < row_bytes) {
-      rows.reset(static_cast<uint8_t*>(aligned_bytes(row_bytes)));
-      row_cap = rows ? row_bytes : 0;
-    }
-    if (scale_cap < n_scales) {
-      scales.reset(static_cast<float*>(aligned_bytes(n_scales * sizeof(float))));
-      scale_cap = scales ? n_scales : 0;
-    }
-    return rows != nullptr && scales != nullptr;
+    const uint8_t* r = rows.ensure(row_bytes);
+    const float* s = scales.ensure(n_scales);
+    return r != nullptr && s != nullptr;
   }
 };
 

@@ -72,7 +72,7 @@ struct WeightView {
 };
 
 // out (BT,OC) = act(inp (BT,C) · Wᵀ + bias) (no act: the identity): sgemm_act on the fp32
-// weight (then the activation over out), or linear_lowp_forward on the packed one.
+// weight, or linear_lowp_forward on the packed one (either applies act to each finished tile).
 Status linear_forward(float* out, const float* inp, const WeightView& w, const float* bias, int64_t bt, int64_t c,
                       int64_t oc, std::optional<Activation> act = {});
 

@@ -10,6 +10,7 @@
 // layer).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "../core/status.h"
@@ -104,15 +105,19 @@ Status act_backward_with(Activation a, float* dinp, const float* inp, const floa
                                       : Be::gelu_backward(dinp, inp, dout, n);
 }
 
-// One linear map of a layer: the packed bf16 / int8 weight when the CPU stack has one
-// (stack_set_precision), else the backend's fp32 matmul_forward.
+// One linear map of a layer, out = act(inp·Wᵀ + bias) (no act: the identity). On the CPU,
+// linear_forward: the packed bf16 / int8 weight when the stack has one (stack_set_precision), else
+// the fp32 one, with act applied to each finished tile; on the device, the backend's
+// matmul_forward, then act.
 template <typename Be>
 Status layer_linear(float* out, const float* inp, const float* w, const PackedWeight* packed, const float* bias,
-                    int64_t bt, int64_t c, int64_t oc) {
+                    int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {}) {
   if constexpr (Be::host_memory) {
-    if (packed != nullptr) return linear_forward(out, inp, WeightView{w, packed}, bias, bt, c, oc);
+    return linear_forward(out, inp, WeightView{w, packed}, bias, bt, c, oc, act);
+  } else {
+    SHAPCA_TRY(Be::matmul_forward(out, inp, w, bias, bt, c, oc));
+    return act ? act_forward_with<Be>(*act, out, out, bt * oc) : Status::ok;
   }
-  return Be::matmul_forward(out, inp, w, bias, bt, c, oc);
 }
 
 // The order of writes matters for inference, where every layer shares one LayerActs set and the
@@ -147,16 +152,11 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
     SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, a.res1, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     ffn_in = a.norm1;
   }
-  bool activated = false;  // whether fc1 wrote act(·) into fcact itself
-  if constexpr (Be::host_memory) {
-    if (s.inference) {  // nothing needs the pre-activation: the GEMM's tiles apply act
-      const WeightView w{p + o.fc1_w, o.packed ? &o.packed->fc1 : nullptr};
-      SHAPCA_TRY(linear_forward(sc.fcact, ffn_in, w, p + o.fc1_b, bt, c, in, s.act));
-      activated = true;
-    }
-  }
-  if (!activated) {
-    SHAPCA_TRY(layer_linear<Be>(a.fch, ffn_in, p + o.fc1_w, o.packed ? &o.packed->fc1 : nullptr, p + o.fc1_b, bt, c, in));
+  const PackedWeight* fc1 = o.packed ? &o.packed->fc1 : nullptr;
+  if (s.inference) {  // nothing needs the pre-activation: fc1 writes act(·) into fcact itself
+    SHAPCA_TRY(layer_linear<Be>(sc.fcact, ffn_in, p + o.fc1_w, fc1, p + o.fc1_b, bt, c, in, s.act));
+  } else {
+    SHAPCA_TRY(layer_linear<Be>(a.fch, ffn_in, p + o.fc1_w, fc1, p + o.fc1_b, bt, c, in));
     SHAPCA_TRY(act_forward_with<Be>(s.act, sc.fcact, a.fch, bt * in));
   }
   SHAPCA_TRY(layer_linear<Be>(a.res2, sc.fcact, p + o.fc2_w, o.packed ? &o.packed->fc2 : nullptr, p + o.fc2_b, bt, in, c));
