@@ -16,8 +16,6 @@ namespace {
 
 constexpr int64_t kRows = 12, kCols = 32;
 
-inline __mmask16 lanes(int64_t n) { return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1); }
-
 // C[R×cols] = A[R×kc] · B[kc×cols], cols ≤ 32: A's rows at stride lda, B's at stride ldb, C's at
 // ldc; B is read and C written only in their first `cols` columns (Masked: cols < 32; with
 // cols ≤ 16 the second half of the tile is skipped: half the multiply-adds).

@@ -13,7 +13,7 @@ void gelu_forward(float* out, const float* x, int64_t n) {
   int64_t i = 0;
   for (; i + 16 <= n; i += 16) _mm512_storeu_ps(out + i, gelu512(_mm512_loadu_ps(x + i)));
   if (i < n) {
-    const __mmask16 m = static_cast<__mmask16>((1u << (n - i)) - 1u);
+    const __mmask16 m = lanes(n - i);
     _mm512_mask_storeu_ps(out + i, m, gelu512(_mm512_maskz_loadu_ps(m, x + i)));
   }
 }

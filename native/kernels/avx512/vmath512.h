@@ -1,9 +1,11 @@
-// Vector math for the AVX-512 units: exp (avx2/vmath.h's Cephes polynomial on 16 lanes, 2^n
-// applied by vscalefps) and erf (a rational approximation, below). Divisions are vrcp14ps refined
+// Vector math for the AVX-512 units: lane masks, exp (avx2/vmath.h's Cephes polynomial on 16
+// lanes, 2^n applied by vscalefps) and erf (a rational approximation, below). Divisions are vrcp14ps refined
 // by one Newton step: a zmm division costs here about as much as the rest of an erf.
 // static inline: each AVX-512 unit gets its own copy, never shared with other code.
 #pragma once
 #include <immintrin.h>
+
+#include <cstdint>
 
 // GCC 12's AVX-512 headers build their "undefined" vectors as `__Y = __Y`, which its own
 // -Wuninitialized then reports in masked operations and reductions; the values are never read.
@@ -12,6 +14,11 @@
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 
 namespace shapca::avx512 {
+
+// The mask of the first n of 16 lanes (n clamped to [0, 16]).
+static inline __mmask16 lanes(int64_t n) {
+  return n >= 16 ? static_cast<__mmask16>(0xffff) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1u);
+}
 
 static inline __m512 exp512(__m512 x) {
   x = _mm512_max_ps(_mm512_min_ps(x, _mm512_set1_ps(88.3762626647949f)), _mm512_set1_ps(-87.3365447504f));

@@ -6,17 +6,11 @@
 #include <cstdint>
 #include <cstring>
 
-// GCC 12's AVX-512 headers build their "undefined" vectors as `__m512 __Y = __Y;`, which its own
-// -Wuninitialized then reports at every masked load; the values are never read.
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "../avx512/vmath512.h"  // lanes(), and the GCC 12 warning pragma of the AVX-512 units
 
 namespace shapca::avx512_lowp {
 
-// The mask of the first n of 16 lanes (n clamped to [0, 16]).
-static inline __mmask16 lanes(int64_t n) {
-  return n >= 16 ? static_cast<__mmask16>(0xffff) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1u);
-}
+using avx512::lanes;
 
 // One 32-bit word of row memory (a bf16 pair, a byte quad), read without an aliasing cast.
 static inline int32_t word(const void* p) {
