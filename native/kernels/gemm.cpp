@@ -146,6 +146,17 @@ bool reads_a_direct(const GemmKernel& kern, const GemmArgs& g) {
   return kern.nc_direct > 0 && !g.trans_a && g.alpha == 1.0f && l1_sets_of_rows(g.lda) >= 4;
 }
 
+}  // namespace
+
+int64_t sgemm_direct_lda(int64_t k) {
+  if (k <= 0 || l1_sets_of_rows(k) >= 4) return k;
+  int64_t ld = (k + 15) / 16 * 16;
+  while (l1_sets_of_rows(ld) < 4) ld += 16;
+  return ld;
+}
+
+namespace {
+
 // C[m0:m1, n0:n1] = beta*C + bias: the pass before the products accumulate into C.
 // The cases are split outside the loops so that each loop vectorises (a branch per element
 // made this pass cost as much as the products for small k).

@@ -28,6 +28,12 @@ Status sgemm_act(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, fl
                  int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc, const float* bias,
                  std::optional<Activation> act);
 
+// The smallest row stride ≥ k (k itself, or k rounded up to 16 floats and more) at which the
+// AVX-512 sgemm reads an untransposed A of width k where it lies: at strides whose 12 rows share
+// fewer than 4 L1 sets (1024 floats or a multiple, e.g. the 3072 of BERT's and ViT's FFN) it packs
+// A first. A buffer that will be an A operand can be laid out at this stride.
+int64_t sgemm_direct_lda(int64_t k);
+
 // Linear layer with PyTorch's weight layout (llm.c's matmul):
 // out is (BT,OC), inp is (BT,C), weight is (OC,C), bias is (OC) or null.
 Status matmul_forward(float* out, const float* inp, const float* weight, const float* bias, int64_t bt, int64_t c,

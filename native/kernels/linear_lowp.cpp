@@ -293,15 +293,15 @@ Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ld
   return pool.run(tasks, task);
 }
 
-Status linear_forward(float* out, const float* inp, const WeightView& w, const float* bias, int64_t bt, int64_t c,
-                      int64_t oc, std::optional<Activation> act) {
-  if (w.packed == nullptr) return sgemm_act(false, true, bt, oc, c, 1.0f, inp, c, w.f32, c, 0.0f, out, oc, bias, act);
+Status linear_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const WeightView& w, const float* bias,
+                      int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act) {
+  if (w.packed == nullptr) return sgemm_act(false, true, bt, oc, c, 1.0f, inp, ldi, w.f32, c, 0.0f, out, ldo, bias, act);
   if (w.packed->n != oc || w.packed->k != c) {
     return fail(Status::invalid_argument, "linear_forward: the packed weight is (%lld, %lld) but the layer needs (%lld, %lld)",
                 static_cast<long long>(w.packed->n), static_cast<long long>(w.packed->k), static_cast<long long>(oc),
                 static_cast<long long>(c));
   }
-  return linear_lowp_forward(out, oc, inp, c, *w.packed, bias, bt, false, act);
+  return linear_lowp_forward(out, ldo, inp, ldi, *w.packed, bias, bt, false, act);
 }
 
 }  // namespace shapca

@@ -42,7 +42,9 @@ void stack_plan(ArenaT& arena, LayerStack& st, int64_t b, int64_t t, bool traini
   st.training = training;
   const int64_t bt = b * t, sets = training ? static_cast<int64_t>(st.layers.size()) : 1;
   arena.plan(&st.acts, sets * layer_acts_floats(s));
-  arena.plan(&st.scratch.fcact, bt * s.inter);
+  // CPU inference skips the padding rows (stack_forward_with); the device stack computes them.
+  const bool cpu_inference = !training && std::is_same_v<ArenaT, Arena>;
+  arena.plan(&st.scratch.fcact, bt * fcact_stride(s.inter, cpu_inference));
   const int64_t g = training ? 1 : 0;  // backward-only buffers are empty for inference
   arena.plan(&st.scratch.dfact, g * bt * s.inter);
   arena.plan(&st.scratch.dres, g * bt * s.c);
@@ -51,8 +53,7 @@ void stack_plan(ArenaT& arena, LayerStack& st, int64_t b, int64_t t, bool traini
   arena.plan(&st.scratch.dqkv, g * bt * 3 * s.c);
   arena.plan(&st.dx_a, g * bt * s.c);
   arena.plan(&st.dx_b, g * bt * s.c);
-  // CPU inference skips the padding rows (stack_forward_with); the device stack computes them.
-  const int64_t sel = !training && std::is_same_v<ArenaT, Arena> ? 1 : 0;
+  const int64_t sel = cpu_inference ? 1 : 0;
   arena.plan(&st.scratch.row_index, sel * bt);
   arena.plan(&st.scratch.pad_qkv, sel * bt * 3 * s.c);
   arena.plan(&st.scratch.pad_atty, sel * bt * s.c);

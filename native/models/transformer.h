@@ -15,6 +15,7 @@
 
 #include "../core/status.h"
 #include "../kernels/gelu.h"
+#include "../kernels/gemm.h"
 #include "../kernels/linear_lowp.h"
 #include "../kernels/row_select.h"
 #include "param_table.h"
@@ -72,9 +73,14 @@ struct LayerActs {
   float *mean2, *rstd2; // (BT)
 };
 
+// The row stride of LayerScratch::fcact: CPU inference (LayerShape::inference) lays it out so that
+// the second FFN map reads it where it lies (sgemm_direct_lda: 3072 becomes 3088); training keeps
+// it dense, as backward reads it.
+inline int64_t fcact_stride(int64_t inter, bool cpu_inference) { return cpu_inference ? sgemm_direct_lda(inter) : inter; }
+
 // Buffers backward needs besides the saved activations; fcact is also forward's scratch.
 struct LayerScratch {
-  float* fcact;  // (BT, I)
+  float* fcact;  // (BT, I), row stride fcact_stride
   float* dfact;  // (BT, I)
   float* dres;   // (BT, C)
   float* dnorm;  // (BT, C)
@@ -109,12 +115,17 @@ Status act_backward_with(Activation a, float* dinp, const float* inp, const floa
 // linear_forward: the packed bf16 / int8 weight when the stack has one (stack_set_precision), else
 // the fp32 one, with act applied to each finished tile; on the device, the backend's
 // matmul_forward, then act.
+// inp and out are dense ((BT,C), (BT,OC)) unless ldi / ldo say otherwise (the CPU only).
 template <typename Be>
 Status layer_linear(float* out, const float* inp, const float* w, const PackedWeight* packed, const float* bias,
-                    int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {}) {
+                    int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {}, int64_t ldi = 0,
+                    int64_t ldo = 0) {
   if constexpr (Be::host_memory) {
-    return linear_forward(out, inp, WeightView{w, packed}, bias, bt, c, oc, act);
+    return linear_forward(out, ldo > 0 ? ldo : oc, inp, ldi > 0 ? ldi : c, WeightView{w, packed}, bias, bt, c, oc, act);
   } else {
+    if ((ldi > 0 && ldi != c) || (ldo > 0 && ldo != oc)) {
+      return fail(Status::invalid_argument, "layer_linear: the device path takes dense rows only");
+    }
     SHAPCA_TRY(Be::matmul_forward(out, inp, w, bias, bt, c, oc));
     return act ? act_forward_with<Be>(*act, out, out, bt * oc) : Status::ok;
   }
@@ -153,13 +164,15 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
     ffn_in = a.norm1;
   }
   const PackedWeight* fc1 = o.packed ? &o.packed->fc1 : nullptr;
+  const int64_t ldf = fcact_stride(s.inter, s.inference);
   if (s.inference) {  // nothing needs the pre-activation: fc1 writes act(·) into fcact itself
-    SHAPCA_TRY(layer_linear<Be>(sc.fcact, ffn_in, p + o.fc1_w, fc1, p + o.fc1_b, bt, c, in, s.act));
+    SHAPCA_TRY(layer_linear<Be>(sc.fcact, ffn_in, p + o.fc1_w, fc1, p + o.fc1_b, bt, c, in, s.act, c, ldf));
   } else {
     SHAPCA_TRY(layer_linear<Be>(a.fch, ffn_in, p + o.fc1_w, fc1, p + o.fc1_b, bt, c, in));
     SHAPCA_TRY(act_forward_with<Be>(s.act, sc.fcact, a.fch, bt * in));
   }
-  SHAPCA_TRY(layer_linear<Be>(a.res2, sc.fcact, p + o.fc2_w, o.packed ? &o.packed->fc2 : nullptr, p + o.fc2_b, bt, in, c));
+  SHAPCA_TRY(layer_linear<Be>(a.res2, sc.fcact, p + o.fc2_w, o.packed ? &o.packed->fc2 : nullptr, p + o.fc2_b, bt, in, c,
+                              std::nullopt, ldf));
   SHAPCA_TRY(Be::add_to(a.res2, s.pre_norm ? a.res1 : a.norm1, bt * c));
   if (!s.pre_norm) {
     SHAPCA_TRY(Be::layernorm_forward(a.norm2, a.mean2, a.rstd2, a.res2, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));

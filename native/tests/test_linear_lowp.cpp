@@ -210,7 +210,7 @@ TEST("linear_forward with an activation: the fp32 weight gets matmul then the ac
     std::vector<float> plain(c.m * c.n), fused(c.m * c.n);
     CHECK(matmul_forward(plain.data(), x.data(), w.data(), bias.data(), c.m, c.k, c.n) == Status::ok);
     CHECK(activation_forward(act, plain.data(), plain.data(), c.m * c.n) == Status::ok);
-    CHECK(linear_forward(fused.data(), x.data(), WeightView{w.data()}, bias.data(), c.m, c.k, c.n, act) == Status::ok);
+    CHECK(linear_forward(fused.data(), c.n, x.data(), c.k, WeightView{w.data()}, bias.data(), c.m, c.k, c.n, act) == Status::ok);
     CHECK_CLOSE(fused.data(), plain.data(), fused.size(), 0.0, 0.0, act == Activation::gelu ? "fp32 gelu" : "fp32 quick_gelu");
   }
 }
