@@ -109,6 +109,36 @@ TEST("sgemm_act: the activation on each finished tile equals sgemm then the acti
   ThreadPool::global().set_threads(0);
 }
 
+TEST("sgemm_direct_lda: a stride sgemm reads in place, and the same products at it") {
+  // 3072 floats (12 KiB) puts every row of a tile in one L1 set: padded to the next multiple of
+  // 16 floats whose rows spread over at least 4 sets; strides that already do stay as they are.
+  CHECK(sgemm_direct_lda(3072) == 3088);
+  CHECK(sgemm_direct_lda(1024) == 1040 && sgemm_direct_lda(2048) == 2064);
+  CHECK(sgemm_direct_lda(768) == 768 && sgemm_direct_lda(37) == 37 && sgemm_direct_lda(0) == 0);
+  for (int64_t k : {64, 512, 1024, 3072}) {
+    const int64_t ld = sgemm_direct_lda(k);
+    CHECK(ld >= k && (ld == k || ld % 16 == 0));
+  }
+  // The FFN pattern of CPU inference: fc1 writes act(·) at the padded stride, fc2 reads it there;
+  // the same values as dense rows, bit for bit (the same kernel, K blocks and order).
+  const int64_t m = 30, c = 40, inter = 1024, ld = sgemm_direct_lda(inter);
+  auto x = random_vector(static_cast<size_t>(m * c), 31), w1 = random_vector(static_cast<size_t>(inter * c), 32);
+  auto w2 = random_vector(static_cast<size_t>(c * inter), 33), b1 = random_vector(static_cast<size_t>(inter), 34);
+  for_each_path([&](KernelPath path) {
+    std::vector<float> dense(m * inter), padded(m * ld, -1.0f), y_dense(m * c), y_padded(m * c);
+    CHECK(sgemm_act(false, true, m, inter, c, 1.0f, x.data(), c, w1.data(), c, 0.0f, dense.data(), inter, b1.data(),
+                    Activation::gelu) == Status::ok);
+    CHECK(sgemm_act(false, true, m, inter, c, 1.0f, x.data(), c, w1.data(), c, 0.0f, padded.data(), ld, b1.data(),
+                    Activation::gelu) == Status::ok);
+    CHECK(sgemm(false, true, m, c, inter, 1.0f, dense.data(), inter, w2.data(), inter, 0.0f, y_dense.data(), c, nullptr) ==
+          Status::ok);
+    CHECK(sgemm(false, true, m, c, inter, 1.0f, padded.data(), ld, w2.data(), inter, 0.0f, y_padded.data(), c, nullptr) ==
+          Status::ok);
+    CHECK_CLOSE(y_padded.data(), y_dense.data(), y_dense.size(), 0.0, 0.0, std::string(kernel_path_name(path)) + " fc2");
+    for (int64_t i = 0; i < m; ++i) CHECK(padded[i * ld + inter] == -1.0f);  // the padding is not written
+  });
+}
+
 TEST("sgemm: beta = 0 ignores NaN already in C") {
   std::vector<float> a(4, 1.0f), b(4, 1.0f), c(4, NAN);
   CHECK(sgemm(false, false, 2, 2, 2, 1.0f, a.data(), 2, b.data(), 2, 0.0f, c.data(), 2, nullptr) == Status::ok);
