@@ -183,15 +183,13 @@ void init_c(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
 }
 
 // What happens to a block of C besides the products: with `store` (the first K block on the
-// AVX-512 path when beta = 0), the products overwrite C plus the bias instead of adding to it (no
-// pass of init_c before); with `act` (the last K block), each finished tile goes through the
-// activation while it is in L1.
+// AVX-512 path when beta is 0 or 1), C becomes the products plus the bias (plus C itself when
+// beta = 1) in the tile's store (no pass of init_c before); with `act` (the last K block), each
+// finished tile goes through the activation while it is in L1.
 struct Epilogue {
   bool store = false;
   const Activation* act = nullptr;
 };
-
-alignas(64) constexpr float kZeros[32] = {};
 
 // C[ic:ic+mc, jc:jc+nc] += packed A block (mc×kc) · packed B panel (kc×nc), micro-tile by micro-tile,
 // with the epilogue ep. ap null: A is read where it lies (reads_a_direct), from column pc.
@@ -199,6 +197,7 @@ template <int64_t MR, int64_t NR>
 void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, const float* bp, int64_t ic, int64_t mc,
                   int64_t jc, int64_t nc, int64_t pc, int64_t kc, const Epilogue& ep) {
   alignas(64) float tile[kMaxTile];
+  const bool add_c = !ep.store || g.beta == 1.0f;  // whether C's values enter the tiles' sums
   for (int64_t jr = 0; jr < nc; jr += NR) {
     const int64_t cols = std::min(NR, nc - jr);
     const float* bias = ep.store && g.bias != nullptr ? g.bias + jc + jr : nullptr;
@@ -209,18 +208,17 @@ void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, co
       const float* a = ap == nullptr ? g.a + (ic + ir) * g.lda + pc : ap + ir * kc;
       bool activated = false;  // whether the tile applied ep.act itself
       if (MR == 12 && cols == NR) {  // AVX-512: a short last row panel also goes straight into C
-        const float* add = ep.store ? (bias ? bias : kZeros) : nullptr;
         if (ap == nullptr) {
           activated = ep.act != nullptr && *ep.act == Activation::gelu;
-          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, c, g.ldc, add, activated);
+          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, c, g.ldc, bias, add_c, activated);
         } else {
-          avx512::sgemm_micro_rows_x32(rows, kc, a, b, c, g.ldc, add);
+          avx512::sgemm_micro_rows_x32(rows, kc, a, b, c, g.ldc, bias, add_c);
         }
       } else if (rows == MR && cols == NR) {
         kern.micro(kc, a, b, c, g.ldc);
       } else {  // a partial tile: computed into `tile`, then its part copied into C
         if (ap == nullptr) {
-          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, tile, NR, kZeros, false);
+          avx512::sgemm_direct_rows_x32(rows, kc, a, g.lda, b, tile, NR, nullptr, false, false);
         } else {
           std::memset(tile, 0, sizeof tile);
           kern.micro(kc, a, b, tile, NR);
@@ -228,8 +226,8 @@ void macro_kernel(const GemmArgs& g, const GemmKernel& kern, const float* ap, co
         for (int64_t r = 0; r < rows; ++r) {
           float* row = c + r * g.ldc;
           const float* t = tile + r * NR;
-          if (!ep.store) {
-            for (int64_t j = 0; j < cols; ++j) row[j] += t[j];
+          if (add_c) {
+            for (int64_t j = 0; j < cols; ++j) row[j] = row[j] + (bias ? bias[j] : 0.0f) + t[j];
           } else {
             for (int64_t j = 0; j < cols; ++j) row[j] = t[j] + (bias ? bias[j] : 0.0f);
           }
@@ -250,7 +248,7 @@ bool gemm_rect(const GemmArgs& g, int64_t m0, int64_t m1, int64_t n0, int64_t n1
   const bool direct = reads_a_direct(kern, g);
   const int64_t MC = kern.mc, KC = kern.kc, NC = direct ? kern.nc_direct : kern.nc;
   const bool products = g.k > 0 && g.alpha != 0.0f;
-  const bool fused_init = products && MR == 12 && g.beta == 0.0f;  // the first K block stores
+  const bool fused_init = products && MR == 12 && (g.beta == 0.0f || g.beta == 1.0f);  // the first K block stores
   if (!fused_init) init_c(g, m0, m1, n0, n1);
   if (!products) {
     if (act != nullptr) {

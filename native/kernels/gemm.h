@@ -8,8 +8,8 @@
 // Packed (6×16 micro-tiles, 12×32 on AVX-512), cache-blocked (KC×NC panels of B, MC×KC blocks of
 // A) and multithreaded over a grid of C rectangles chosen to minimise repeated packing. On
 // AVX-512 an untransposed A with alpha = 1 is read where it lies (unless its rows share too few L1
-// sets), and with beta = 0 the first K block stores its products plus the bias (no pass over C
-// before).
+// sets), and with beta = 0 or 1 the first K block stores its products plus the bias (plus C when
+// beta = 1) (no pass over C before).
 #pragma once
 #include <cstdint>
 #include <optional>

@@ -294,8 +294,13 @@ Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ld
 }
 
 Status linear_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const WeightView& w, const float* bias,
-                      int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act) {
-  if (w.packed == nullptr) return sgemm_act(false, true, bt, oc, c, 1.0f, inp, ldi, w.f32, c, 0.0f, out, ldo, bias, act);
+                      int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act, bool accumulate) {
+  if (accumulate && (w.packed != nullptr || act)) {
+    return fail(Status::invalid_argument, "linear_forward: accumulate is for an fp32 weight without an activation");
+  }
+  if (w.packed == nullptr) {
+    return sgemm_act(false, true, bt, oc, c, 1.0f, inp, ldi, w.f32, c, accumulate ? 1.0f : 0.0f, out, ldo, bias, act);
+  }
   if (w.packed->n != oc || w.packed->k != c) {
     return fail(Status::invalid_argument, "linear_forward: the packed weight is (%lld, %lld) but the layer needs (%lld, %lld)",
                 static_cast<long long>(w.packed->n), static_cast<long long>(w.packed->k), static_cast<long long>(oc),

@@ -73,9 +73,10 @@ struct WeightView {
 
 // out (BT,OC), row stride ldo ≥ OC, = act(inp (BT,C), row stride ldi ≥ C, · Wᵀ + bias) (no act:
 // the identity): sgemm_act on the fp32 weight, or linear_lowp_forward on the packed one (either
-// applies act to each finished tile).
+// applies act to each finished tile). With accumulate (the fp32 weight only, no act), out += ...
+// instead, in the tiles' stores.
 Status linear_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const WeightView& w, const float* bias,
-                      int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {});
+                      int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {}, bool accumulate = false);
 
 // fp32 → bf16, round to nearest even (NaN stays NaN, denormals flush to zero as in the AVX-512
 // conversions), and back.

@@ -115,16 +115,21 @@ Status act_backward_with(Activation a, float* dinp, const float* inp, const floa
 // linear_forward: the packed bf16 / int8 weight when the stack has one (stack_set_precision), else
 // the fp32 one, with act applied to each finished tile; on the device, the backend's
 // matmul_forward, then act.
-// inp and out are dense ((BT,C), (BT,OC)) unless ldi / ldo say otherwise (the CPU only).
+// How layer_linear reads and writes its rows, on the CPU (the device path takes the defaults).
+struct LinearIo {
+  int64_t ldi = 0, ldo = 0;  // row strides; 0: dense ((BT,C), (BT,OC))
+  bool accumulate = false;   // out += inp·Wᵀ + bias (an fp32 weight, no activation)
+};
+
 template <typename Be>
 Status layer_linear(float* out, const float* inp, const float* w, const PackedWeight* packed, const float* bias,
-                    int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {}, int64_t ldi = 0,
-                    int64_t ldo = 0) {
+                    int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {}, LinearIo io = {}) {
   if constexpr (Be::host_memory) {
-    return linear_forward(out, ldo > 0 ? ldo : oc, inp, ldi > 0 ? ldi : c, WeightView{w, packed}, bias, bt, c, oc, act);
+    return linear_forward(out, io.ldo > 0 ? io.ldo : oc, inp, io.ldi > 0 ? io.ldi : c, WeightView{w, packed}, bias, bt, c,
+                          oc, act, io.accumulate);
   } else {
-    if ((ldi > 0 && ldi != c) || (ldo > 0 && ldo != oc)) {
-      return fail(Status::invalid_argument, "layer_linear: the device path takes dense rows only");
+    if ((io.ldi > 0 && io.ldi != c) || (io.ldo > 0 && io.ldo != oc) || io.accumulate) {
+      return fail(Status::invalid_argument, "layer_linear: the device path takes dense rows and overwrites out");
     }
     SHAPCA_TRY(Be::matmul_forward(out, inp, w, bias, bt, c, oc));
     return act ? act_forward_with<Be>(*act, out, out, bt * oc) : Status::ok;
@@ -133,15 +138,23 @@ Status layer_linear(float* out, const float* inp, const float* w, const PackedWe
 
 // The order of writes matters for inference, where every layer shares one LayerActs set and the
 // input is the previous layer's output inside it: the output is written last.
+// CPU inference with fp32 weights keeps the residual stream in the output buffer itself: the
+// projection and the second FFN map add their products to it in their tiles' stores (beta = 1)
+// instead of writing res1 / res2 and adding the residual in a pass each. Every layer's input but
+// the first's is already there; the first layer copies its input in.
 template <typename Be>
 Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const float* inp, const uint8_t* mask,
                           const float* params, const LayerOffsets& o, const LayerShape& s) {
   const int64_t bt = s.rows > 0 ? s.rows : s.b * s.t, c = s.c, in = s.inter;
   const float* p = params;
-  const float* attn_in = inp;
   float* att = s.inference ? nullptr : a.att;
+  const bool in_place = s.inference && o.packed == nullptr;
+  float* stream = in_place ? layer_output(a, s.pre_norm) : nullptr;
+  if (in_place && inp != stream) SHAPCA_TRY(Be::copy_to(stream, inp, bt * c));
+  const float* x = in_place ? stream : inp;
+  const float* attn_in = x;
   if (s.pre_norm) {
-    SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, inp, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
+    SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, x, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     attn_in = a.norm1;
   }
   SHAPCA_TRY(layer_linear<Be>(a.qkv, attn_in, p + o.qkv_w, o.packed ? &o.packed->qkv : nullptr, p + o.qkv_b, bt, c, 3 * c));
@@ -153,29 +166,34 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
     }
   }
   if (s.rows == 0) SHAPCA_TRY(Be::attention_forward(a.atty, att, a.qkv, mask, s.b, s.t, c, s.nh));
-  SHAPCA_TRY(layer_linear<Be>(a.res1, a.atty, p + o.proj_w, o.packed ? &o.packed->proj : nullptr, p + o.proj_b, bt, c, c));
-  SHAPCA_TRY(Be::add_to(a.res1, inp, bt * c));  // inp is dead after this line
+  // r1 = x + atty·Wpᵀ + b
+  float* r1 = in_place ? stream : a.res1;
+  SHAPCA_TRY(layer_linear<Be>(r1, a.atty, p + o.proj_w, o.packed ? &o.packed->proj : nullptr, p + o.proj_b, bt, c, c,
+                              std::nullopt, LinearIo{0, 0, in_place}));
+  if (!in_place) SHAPCA_TRY(Be::add_to(a.res1, inp, bt * c));  // inp is dead after this line
   const float* ffn_in;
   if (s.pre_norm) {
-    SHAPCA_TRY(Be::layernorm_forward(a.norm2, a.mean2, a.rstd2, a.res1, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));
+    SHAPCA_TRY(Be::layernorm_forward(a.norm2, a.mean2, a.rstd2, r1, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));
     ffn_in = a.norm2;
   } else {
-    SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, a.res1, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
+    SHAPCA_TRY(Be::layernorm_forward(a.norm1, a.mean1, a.rstd1, r1, p + o.ln1_w, p + o.ln1_b, bt, c, s.eps));
     ffn_in = a.norm1;
   }
   const PackedWeight* fc1 = o.packed ? &o.packed->fc1 : nullptr;
   const int64_t ldf = fcact_stride(s.inter, s.inference);
   if (s.inference) {  // nothing needs the pre-activation: fc1 writes act(·) into fcact itself
-    SHAPCA_TRY(layer_linear<Be>(sc.fcact, ffn_in, p + o.fc1_w, fc1, p + o.fc1_b, bt, c, in, s.act, c, ldf));
+    SHAPCA_TRY(layer_linear<Be>(sc.fcact, ffn_in, p + o.fc1_w, fc1, p + o.fc1_b, bt, c, in, s.act, LinearIo{c, ldf}));
   } else {
     SHAPCA_TRY(layer_linear<Be>(a.fch, ffn_in, p + o.fc1_w, fc1, p + o.fc1_b, bt, c, in));
     SHAPCA_TRY(act_forward_with<Be>(s.act, sc.fcact, a.fch, bt * in));
   }
-  SHAPCA_TRY(layer_linear<Be>(a.res2, sc.fcact, p + o.fc2_w, o.packed ? &o.packed->fc2 : nullptr, p + o.fc2_b, bt, in, c,
-                              std::nullopt, ldf));
-  SHAPCA_TRY(Be::add_to(a.res2, s.pre_norm ? a.res1 : a.norm1, bt * c));
+  // r2 = (pre-LN: r1, post-LN: n1) + f·W2ᵀ + b
+  float* r2 = in_place ? (s.pre_norm ? stream : a.norm1) : a.res2;
+  SHAPCA_TRY(layer_linear<Be>(r2, sc.fcact, p + o.fc2_w, o.packed ? &o.packed->fc2 : nullptr, p + o.fc2_b, bt, in, c,
+                              std::nullopt, LinearIo{ldf, 0, in_place}));
+  if (!in_place) SHAPCA_TRY(Be::add_to(a.res2, s.pre_norm ? a.res1 : a.norm1, bt * c));
   if (!s.pre_norm) {
-    SHAPCA_TRY(Be::layernorm_forward(a.norm2, a.mean2, a.rstd2, a.res2, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));
+    SHAPCA_TRY(Be::layernorm_forward(a.norm2, a.mean2, a.rstd2, r2, p + o.ln2_w, p + o.ln2_b, bt, c, s.eps));
   }
   return Status::ok;
 }

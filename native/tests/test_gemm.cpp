@@ -74,6 +74,9 @@ TEST("sgemm: strides, alpha, beta, bias and accumulate") {
     check_case(false, true, 6, 16, 0, 0, 1.0f, 0.5f, true, p + " k=0 keeps beta*C + bias");
     // A not transposed with alpha = 1: the AVX-512 kernel reads A where it lies, at its stride
     check_case(false, true, 37, 45, 1000, 3, 1.0f, 0.0f, true, p + " strided beta=0 + bias over two K blocks");
+    // beta = 1: the first K block's store adds C and the bias (the residual adds of inference)
+    check_case(false, true, 37, 45, 1000, 3, 1.0f, 1.0f, true, p + " strided beta=1 + bias over two K blocks");
+    check_case(false, true, 25, 64, 100, 0, 1.0f, 1.0f, false, p + " beta=1, no bias, one K block");
     check_case(false, false, 50, 70, 130, 7, 1.0f, 1.0f, true, p + " strided accumulate, A in place");
     check_case(true, false, 13, 70, 800, 2, 1.0f, 0.0f, false, p + " strided beta=0 over two K blocks");
   });

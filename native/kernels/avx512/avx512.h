@@ -7,14 +7,14 @@ namespace shapca::avx512 {
 
 // C[12×32] (row stride ldc) += a[kc×12 packed] · b[kc×32 packed]
 void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc);
-// The same for the first `rows` (1 ≤ rows ≤ 12) rows of the packed A panel: C[rows×32] += ...;
-// with bias set, C[rows×32] = a·b + bias[0..32) instead (C is not read).
+// For the first `rows` (1 ≤ rows ≤ 12) rows of the packed A panel: C[rows×32] = a·b + bias[0..32)
+// (bias null: 0) + C (only with add_c; C is not read otherwise).
 void sgemm_micro_rows_x32(int64_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                          const float* bias);
+                          const float* bias, bool add_c);
 // The same with A read where it lies instead of packed: `rows` rows of kc floats at stride lda;
 // with gelu, C = gelu(...) after the sum (the last K block of a product with GELU).
 void sgemm_direct_rows_x32(int64_t rows, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                           int64_t ldc, const float* bias, bool gelu);
+                           int64_t ldc, const float* bias, bool add_c, bool gelu);
 
 // The softmax-expectation Shapley scans of avx2/shapley_avx2.h on zmm vectors, same contract
 // and the same per-lane arithmetic (bit-identical results).

@@ -10,18 +10,18 @@ namespace shapca::avx512 {
 
 namespace {
 
-// Writes a tile's sums into C: C += acc (bias null) or C = acc + bias[0..32) (C not read); with
-// gelu, the results go through GELU (gelu512) before they are stored.
+// Writes a tile's sums into C: C = acc + bias[0..32) (bias null: 0) + C (only with add_c; C is
+// not read otherwise); with gelu, the results go through GELU (gelu512) before they are stored.
 template <int R>
 inline void store_tile(const __m512 (&acc0)[R], const __m512 (&acc1)[R], float* c, int64_t ldc, const float* bias,
-                       bool gelu) {
+                       bool add_c, bool gelu) {
   const __m512 add0 = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
   const __m512 add1 = bias ? _mm512_loadu_ps(bias + 16) : _mm512_setzero_ps();
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     float* row = c + r * ldc;
-    __m512 y0 = _mm512_add_ps(bias ? add0 : _mm512_loadu_ps(row), acc0[r]);
-    __m512 y1 = _mm512_add_ps(bias ? add1 : _mm512_loadu_ps(row + 16), acc1[r]);
+    __m512 y0 = _mm512_add_ps(add_c ? _mm512_add_ps(_mm512_loadu_ps(row), add0) : add0, acc0[r]);
+    __m512 y1 = _mm512_add_ps(add_c ? _mm512_add_ps(_mm512_loadu_ps(row + 16), add1) : add1, acc1[r]);
     if (gelu) {
       y0 = gelu512(y0);
       y1 = gelu512(y1);
@@ -31,16 +31,16 @@ inline void store_tile(const __m512 (&acc0)[R], const __m512 (&acc1)[R], float* 
   }
 }
 
-// C[R×32] += a[kc×12 packed]·b[kc×32 packed] (bias null), or C = a·b + bias[0..32) (the first
-// K block of a product with beta = 0: C is not read), using the first R rows of each packed A
-// step: the full tile (R = 12) and the last, partial row panel of a block (R < 12), which then
-// costs R/12 of a full one instead of a full tile computed into a scratch buffer.
+// C[R×32] = a[kc×12 packed]·b[kc×32 packed] + bias (store_tile: + C with add_c), using the
+// first R rows of each packed A step: the full tile (R = 12) and the last, partial row panel of a
+// block (R < 12), which then costs R/12 of a full one instead of a full tile computed into a
+// scratch buffer.
 template <int R>
-void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, const float* bias) {
+void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, const float* bias, bool add_c) {
   __m512 acc0[R], acc1[R];
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
-    if (bias == nullptr) {  // C is read at the end: fetch it now, so that a tile in L3 costs no stall
+    if (add_c) {  // C is read at the end: fetch it now, so that a tile in L3 costs no stall
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
       _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
     }
@@ -73,15 +73,22 @@ void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ld
     a += 12;
     b += 32;
   }
-  store_tile<R>(acc0, acc1, c, ldc, bias, false);
+  store_tile<R>(acc0, acc1, c, ldc, bias, add_c, false);
 }
 
 // micro_rows with A read where it lies: R rows at stride lda, kc floats each from a; with gelu,
 // the tile's outputs go through GELU before they are stored.
 template <int R>
 void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, const float* bias,
-                 bool gelu) {
+                 bool add_c, bool gelu) {
   __m512 acc0[R], acc1[R];
+  if (add_c) {  // as in micro_rows
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+    }
+  }
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) float sums[12 * 32];
     tile12_fma(kc, a, lda * 4, b, sums);
@@ -108,31 +115,31 @@ void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float*
       }
     }
   }
-  store_tile<R>(acc0, acc1, c, ldc, bias, gelu);
+  store_tile<R>(acc0, acc1, c, ldc, bias, add_c, gelu);
 }
 
 }  // namespace
 
 void sgemm_direct_rows_x32(int64_t rows, int64_t kc, const float* a, int64_t lda, const float* b, float* c,
-                           int64_t ldc, const float* bias, bool gelu) {
-  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, const float*, bool);
+                           int64_t ldc, const float* bias, bool add_c, bool gelu) {
+  using Fn = void (*)(int64_t, const float*, int64_t, const float*, float*, int64_t, const float*, bool, bool);
   static constexpr Fn kByRows[12] = {direct_rows<1>, direct_rows<2>, direct_rows<3>,  direct_rows<4>,
                                      direct_rows<5>, direct_rows<6>, direct_rows<7>,  direct_rows<8>,
                                      direct_rows<9>, direct_rows<10>, direct_rows<11>, direct_rows<12>};
-  kByRows[rows - 1](kc, a, lda, b, c, ldc, bias, gelu);
+  kByRows[rows - 1](kc, a, lda, b, c, ldc, bias, add_c, gelu);
 }
 
 void sgemm_micro_12x32(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
-  micro_rows<12>(kc, a, b, c, ldc, nullptr);
+  micro_rows<12>(kc, a, b, c, ldc, nullptr, true);
 }
 
 void sgemm_micro_rows_x32(int64_t rows, int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
-                          const float* bias) {
-  using Fn = void (*)(int64_t, const float*, const float*, float*, int64_t, const float*);
+                          const float* bias, bool add_c) {
+  using Fn = void (*)(int64_t, const float*, const float*, float*, int64_t, const float*, bool);
   static constexpr Fn kByRows[12] = {micro_rows<1>, micro_rows<2>, micro_rows<3>, micro_rows<4>,
                                      micro_rows<5>, micro_rows<6>, micro_rows<7>, micro_rows<8>,
                                      micro_rows<9>, micro_rows<10>, micro_rows<11>, micro_rows<12>};
-  kByRows[rows - 1](kc, a, b, c, ldc, bias);
+  kByRows[rows - 1](kc, a, b, c, ldc, bias, add_c);
 }
 
 }  // namespace shapca::avx512
