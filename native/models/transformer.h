@@ -111,16 +111,16 @@ Status act_backward_with(Activation a, float* dinp, const float* inp, const floa
                                       : Be::gelu_backward(dinp, inp, dout, n);
 }
 
-// One linear map of a layer, out = act(inp·Wᵀ + bias) (no act: the identity). On the CPU,
-// linear_forward: the packed bf16 / int8 weight when the stack has one (stack_set_precision), else
-// the fp32 one, with act applied to each finished tile; on the device, the backend's
-// matmul_forward, then act.
 // How layer_linear reads and writes its rows, on the CPU (the device path takes the defaults).
 struct LinearIo {
   int64_t ldi = 0, ldo = 0;  // row strides; 0: dense ((BT,C), (BT,OC))
   bool accumulate = false;   // out += inp·Wᵀ + bias (an fp32 weight, no activation)
 };
 
+// One linear map of a layer, out = act(inp·Wᵀ + bias) (no act: the identity). On the CPU,
+// linear_forward: the packed bf16 / int8 weight when the stack has one (stack_set_precision), else
+// the fp32 one, with act applied to each finished tile; on the device, the backend's
+// matmul_forward, then act.
 template <typename Be>
 Status layer_linear(float* out, const float* inp, const float* w, const PackedWeight* packed, const float* bias,
                     int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {}, LinearIo io = {}) {

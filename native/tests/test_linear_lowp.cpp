@@ -215,6 +215,25 @@ TEST("linear_forward with an activation: the fp32 weight gets matmul then the ac
   }
 }
 
+TEST("linear_forward accumulate: out += inp·Wᵀ + bias at strides, fp32 only and without an activation") {
+  const Shape c{37, 70, 130};
+  const int64_t ldi = c.k + 5, ldo = c.n + 3;
+  std::vector<float> x = random_vector(c.m * ldi, 101, 2.0f), w = random_vector(c.n * c.k, 102, 0.1f);
+  std::vector<float> bias = random_vector(c.n, 103), out0 = random_vector(c.m * ldo, 104);
+  std::vector<float> want = out0, got = out0;
+  CHECK(sgemm(false, true, c.m, c.n, c.k, 1.0f, x.data(), ldi, w.data(), c.k, 1.0f, want.data(), ldo, bias.data()) ==
+        Status::ok);
+  CHECK(linear_forward(got.data(), ldo, x.data(), ldi, WeightView{w.data()}, bias.data(), c.m, c.k, c.n, {}, true) ==
+        Status::ok);
+  CHECK_CLOSE(got.data(), want.data(), got.size(), 0.0, 0.0, "accumulate");
+  CHECK(linear_forward(got.data(), ldo, x.data(), ldi, WeightView{w.data()}, bias.data(), c.m, c.k, c.n,
+                       Activation::gelu, true) == Status::invalid_argument);
+  PackedWeight pw;
+  CHECK(pack_weight(&pw, Precision::bf16, w.data(), c.n, c.k, c.k) == Status::ok);
+  CHECK(linear_forward(got.data(), ldo, x.data(), ldi, WeightView{w.data(), &pw}, bias.data(), c.m, c.k, c.n, {}, true) ==
+        Status::invalid_argument);
+}
+
 TEST("linear int8: per-channel scales and the shift compensation on a hand example") {
   // W rows scale to 1/127 and 2/127; x rows to 2/127 and 0 (an all-zero row).
   const float w[2 * 3] = {1.0f, -0.5f, 0.25f, -2.0f, 2.0f, 1.0f};
