@@ -98,7 +98,7 @@ TEST("cross attention: forward matches the definition at sizes off the 12-row an
   // First shape: hs = 40, a full and an 8-column panel of values; Tk = 45, a full and a 13-key
   // panel (both at most 16: the half tile). Second: hs = 56 and Tk = 57, last panels of 24 and 25
   // (masked full tiles). Tq = 29 and 17: blocks of 12 and a short one; strided rows; batch 2
-  // drops every key.
+  // drops every key (with the mask; then without one).
   const AttentionShape shapes[] = {{3, 29, 45, 80, 2, 83, 165},  // k and v: the two halves of one 165-wide row
                                    {3, 17, 57, 112, 2, 115, 229}};
   for (const AttentionShape& s : shapes) {
@@ -107,21 +107,54 @@ TEST("cross attention: forward matches the definition at sizes off the 12-row an
     for (int64_t j = 30; j < s.tk; ++j) mask[j] = 0;
     mask[s.tk + 3] = 0;
     for (int64_t j = 0; j < s.tk; ++j) mask[2 * s.tk + j] = 0;
-    auto expect = naive_cross(q, kv, mask, s);
-    for_each_path([&](KernelPath path) {
-      std::vector<float> out(s.b * s.tq * s.c, 7.0f), bare(out.size(), 7.0f), att(s.b * s.nh * s.tq * s.tk, 7.0f);
-      CHECK(cross_attention_forward(out.data(), att.data(), q.data(), kv.data(), kv.data() + s.c, mask.data(), s) == Status::ok);
-      CHECK(cross_attention_forward(bare.data(), nullptr, q.data(), kv.data(), kv.data() + s.c, mask.data(), s) == Status::ok);
-      const std::string label = std::string("cross attention ") + kernel_path_name(path) + " tk=" + std::to_string(s.tk);
-      CHECK_CLOSE(out.data(), expect.data(), out.size(), 1e-5, 1e-4, label);
-      CHECK_CLOSE(bare.data(), expect.data(), bare.size(), 1e-5, 1e-4, label + " without att");
-      for (int64_t r = 0; r < s.b * s.nh * s.tq; ++r) {  // each row of probabilities sums to 1 (0 when every key is dropped)
-        double sum = 0.0;
-        for (int64_t j = 0; j < s.tk; ++j) sum += att[r * s.tk + j];
-        CHECK(std::fabs(sum - (r >= 2 * s.nh * s.tq ? 0.0 : 1.0)) < 1e-5);
-      }
-    });
+    // No mask at all: the AVX-512 score tiles then also keep each row's maximum for the softmax;
+    // queries 8× larger put scores past e^88, so that a wrong maximum overflows or underflows.
+    const std::vector<uint8_t> all_keys(mask.size(), 1);
+    std::vector<float> q8 = q;
+    for (float& v : q8) v *= 8.0f;
+    for (bool masked : {true, false}) {
+      const std::vector<float>& qs = masked ? q : q8;
+      auto expect = naive_cross(qs, kv, masked ? mask : all_keys, s);
+      const uint8_t* keys = masked ? mask.data() : nullptr;
+      for_each_path([&](KernelPath path) {
+        std::vector<float> out(s.b * s.tq * s.c, 7.0f), bare(out.size(), 7.0f), att(s.b * s.nh * s.tq * s.tk, 7.0f);
+        CHECK(cross_attention_forward(out.data(), att.data(), qs.data(), kv.data(), kv.data() + s.c, keys, s) == Status::ok);
+        CHECK(cross_attention_forward(bare.data(), nullptr, qs.data(), kv.data(), kv.data() + s.c, keys, s) == Status::ok);
+        const std::string label = std::string("cross attention ") + kernel_path_name(path) + " tk=" + std::to_string(s.tk) +
+                                  (masked ? " masked" : " no mask");
+        CHECK_CLOSE(out.data(), expect.data(), out.size(), 1e-5, 1e-4, label);
+        CHECK_CLOSE(bare.data(), expect.data(), bare.size(), 1e-5, 1e-4, label + " without att");
+        for (int64_t r = 0; r < s.b * s.nh * s.tq; ++r) {  // each row of probabilities sums to 1 (0 when every key is dropped)
+          double sum = 0.0;
+          for (int64_t j = 0; j < s.tk; ++j) sum += att[r * s.tk + j];
+          CHECK(std::fabs(sum - (masked && r >= 2 * s.nh * s.tq ? 0.0 : 1.0)) < 1e-5);
+        }
+      });
+    }
   }
+}
+
+TEST("cross attention: scores all far below zero keep their differences") {
+  // Key j is (1 + j/64)·u and every query −u: the scores run from −|u|²/√hs ≈ −2000 down, about 30
+  // apart, so nearly all the weight is on key 0. A softmax shifted by anything above the true
+  // maximum (0 from the padded lanes of the last key panel, say) would clamp every term to the
+  // same e^-87 and return the mean of the values instead.
+  const AttentionShape s{1, 13, 45, 40, 1, 40, 80};
+  auto u = random_vector(s.c, 61, 10.0f);
+  auto kv = random_vector(s.tk * s.ldkv, 62, 2.0f);
+  std::vector<float> q(s.tq * s.ldq);
+  for (int64_t i = 0; i < s.tq; ++i) {
+    for (int64_t d = 0; d < s.c; ++d) q[i * s.ldq + d] = -u[d];
+  }
+  for (int64_t j = 0; j < s.tk; ++j) {
+    for (int64_t d = 0; d < s.c; ++d) kv[j * s.ldkv + d] = (1.0f + static_cast<float>(j) / 64.0f) * u[d];
+  }
+  const auto expect = naive_cross(q, kv, std::vector<uint8_t>(s.tk, 1), s);
+  for_each_path([&](KernelPath path) {
+    std::vector<float> out(s.tq * s.c, 7.0f);
+    CHECK(cross_attention_forward(out.data(), nullptr, q.data(), kv.data(), kv.data() + s.c, nullptr, s) == Status::ok);
+    CHECK_CLOSE(out.data(), expect.data(), out.size(), 1e-5, 1e-4, std::string("far below zero ") + kernel_path_name(path));
+  });
 }
 
 TEST("attention: backward matches finite differences of the forward") {
