@@ -23,6 +23,10 @@ export interface BenchResult {
   /** The peer's throughput in `unit`, same run. */
   peer_value?: number | null;
   threads?: number;
+  /** Alternating rounds (precision --rounds): ours_ms and peer_ms are the medians of the rounds, */
+  rounds?: number;
+  /** and this is the ratio of each side's best round. */
+  best_ratio?: number;
 }
 
 /**
@@ -42,17 +46,22 @@ export function report(r: BenchResult, opts: BenchOptions): void {
     process.stdout.write(`${JSON.stringify(r)}\n`);
   } else {
     rows.push(r);
-    process.stderr.write(`  ${r.shape}: ${r.value.toFixed(1)} ${r.unit}${r.ratio ? ` (×${r.ratio.toFixed(2)} vs ${r.peer})` : ''}\n`);
+    const best = r.best_ratio ? `; best rounds ×${r.best_ratio.toFixed(2)}` : '';
+    process.stderr.write(`  ${r.shape}: ${r.value.toFixed(1)} ${r.unit}${r.ratio ? ` (×${r.ratio.toFixed(2)} vs ${r.peer}${best})` : ''}\n`);
   }
 }
 
 export function flushTable(opts: BenchOptions): void {
   if (opts.json || rows.length === 0) return;
-  const out = ['| bench | shape | ours ms | peer | peer ms | ratio (peer/ours) | ours | peer |', '|---|---|---:|---|---:|---:|---:|---:|'];
+  const best = rows.some((r) => r.best_ratio !== undefined);  // a column only for alternating rounds
+  const out = [
+    `| bench | shape | ours ms | peer | peer ms | ratio (peer/ours) |${best ? ' best rounds |' : ''} ours | peer |`,
+    `|---|---|---:|---|---:|---:|${best ? '---:|' : ''}---:|---:|`,
+  ];
   for (const r of rows) {
     const fmt = (x: number | null | undefined, d = 2) => (x == null ? '–' : x.toFixed(d));
     out.push(
-      `| ${r.bench} | ${r.shape} | ${fmt(r.ours_ms)} | ${r.peer} | ${fmt(r.peer_ms)} | ${fmt(r.ratio)} | ${fmt(r.value, 1)} ${r.unit} | ${fmt(r.peer_value, 1)} ${r.unit} |`,
+      `| ${r.bench} | ${r.shape} | ${fmt(r.ours_ms)} | ${r.peer} | ${fmt(r.peer_ms)} | ${fmt(r.ratio)} |${best ? ` ${fmt(r.best_ratio)} |` : ''} ${fmt(r.value, 1)} ${r.unit} | ${fmt(r.peer_value, 1)} ${r.unit} |`,
     );
   }
   process.stdout.write(`${out.join('\n')}\n`);

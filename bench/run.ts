@@ -31,8 +31,9 @@ if (values.help || positionals.length === 0) {
       `benchmarks: ${available.join(', ')}\n` +
       `Each times ours and its peer in the same run; --json prints one object per line:\n` +
       `{"bench","shape","ours_ms","peer","peer_ms","ratio","unit","value"} (ratio = peer_ms / ours_ms).\n` +
-      `--rounds N (precision): N alternating rounds of the onnxruntime peers and ours, the best of each\n` +
-      `reported (on a machine shared with other jobs a single round can catch either side in a slow spell).\n`,
+      `--rounds N (precision): N alternating rounds of the onnxruntime peers and ours; ours_ms and peer_ms\n` +
+      `are the medians of the rounds (DESIGN §5), best_ratio that of each side's best round (on a machine\n` +
+      `shared with other jobs a single round can catch either side in a slow spell).\n`,
   );
   process.exit(positionals.length === 0 && !values.help ? 1 : 0);
 }
