@@ -36,7 +36,7 @@ void bf16_convert_rows_ref(uint16_t* dst, int64_t ldd, const float* src, int64_t
 }
 
 void bf16_tile_ref(int64_t rows, int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b, float* c,
-                   int64_t ldc, int64_t cols, const float* bias) {
+                   int64_t ldc, int64_t cols, const float* bias, bool add_c) {
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t j = 0; j < cols; ++j) {
       float acc = 0.0f;  // one fp32 lane, k pair by k pair, as vdpbf16ps sums it
@@ -45,7 +45,8 @@ void bf16_tile_ref(int64_t rows, int64_t pairs, const uint16_t* a, int64_t lda, 
         acc += bf16_to_float(a[r * lda + 2 * p]) * bf16_to_float(w[0]);
         acc += bf16_to_float(a[r * lda + 2 * p + 1]) * bf16_to_float(w[1]);
       }
-      c[r * ldc + j] = acc + (bias ? bias[j] : 0.0f);
+      const float y = acc + (bias ? bias[j] : 0.0f);
+      c[r * ldc + j] = add_c ? y + c[r * ldc + j] : y;
     }
   }
 }
@@ -68,7 +69,7 @@ void int8_quantize_rows_ref(uint8_t* dst, int64_t ldd, float* scale, const float
 
 void int8_tile_ref(int64_t rows, int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, float* c, int64_t ldc,
                    int64_t cols, const float* row_scale, const float* col_scale, const int32_t* comp,
-                   const float* bias) {
+                   const float* bias, bool add_c) {
   for (int64_t r = 0; r < rows; ++r) {
     for (int64_t j = 0; j < cols; ++j) {
       int32_t acc = 0;
@@ -76,7 +77,8 @@ void int8_tile_ref(int64_t rows, int64_t quads, const uint8_t* a, int64_t lda, c
         for (int64_t g = 0; g < 4; ++g) acc += a[r * lda + 4 * p + g] * b[p * 4 * kLowpPanel + 4 * j + g];
       }
       const float v = static_cast<float>(acc - comp[j]);
-      c[r * ldc + j] = std::fma(v, row_scale[r] * col_scale[j], bias ? bias[j] : 0.0f);
+      const float y = std::fma(v, row_scale[r] * col_scale[j], bias ? bias[j] : 0.0f);
+      c[r * ldc + j] = add_c ? y + c[r * ldc + j] : y;
     }
   }
 }
@@ -206,10 +208,12 @@ Status pack_weight(PackedWeight* out, Precision p, const float* w, int64_t n, in
 }
 
 Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const PackedWeight& w,
-                           const float* bias, int64_t m, bool reference, std::optional<Activation> act) {
+                           const float* bias, int64_t m, bool reference, std::optional<Activation> act,
+                           bool accumulate) {
   if (w.precision == Precision::fp32 || !w.data) {
     return fail(Status::invalid_argument, "linear_lowp_forward: the weight was not packed for bf16 or int8");
   }
+  if (accumulate && act) return fail(Status::invalid_argument, "linear_lowp_forward: accumulate takes no activation");
   if (m < 0) return fail(Status::invalid_argument, "linear_lowp_forward: expected rows >= 0 but received %lld", static_cast<long long>(m));
   if (m == 0) return Status::ok;
   if (out == nullptr || inp == nullptr) return fail(Status::invalid_argument, "linear_lowp_forward: a null matrix pointer was passed");
@@ -266,18 +270,19 @@ Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ld
         const uint16_t* a = reinterpret_cast<const uint16_t*>(rows) + i * kp;
         const uint16_t* bb = reinterpret_cast<const uint16_t*>(b);
         if (fast) {
-          avx512_lowp::bf16_tile(r, kp / 2, a, kp, bb, c, ldo, cols, bj, gelu_in_tile);
+          avx512_lowp::bf16_tile(r, kp / 2, a, kp, bb, c, ldo, cols, bj, gelu_in_tile, accumulate);
         } else {
-          bf16_tile_ref(r, kp / 2, a, kp, bb, c, ldo, cols, bj);
+          bf16_tile_ref(r, kp / 2, a, kp, bb, c, ldo, cols, bj, accumulate);
         }
       } else {
         const int8_t* bb = reinterpret_cast<const int8_t*>(b);
         const float *sa = row_scale + i, *sw = w.scale.data() + j0;
         const int32_t* comp = w.comp.data() + j0;
         if (fast) {
-          avx512_lowp::int8_tile(r, kp / 4, rows + i * kp, kp, bb, c, ldo, cols, sa, sw, comp, bj, gelu_in_tile);
+          avx512_lowp::int8_tile(r, kp / 4, rows + i * kp, kp, bb, c, ldo, cols, sa, sw, comp, bj, gelu_in_tile,
+                                 accumulate);
         } else {
-          int8_tile_ref(r, kp / 4, rows + i * kp, kp, bb, c, ldo, cols, sa, sw, comp, bj);
+          int8_tile_ref(r, kp / 4, rows + i * kp, kp, bb, c, ldo, cols, sa, sw, comp, bj, accumulate);
         }
       }
       if (act && !gelu_in_tile) {
@@ -295,9 +300,7 @@ Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ld
 
 Status linear_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const WeightView& w, const float* bias,
                       int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act, bool accumulate) {
-  if (accumulate && (w.packed != nullptr || act)) {
-    return fail(Status::invalid_argument, "linear_forward: accumulate is for an fp32 weight without an activation");
-  }
+  if (accumulate && act) return fail(Status::invalid_argument, "linear_forward: accumulate takes no activation");
   if (w.packed == nullptr) {
     return sgemm_act(false, true, bt, oc, c, 1.0f, inp, ldi, w.f32, c, accumulate ? 1.0f : 0.0f, out, ldo, bias, act);
   }
@@ -306,7 +309,7 @@ Status linear_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, co
                 static_cast<long long>(w.packed->n), static_cast<long long>(w.packed->k), static_cast<long long>(oc),
                 static_cast<long long>(c));
   }
-  return linear_lowp_forward(out, ldo, inp, ldi, *w.packed, bias, bt, false, act);
+  return linear_lowp_forward(out, ldo, inp, ldi, *w.packed, bias, bt, false, act, accumulate);
 }
 
 }  // namespace shapca

@@ -60,9 +60,11 @@ Status pack_weight(PackedWeight* out, Precision p, const float* w, int64_t n, in
 // pack_weight; bias (N) may be null; out must not overlap inp. Multithreaded over the global pool.
 // The fast kernels run when precision_fast(w.precision), the scalar reference otherwise (or when
 // reference is true). With act, out = act(inp · Wᵀ + bias), applied to each register tile's
-// outputs while they are in L1 (a pass over out the less).
+// outputs while they are in L1 (a pass over out the less). With accumulate (no act), out += inp · Wᵀ
+// + bias instead, in the tiles' stores (the same sums as adding the result to out afterwards).
 Status linear_lowp_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const PackedWeight& w,
-                           const float* bias, int64_t m, bool reference = false, std::optional<Activation> act = {});
+                           const float* bias, int64_t m, bool reference = false, std::optional<Activation> act = {},
+                           bool accumulate = false);
 
 // A linear layer's weight as the model layers see it: fp32 in PyTorch's layout (used as is), or
 // packed for bf16 / int8 inference when `packed` is set.
@@ -73,8 +75,8 @@ struct WeightView {
 
 // out (BT,OC), row stride ldo ≥ OC, = act(inp (BT,C), row stride ldi ≥ C, · Wᵀ + bias) (no act:
 // the identity): sgemm_act on the fp32 weight, or linear_lowp_forward on the packed one (either
-// applies act to each finished tile). With accumulate (the fp32 weight only, no act), out += ...
-// instead, in the tiles' stores.
+// applies act to each finished tile). With accumulate (no act), out += ... instead, in the tiles'
+// stores.
 Status linear_forward(float* out, int64_t ldo, const float* inp, int64_t ldi, const WeightView& w, const float* bias,
                       int64_t bt, int64_t c, int64_t oc, std::optional<Activation> act = {}, bool accumulate = false);
 

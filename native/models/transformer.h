@@ -114,7 +114,7 @@ Status act_backward_with(Activation a, float* dinp, const float* inp, const floa
 // How layer_linear reads and writes its rows, on the CPU (the device path takes the defaults).
 struct LinearIo {
   int64_t ldi = 0, ldo = 0;  // row strides; 0: dense ((BT,C), (BT,OC))
-  bool accumulate = false;   // out += inp·Wᵀ + bias (an fp32 weight, no activation)
+  bool accumulate = false;   // out += inp·Wᵀ + bias (no activation)
 };
 
 // One linear map of a layer, out = act(inp·Wᵀ + bias) (no act: the identity). On the CPU,
@@ -138,9 +138,10 @@ Status layer_linear(float* out, const float* inp, const float* w, const PackedWe
 
 // The order of writes matters for inference, where every layer shares one LayerActs set and the
 // input is the previous layer's output inside it: the output is written last.
-// CPU inference with fp32 weights keeps the residual stream in the output buffer itself: the
-// projection and the second FFN map add their products to it in their tiles' stores (beta = 1)
-// instead of writing res1 / res2 and adding the residual in a pass each. Every layer's input but
+// CPU inference (fp32, bf16 or int8 weights) keeps the residual stream in the output buffer itself:
+// the projection and the second FFN map add their products to it in their tiles' stores (beta = 1
+// in SGEMM, accumulate in the bf16 / int8 tiles) instead of writing res1 / res2 and adding the
+// residual in a pass each. Every layer's input but
 // the first's is already there; the first layer copies its input in.
 template <typename Be>
 Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const float* inp, const uint8_t* mask,
@@ -148,7 +149,7 @@ Status layer_forward_with(const LayerActs& a, const LayerScratch& sc, const floa
   const int64_t bt = s.rows > 0 ? s.rows : s.b * s.t, c = s.c, in = s.inter;
   const float* p = params;
   float* att = s.inference ? nullptr : a.att;
-  const bool in_place = s.inference && o.packed == nullptr;
+  const bool in_place = s.inference;
   float* stream = in_place ? layer_output(a, s.pre_norm) : nullptr;
   if (in_place && inp != stream) SHAPCA_TRY(Be::copy_to(stream, inp, bt * c));
   const float* x = in_place ? stream : inp;

@@ -215,8 +215,8 @@ TEST("linear_forward with an activation: the fp32 weight gets matmul then the ac
   }
 }
 
-TEST("linear_forward accumulate: out += inp·Wᵀ + bias at strides, fp32 only and without an activation") {
-  const Shape c{37, 70, 130};
+TEST("linear_forward accumulate: out += inp·Wᵀ + bias at strides, at every precision, without an activation") {
+  const Shape c{37, 70, 130};  // three full row tiles and one row; four panels and two columns
   const int64_t ldi = c.k + 5, ldo = c.n + 3;
   std::vector<float> x = random_vector(c.m * ldi, 101, 2.0f), w = random_vector(c.n * c.k, 102, 0.1f);
   std::vector<float> bias = random_vector(c.n, 103), out0 = random_vector(c.m * ldo, 104);
@@ -225,13 +225,34 @@ TEST("linear_forward accumulate: out += inp·Wᵀ + bias at strides, fp32 only a
         Status::ok);
   CHECK(linear_forward(got.data(), ldo, x.data(), ldi, WeightView{w.data()}, bias.data(), c.m, c.k, c.n, {}, true) ==
         Status::ok);
-  CHECK_CLOSE(got.data(), want.data(), got.size(), 0.0, 0.0, "accumulate");
+  CHECK_CLOSE(got.data(), want.data(), got.size(), 0.0, 0.0, "fp32 accumulate");
   CHECK(linear_forward(got.data(), ldo, x.data(), ldi, WeightView{w.data()}, bias.data(), c.m, c.k, c.n,
                        Activation::gelu, true) == Status::invalid_argument);
-  PackedWeight pw;
-  CHECK(pack_weight(&pw, Precision::bf16, w.data(), c.n, c.k, c.k) == Status::ok);
-  CHECK(linear_forward(got.data(), ldo, x.data(), ldi, WeightView{w.data(), &pw}, bias.data(), c.m, c.k, c.n, {}, true) ==
-        Status::invalid_argument);
+  // bf16 / int8: the same sums as the plain product added to out afterwards, bit for bit, and
+  // nothing written outside the n columns of each row.
+  for (Precision p : {Precision::bf16, Precision::int8}) {
+    PackedWeight pw;
+    CHECK(pack_weight(&pw, p, w.data(), c.n, c.k, c.k) == Status::ok);
+    for (bool reference : {false, true}) {
+      const std::string label = std::string(precision_name(p)) + (reference ? " reference" : " fast") + " accumulate";
+      std::vector<float> plain(c.m * ldo, 0.0f), sum = out0;
+      CHECK(linear_lowp_forward(plain.data(), ldo, x.data(), ldi, pw, bias.data(), c.m, reference) == Status::ok);
+      CHECK(linear_lowp_forward(sum.data(), ldo, x.data(), ldi, pw, bias.data(), c.m, reference, {}, true) == Status::ok);
+      std::vector<float> expect = out0;
+      for (int64_t i = 0; i < c.m; ++i) {
+        for (int64_t j = 0; j < c.n; ++j) expect[i * ldo + j] = plain[i * ldo + j] + out0[i * ldo + j];
+      }
+      CHECK_CLOSE(sum.data(), expect.data(), sum.size(), 0.0, 0.0, label);
+      CHECK(linear_lowp_forward(sum.data(), ldo, x.data(), ldi, pw, bias.data(), c.m, reference, Activation::gelu, true) ==
+            Status::invalid_argument);
+    }
+    std::vector<float> via = out0;
+    CHECK(linear_forward(via.data(), ldo, x.data(), ldi, WeightView{w.data(), &pw}, bias.data(), c.m, c.k, c.n, {}, true) ==
+          Status::ok);
+    std::vector<float> direct = out0;
+    CHECK(linear_lowp_forward(direct.data(), ldo, x.data(), ldi, pw, bias.data(), c.m, false, {}, true) == Status::ok);
+    CHECK_CLOSE(via.data(), direct.data(), via.size(), 0.0, 0.0, std::string(precision_name(p)) + " linear_forward");
+  }
 }
 
 TEST("linear int8: per-channel scales and the shift compensation on a hand example") {

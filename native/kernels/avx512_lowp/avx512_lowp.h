@@ -12,19 +12,20 @@ namespace shapca::avx512_lowp {
 void bf16_convert_rows(uint16_t* dst, int64_t ldd, const float* src, int64_t lds, int64_t rows, int64_t k);
 // c[r][j] = Σ_k a[r][k]·b[k][j] + bias[j] for r < rows (1..12), j < cols (1..32); a rows of
 // kp = 2·pairs bf16 with stride lda (elements), b one packed 32-column panel; bias may be null.
-// With gelu, c = gelu(...) (kernels/gelu.h), applied in the registers before the store.
+// With gelu, c = gelu(...) (kernels/gelu.h), applied in the registers before the store; with
+// add_c (and no gelu), c = (...) + c: the sums plus what c held.
 void bf16_tile(int64_t rows, int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b, float* c, int64_t ldc,
-               int64_t cols, const float* bias, bool gelu = false);
+               int64_t cols, const float* bias, bool gelu = false, bool add_c = false);
 
 // dst row r = q_x + 128 as bytes (zeros up to ldd), scale[r] = sa of that row (linear_lowp.h).
 void int8_quantize_rows(uint8_t* dst, int64_t ldd, float* scale, const float* src, int64_t lds, int64_t rows,
                         int64_t k);
 // c[r][j] = row_scale[r]·col_scale[j]·(Σ_k a[r][k]·b[k][j] − comp[j]) + bias[j]; quads = kp / 4;
 // col_scale and comp hold 32 values (the panel's, zero padded), bias cols values or null.
-// With gelu, c = gelu(...) as in bf16_tile.
+// With gelu, c = gelu(...), with add_c, c = (...) + c, as in bf16_tile.
 void int8_tile(int64_t rows, int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, float* c, int64_t ldc,
                int64_t cols, const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias,
-               bool gelu = false);
+               bool gelu = false, bool add_c = false);
 
 // The loops of measure_peak (kernels/peak.h): `iters` 12×32×512 tiles on L1 data; return the operations.
 double bf16_dot_loop(int64_t iters);

@@ -19,6 +19,17 @@ static inline int32_t word(const void* p) {
   return w;
 }
 
+// Fetches the R rows × 32 floats of C that a tile storing with add_c will read, at the start of
+// its products, so that C in L2 or L3 costs no stall at the store.
+template <int R>
+static inline void prefetch_rows(const float* c, int64_t ldc) {
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+  }
+}
+
 // acc += a·b as one in-place instruction. GCC 12 keeps the accumulator arrays of the tiles in
 // registers for vfmadd but not for the vpdpbusd / vdpbf16ps builtins: it copied every accumulator
 // through a spare register (and the stack) each step, which halved the tiles' speed.

@@ -14,8 +14,9 @@ namespace {
 
 template <int R>
 void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b, float* c, int64_t ldc, int64_t cols,
-               const float* bias, bool gelu) {
+               const float* bias, bool gelu, bool add_c) {
   __m512 acc0[R], acc1[R];
+  if (add_c) prefetch_rows<R>(c, ldc);  // C's rows arrive while the products run
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) float sums[12 * 32];
     avx512::tile12_dpbf16(pairs, a, lda * 2, b, sums);
@@ -52,6 +53,10 @@ void tile_rows(int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b,
       y0 = avx512::gelu512(y0);
       y1 = avx512::gelu512(y1);
     }
+    if (add_c) {
+      y0 = _mm512_add_ps(y0, _mm512_maskz_loadu_ps(m0, c + r * ldc));
+      y1 = _mm512_add_ps(y1, _mm512_maskz_loadu_ps(m1, c + r * ldc + 16));
+    }
     _mm512_mask_storeu_ps(c + r * ldc, m0, y0);
     _mm512_mask_storeu_ps(c + r * ldc + 16, m1, y1);
   }
@@ -77,11 +82,12 @@ void bf16_convert_rows(uint16_t* dst, int64_t ldd, const float* src, int64_t lds
 }
 
 void bf16_tile(int64_t rows, int64_t pairs, const uint16_t* a, int64_t lda, const uint16_t* b, float* c, int64_t ldc,
-               int64_t cols, const float* bias, bool gelu) {
-  using Fn = void (*)(int64_t, const uint16_t*, int64_t, const uint16_t*, float*, int64_t, int64_t, const float*, bool);
+               int64_t cols, const float* bias, bool gelu, bool add_c) {
+  using Fn = void (*)(int64_t, const uint16_t*, int64_t, const uint16_t*, float*, int64_t, int64_t, const float*, bool,
+                      bool);
   static constexpr Fn kByRows[12] = {tile_rows<1>, tile_rows<2>, tile_rows<3>, tile_rows<4>,  tile_rows<5>,  tile_rows<6>,
                                      tile_rows<7>, tile_rows<8>, tile_rows<9>, tile_rows<10>, tile_rows<11>, tile_rows<12>};
-  kByRows[rows - 1](pairs, a, lda, b, c, ldc, cols, bias, gelu);
+  kByRows[rows - 1](pairs, a, lda, b, c, ldc, cols, bias, gelu, add_c);
 }
 
 }  // namespace shapca::avx512_lowp

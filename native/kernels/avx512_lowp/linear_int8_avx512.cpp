@@ -15,8 +15,10 @@ namespace {
 
 template <int R>
 void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, float* c, int64_t ldc, int64_t cols,
-               const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias, bool gelu) {
+               const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias, bool gelu,
+               bool add_c) {
   __m512i acc0[R], acc1[R];
+  if (add_c) prefetch_rows<R>(c, ldc);  // C's rows arrive while the products run
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) int32_t sums[12 * 32];
     avx512::tile12_dpbusd(quads, a, lda, b, sums);
@@ -58,6 +60,10 @@ void tile_rows(int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, fl
       y0 = avx512::gelu512(y0);
       y1 = avx512::gelu512(y1);
     }
+    if (add_c) {
+      y0 = _mm512_add_ps(y0, _mm512_maskz_loadu_ps(m0, c + r * ldc));
+      y1 = _mm512_add_ps(y1, _mm512_maskz_loadu_ps(m1, c + r * ldc + 16));
+    }
     _mm512_mask_storeu_ps(c + r * ldc, m0, y0);
     _mm512_mask_storeu_ps(c + r * ldc + 16, m1, y1);
   }
@@ -89,12 +95,12 @@ void int8_quantize_rows(uint8_t* dst, int64_t ldd, float* scale, const float* sr
 
 void int8_tile(int64_t rows, int64_t quads, const uint8_t* a, int64_t lda, const int8_t* b, float* c, int64_t ldc,
                int64_t cols, const float* row_scale, const float* col_scale, const int32_t* comp, const float* bias,
-               bool gelu) {
+               bool gelu, bool add_c) {
   using Fn = void (*)(int64_t, const uint8_t*, int64_t, const int8_t*, float*, int64_t, int64_t, const float*,
-                      const float*, const int32_t*, const float*, bool);
+                      const float*, const int32_t*, const float*, bool, bool);
   static constexpr Fn kByRows[12] = {tile_rows<1>, tile_rows<2>, tile_rows<3>, tile_rows<4>,  tile_rows<5>,  tile_rows<6>,
                                      tile_rows<7>, tile_rows<8>, tile_rows<9>, tile_rows<10>, tile_rows<11>, tile_rows<12>};
-  kByRows[rows - 1](quads, a, lda, b, c, ldc, cols, row_scale, col_scale, comp, bias, gelu);
+  kByRows[rows - 1](quads, a, lda, b, c, ldc, cols, row_scale, col_scale, comp, bias, gelu, add_c);
 }
 
 }  // namespace shapca::avx512_lowp
