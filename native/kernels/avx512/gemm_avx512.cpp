@@ -31,17 +31,6 @@ inline void store_tile(const __m512 (&acc0)[R], const __m512 (&acc1)[R], float* 
   }
 }
 
-// Fetches the R × 32 floats of C that store_tile will read (add_c) at the start of the tile's
-// products, so that a tile in L3 costs no stall at the end.
-template <int R>
-inline void prefetch_tile(const float* c, int64_t ldc) {
-#pragma GCC unroll 12
-  for (int r = 0; r < R; ++r) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
-  }
-}
-
 // C[R×32] = a[kc×12 packed]·b[kc×32 packed] + bias (store_tile: + C with add_c), using the
 // first R rows of each packed A step: the full tile (R = 12) and the last, partial row panel of a
 // block (R < 12), which then costs R/12 of a full one instead of a full tile computed into a
@@ -49,7 +38,7 @@ inline void prefetch_tile(const float* c, int64_t ldc) {
 template <int R>
 void micro_rows(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, const float* bias, bool add_c) {
   __m512 acc0[R], acc1[R];
-  if (add_c) prefetch_tile<R>(c, ldc);
+  if (add_c) prefetch_rows<R>(c, ldc);
 #pragma GCC unroll 12
   for (int r = 0; r < R; ++r) {
     acc0[r] = _mm512_setzero_ps();
@@ -90,7 +79,7 @@ template <int R>
 void direct_rows(int64_t kc, const float* a, int64_t lda, const float* b, float* c, int64_t ldc, const float* bias,
                  bool add_c, bool gelu) {
   __m512 acc0[R], acc1[R];
-  if (add_c) prefetch_tile<R>(c, ldc);
+  if (add_c) prefetch_rows<R>(c, ldc);
   if constexpr (R == 12) {  // the full tile: its loop in assembly (tile_asm.h)
     alignas(64) float sums[12 * 32];
     tile12_fma(kc, a, lda * 4, b, sums);

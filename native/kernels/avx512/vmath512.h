@@ -1,4 +1,4 @@
-// Vector math for the AVX-512 units: lane masks, exp (avx2/vmath.h's Cephes polynomial on 16
+// Vector math for the AVX-512 units: lane masks, the prefetch of a tile's C rows, exp (avx2/vmath.h's Cephes polynomial on 16
 // lanes, 2^n applied by vscalefps) and erf (a rational approximation, below). Divisions are vrcp14ps refined
 // by one Newton step: a zmm division costs here about as much as the rest of an erf.
 // static inline: each AVX-512 unit gets its own copy, never shared with other code.
@@ -18,6 +18,17 @@ namespace shapca::avx512 {
 // The mask of the first n of 16 lanes (n clamped to [0, 16]).
 static inline __mmask16 lanes(int64_t n) {
   return n >= 16 ? static_cast<__mmask16>(0xffff) : n <= 0 ? static_cast<__mmask16>(0) : static_cast<__mmask16>((1u << n) - 1u);
+}
+
+// Fetches the R rows × 32 floats of C that a register tile will add its sums to, at the start of
+// its products, so that C in L2 or L3 costs no stall at the store.
+template <int R>
+static inline void prefetch_rows(const float* c, int64_t ldc) {
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
+  }
 }
 
 // e^x for x ≤ 88.38, which is all a softmax passes once the row's maximum is subtracted (x ≤ 0):

@@ -6,28 +6,18 @@
 #include <cstdint>
 #include <cstring>
 
-#include "../avx512/vmath512.h"  // lanes(), and the GCC 12 warning pragma of the AVX-512 units
+#include "../avx512/vmath512.h"  // lanes(), prefetch_rows(), and the GCC 12 warning pragma of the AVX-512 units
 
 namespace shapca::avx512_lowp {
 
 using avx512::lanes;
+using avx512::prefetch_rows;
 
 // One 32-bit word of row memory (a bf16 pair, a byte quad), read without an aliasing cast.
 static inline int32_t word(const void* p) {
   int32_t w;
   std::memcpy(&w, p, sizeof w);
   return w;
-}
-
-// Fetches the R rows × 32 floats of C that a tile storing with add_c will read, at the start of
-// its products, so that C in L2 or L3 costs no stall at the store.
-template <int R>
-static inline void prefetch_rows(const float* c, int64_t ldc) {
-#pragma GCC unroll 12
-  for (int r = 0; r < R; ++r) {
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
-    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + 31), _MM_HINT_T0);
-  }
 }
 
 // acc += a·b as one in-place instruction. GCC 12 keeps the accumulator arrays of the tiles in
